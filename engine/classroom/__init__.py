@@ -1,0 +1,1 @@
+"""Assignments, reports and their verification, for teachers."""

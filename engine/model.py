@@ -1,0 +1,164 @@
+"""The story as immutable data: every node remembers where in which file it was written."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.expr import Compiled, Node
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A position in a story file (1-based line and column)."""
+
+    path: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+NOWHERE = Source("<story>", 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A parsed, type-checked and compiled condition."""
+
+    text: str
+    """The condition as the author wrote it."""
+    node: Node
+    """Its syntax tree."""
+    test: Compiled
+    """The compiled evaluator: test(state) -> bool."""
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    name: str
+    type: str
+    """'int', 'bool' or 'str'."""
+    start: int | bool | str
+    min: int | None
+    max: int | None
+    label: str
+    """What the player reads (defaults to the name)."""
+    show: bool
+    """Shown in the toolbar and by `stats`."""
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    key: str
+    name: str
+    title: str
+    blurb: str
+    start: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    op: str
+    """'set' or 'add'."""
+    var: str
+    value: int | bool | str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    text: str
+    cond: Condition | None
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    text: str
+    goto: str
+    cond: Condition | None
+    effects: tuple[Effect, ...]
+    once: bool
+    show_locked: bool
+    index: int
+    """Position in its scene's list of choices (0-based)."""
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    title: str
+    epilogue: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Scene:
+    id: str
+    title: str
+    date: _dt.date
+    """Old Style (Julian) date."""
+    place: str
+    paragraphs: tuple[Paragraph, ...]
+    note: str
+    documents: tuple[str, ...]
+    on_enter: tuple[Effect, ...]
+    choices: tuple[Choice, ...]
+    ending: Ending | None
+    source: Source
+
+    @property
+    def file(self) -> str:
+        return self.source.path
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    term: str
+    aliases: tuple[str, ...]
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    id: str
+    title: str
+    date: _dt.date | None
+    attribution: str
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    id: str
+    title: str
+    version: int
+    premise: str
+    content_notes: tuple[str, ...]
+    roles: dict[str, Role]
+    variables: dict[str, Variable]
+    scenes: dict[str, Scene]
+    glossary: tuple[Term, ...] = ()
+    documents: dict[str, Document] = field(default_factory=dict)
+    root: Path = Path(".")
+    files: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def endings(self) -> list[Scene]:
+        return [s for s in self.scenes.values() if s.ending is not None]
+
+    def role_of(self, scene_id: str) -> str | None:
+        """The role a scene belongs to by naming convention (`worker.feb.queue` -> `worker`)."""
+        head = scene_id.split(".", 1)[0]
+        return head if head in self.roles else None

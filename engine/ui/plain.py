@@ -1,0 +1,123 @@
+"""Plain mode: the same game as plain lines on stdout and commands on stdin. No colour, no cursor tricks."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from typing import TextIO
+
+from engine.ui.session import EndingView, Leave, Message, SceneView, Session, TableView, View
+
+WIDTH = 78
+
+
+class PlainUI:
+    def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None, width: int = WIDTH) -> None:
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.width = width
+
+    # --- output ---
+
+    def write(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+
+    def para(self, text: str, indent: str = "") -> None:
+        for line in text.split("\n"):
+            self.write(textwrap.fill(line, self.width, initial_indent=indent, subsequent_indent=indent) if line
+                       else "")
+
+    def show(self, view: View) -> None:
+        if isinstance(view, SceneView):
+            self.scene(view)
+        elif isinstance(view, EndingView):
+            self.scene(view.scene)
+            self.write(f"*** {view.title} ***")
+            self.write()
+            self.para(view.epilogue)
+            self.write()
+            self.write(f"Endings found: {view.found}/{view.total}")
+        elif isinstance(view, Message):
+            if view.title:
+                self.write(f"-- {view.title} --")
+            prefix = {"error": "! ", "hint": "? "}.get(view.kind, "")
+            self.para(prefix + view.text)
+        elif isinstance(view, TableView):
+            self.table(view)
+        elif isinstance(view, Leave):
+            pass
+        self.stdout.flush()
+
+    def scene(self, view: SceneView) -> None:
+        self.write()
+        self.write(f"== {view.title} ==")
+        self.write(" · ".join(p for p in (view.date, view.place) if p))
+        self.write()
+        for p in view.paragraphs:
+            self.para(p)
+            self.write()
+        extras = [w for w, on in (("note", view.has_note), ("documents", view.documents > 0)) if on]
+        for o in view.options:
+            line = f"{o.number}. {o.text}"
+            if o.locked:
+                line += f" (locked: needs {o.locked})"
+            self.para(line)
+        if extras:
+            self.write(f"(also: {', '.join(extras)})")
+
+    def table(self, view: TableView) -> None:
+        self.write(f"-- {view.title} --")
+        if not view.rows:
+            self.write("(none)")
+        for row in view.rows:
+            self.para("  ".join(cell for cell in row if cell))
+
+    # --- input ---
+
+    def ask(self, prompt: str = "> ") -> str | None:
+        self.stdout.write(prompt)
+        self.stdout.flush()
+        try:
+            line = self.stdin.readline()
+        except (UnicodeDecodeError, OSError):
+            return ""
+        if line == "":
+            self.write()
+            return None
+        return line.rstrip("\r\n")
+
+    def choose_role(self, roles: list[tuple[str, str, str, str]]) -> str | None:
+        """Ask which role to play; roles are (key, name, title, blurb). None at end of input."""
+        self.write("Choose your role:")
+        for i, (_key, name, title, blurb) in enumerate(roles, 1):
+            self.para(f"{i}. {name}: {title}")
+            self.para(blurb, indent="   ")
+        while True:
+            answer = self.ask("> ")
+            if answer is None:
+                return None
+            answer = answer.strip().lower()
+            for i, (key, name, _t, _b) in enumerate(roles, 1):
+                if answer in (str(i), key, name.lower()):
+                    return key
+            self.write(f"? Type a number from 1 to {len(roles)}.")
+
+    def run(self, session: Session, exit_on_ending: bool = True) -> int:
+        """Play until quit, end of input, or (in plain mode) an ending. Returns the exit code."""
+        for view in session.current():
+            self.show(view)
+        if session.ended and exit_on_ending:
+            return 0
+        while True:
+            line = self.ask("> ")
+            if line is None:
+                for view in session.autosave():
+                    self.show(view)
+                return 0
+            views = session.handle(line)
+            for view in views:
+                self.show(view)
+            if any(isinstance(v, Leave) for v in views):
+                return 0
+            if exit_on_ending and any(isinstance(v, EndingView) for v in views):
+                return 0

@@ -1,0 +1,356 @@
+"""The game loop's brain: typed lines in, things to show out. Shared by the terminal UI and the plain mode.
+
+A Session holds the story, the game state and the saves folder, and answers each line the player types with a
+list of views (a scene, a message, a table, an ending). It never prints and never reads the keyboard: the
+front ends do that, so both play the same game with the same commands.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine import runtime
+from engine.model import Scene, Story
+from engine.runtime import GameError
+from engine.saves import AUTOSAVE, SaveError, Saves
+from engine.state import GameState
+
+COMMANDS = {
+    "save": "save [slot]        save the game (a name is made up when you give none)",
+    "load": "load [slot]        load a saved game; with no slot, list the saves",
+    "undo": "undo [n]           take back the last choice (or the last n)",
+    "journal": "journal            the path so far: date, scene, the choice you made",
+    "stats": "stats              where you stand",
+    "note": "note               the historical note for this scene",
+    "glossary": "glossary [term]    words of 1917 explained",
+    "documents": "documents [n]      the primary sources for this scene",
+    "endings": "endings            the endings you have found",
+    "look": "look               show the scene again",
+    "reload": "reload             re-read the story files (for authors), keeping your place",
+    "help": "help               this list",
+    "quit": "quit               save and leave (Ctrl-D works too)",
+}
+MAX_INPUT = 2000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str, limit: int = 200) -> str:
+    """Typed text made safe to show again: no control characters or escapes, not too long."""
+    text = _CONTROL.sub("", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- views --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class OptionView:
+    number: int
+    text: str
+    locked: str | None
+    """None when the choice is open; otherwise what it needs, in words."""
+
+
+@dataclass(frozen=True, slots=True)
+class SceneView:
+    scene_id: str
+    title: str
+    date: str
+    place: str
+    paragraphs: tuple[str, ...]
+    options: tuple[OptionView, ...]
+    has_note: bool
+    documents: int
+
+
+@dataclass(frozen=True, slots=True)
+class EndingView:
+    scene: SceneView
+    title: str
+    epilogue: str
+    found: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    text: str
+    kind: str = "info"
+    """'info', 'hint', 'error' or 'text' (a longer passage: a note, a document)."""
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TableView:
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    reason: str = "quit"
+
+
+View = SceneView | EndingView | Message | TableView | Leave
+
+
+@dataclass
+class Session:
+    story: Story
+    state: GameState
+    saves: Saves
+    reload_story: Callable[[], tuple[Story | None, str]] | None = None
+    """Re-reads the story: (new story, '') or (None, what went wrong)."""
+    allow_undo: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Saved beside the game state (an assignment's answers, for instance)."""
+    ended: bool = False
+    last_glossary: list[str] = field(default_factory=list)
+
+    # --- views ---
+
+    def scene_view(self) -> SceneView:
+        story, state = self.story, self.state
+        scene = story.scenes[state.scene]
+        opts = tuple(
+            OptionView(o.number, runtime.interpolate(story, state, o.choice.text),
+                       None if o.open else runtime.locked_reason(story, o.choice))
+            for o in ([] if scene.ending else runtime.options(story, state))
+        )
+        return SceneView(scene.id, scene.title, runtime.format_date(scene.date, weekday=True), scene.place,
+                         tuple(runtime.paragraphs(story, state, scene)), opts, bool(scene.note),
+                         len(scene.documents))
+
+    def current(self) -> list[View]:
+        """What to show for where the game is now: the scene, or the ending."""
+        scene = self.story.scenes[self.state.scene]
+        if scene.ending is None:
+            return [self.scene_view()]
+        return [self._ending(scene)]
+
+    def _ending(self, scene: Scene) -> EndingView:
+        assert scene.ending is not None
+        try:
+            found = self.saves.add_ending(self.story, scene.id)
+        except SaveError:
+            found = self.saves.endings_found(self.story) | {scene.id}
+        self.ended = True
+        return EndingView(self.scene_view(), scene.ending.title, scene.ending.epilogue, len(found),
+                          len(self.story.endings))
+
+    def toolbar(self) -> list[tuple[str, str]]:
+        """(label, value) pairs for the status line: role, date, and the variables marked `show`."""
+        story, state = self.story, self.state
+        scene = story.scenes[state.scene]
+        role = story.roles.get(state.role)
+        items = [(role.name if role else state.role, runtime.short_date(scene.date))]
+        for var in story.variables.values():
+            if var.show:
+                value = state.vars.get(var.name)
+                items.append((var.label, ("yes" if value else "no") if isinstance(value, bool) else str(value)))
+        return items
+
+    # --- input ---
+
+    def handle(self, line: str) -> list[View]:
+        """Answer one typed line. Never raises for anything typed."""
+        if len(line) > MAX_INPUT:
+            return [Message("That line is too long. Type a choice's number, or 'help'.", "hint")]
+        text = unicodedata.normalize("NFKC", line).strip()
+        if not text:
+            return [Message(self._prompt_hint(), "hint")]
+        if _is_number(text):
+            return self.pick(text)
+        word, _, arg = text.partition(" ")
+        word, arg = word.lower(), arg.strip()
+        handler = getattr(self, f"cmd_{word}", None)
+        if word not in COMMANDS or handler is None:
+            close = [c for c in COMMANDS if c.startswith(word[:3])] if len(word) >= 2 else []
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            return [Message(f"I don't know '{clean(word, 30)}'.{hint} Type a choice's number, or 'help'.", "hint")]
+        try:
+            return handler(arg)
+        except (GameError, SaveError) as exc:
+            return [Message(str(exc), "error")]
+
+    def _prompt_hint(self) -> str:
+        if self.ended:
+            return "The story has ended here. Type 'quit' to leave, 'undo' to go back, or 'journal'."
+        n = len(runtime.options(self.story, self.state))
+        return f"Type a number from 1 to {n} to choose, or 'help' for commands." if n else "Type 'help'."
+
+    def pick(self, text: str) -> list[View]:
+        if self.ended:
+            return [Message("The story has ended here. Type 'undo' to go back, or 'quit'.", "hint")]
+        digits = text.lstrip("+")
+        if len(digits) > 6 or text.startswith("-"):
+            n = -1
+        else:
+            n = int(digits)
+        try:
+            runtime.choose(self.story, self.state, n)
+        except GameError as exc:
+            msg = str(exc)
+            return [Message(msg[:1].upper() + msg[1:], "hint")]
+        out: list[View] = []
+        out.extend(self.autosave())
+        out.extend(self.current())
+        return out
+
+    def autosave(self) -> list[View]:
+        try:
+            self.saves.save(AUTOSAVE, self.story, self.state, self.extra)
+        except SaveError as exc:
+            return [Message(f"Autosave failed: {exc}", "error")]
+        return []
+
+    # --- commands (cmd_<word>(arg) -> views) ---
+
+    def cmd_help(self, arg: str) -> list[View]:
+        rows = tuple((name, text.split("  ", 1)[1].strip()) for name, text in COMMANDS.items())
+        return [TableView("Commands (type a choice's number to choose)", ("command", "what it does"), rows)]
+
+    def cmd_look(self, arg: str) -> list[View]:
+        scene = self.story.scenes[self.state.scene]
+        if scene.ending is not None:
+            return [EndingView(self.scene_view(), scene.ending.title, scene.ending.epilogue,
+                               len(self.saves.endings_found(self.story)), len(self.story.endings))]
+        return [self.scene_view()]
+
+    def cmd_save(self, arg: str) -> list[View]:
+        scene = self.story.scenes[self.state.scene]
+        slot = arg or self.saves.fresh_slot(f"{self.state.role}-{scene.date.day}{scene.date:%b}".lower())
+        self.saves.save(slot, self.story, self.state, self.extra)
+        return [Message(f"Saved as '{slot}'. Load it with: load {slot}")]
+
+    def cmd_load(self, arg: str) -> list[View]:
+        if not arg:
+            infos = self.saves.slots()
+            if not infos:
+                return [Message("There are no saves yet. Type 'save' to make one.", "hint")]
+            rows = tuple((i.slot, i.role, _iso_to_short(i.date), i.scene_title, i.saved_at.replace("T", " ")[:16])
+                         for i in infos)
+            return [TableView("Saved games (type: load NAME)", ("slot", "role", "date", "scene", "saved"), rows)]
+        state, data = self.saves.load(arg, self.story)
+        self.state = state
+        self.ended = False
+        extra = {k: v for k, v in data.items() if k in self.extra}
+        self.extra.update(extra)
+        return [Message(f"Loaded '{clean(arg, 70)}'."), *self.current()]
+
+    def cmd_undo(self, arg: str) -> list[View]:
+        if not self.allow_undo:
+            return [Message("Undo is not allowed in this assignment: your choices stand.", "error")]
+        steps = 1
+        if arg:
+            if not arg.isdigit() or len(arg) > 6:
+                return [Message("Type 'undo' or 'undo N' with N a number of steps.", "hint")]
+            steps = int(arg)
+        self.state = runtime.undo(self.story, self.state, steps)
+        self.ended = False
+        return [Message("Taken back." if steps == 1 else f"Taken back {steps} steps."), self.scene_view()]
+
+    def cmd_journal(self, arg: str) -> list[View]:
+        rows = tuple((runtime.short_date(s.date), s.title, text if text is not None else "(you are here)")
+                     for s, text in runtime.journal(self.story, self.state))
+        return [TableView("Journal", ("date", "scene", "your choice"), rows)]
+
+    def cmd_stats(self, arg: str) -> list[View]:
+        rows = tuple(pair for pair in self.toolbar()[1:])
+        role = self.story.roles[self.state.role]
+        return [TableView(f"{role.name}: {role.title}", ("", ""), rows)]
+
+    def cmd_note(self, arg: str) -> list[View]:
+        scene = self.story.scenes[self.state.scene]
+        if not scene.note:
+            return [Message("This scene has no historical note.", "hint")]
+        return [Message(scene.note, "text", f"Note: {scene.title}")]
+
+    def cmd_glossary(self, arg: str) -> list[View]:
+        terms = self.story.glossary
+        if not terms:
+            return [Message("This story has no glossary.", "hint")]
+        if not arg:
+            rows = tuple((t.term, _first_sentence(t.text)) for t in sorted(terms, key=lambda t: t.term.lower()))
+            return [TableView("Glossary (type: glossary TERM)", ("term", ""), rows)]
+        want = arg.lower()
+        for t in terms:
+            if want == t.term.lower() or want in (a.lower() for a in t.aliases):
+                return [Message(t.text, "text", t.term)]
+        close = [t.term for t in terms if want in t.term.lower()]
+        if len(close) == 1:
+            return self.cmd_glossary(close[0])
+        hint = f" Try: {', '.join(close[:5])}." if close else " Type 'glossary' for the list."
+        return [Message(f"No glossary entry for '{clean(arg, 40)}'.{hint}", "hint")]
+
+    def cmd_documents(self, arg: str) -> list[View]:
+        scene = self.story.scenes[self.state.scene]
+        docs = [self.story.documents[d] for d in scene.documents if d in self.story.documents]
+        if not docs:
+            return [Message("No documents go with this scene.", "hint")]
+        if not arg:
+            if len(docs) == 1:
+                arg = "1"
+            else:
+                rows = tuple((str(i), d.title, d.attribution) for i, d in enumerate(docs, 1))
+                return [TableView("Documents (type: documents N)", ("", "title", "source"), rows)]
+        if arg.isdigit() and 1 <= int(arg) <= len(docs):
+            d = docs[int(arg) - 1]
+            return [Message(f"{d.text.strip()}\n\n— {d.attribution.strip()}", "text", d.title)]
+        return [Message(f"Type 'documents' and a number from 1 to {len(docs)}.", "hint")]
+
+    def cmd_endings(self, arg: str) -> list[View]:
+        found = self.saves.endings_found(self.story)
+        rows = []
+        for s in self.story.endings:
+            role = self.story.role_of(s.id) or ""
+            role_name = self.story.roles[role].name if role else ""
+            assert s.ending is not None
+            rows.append((role_name, s.ending.title if s.id in found else "???"))
+        return [TableView(f"Endings found: {len(found)}/{len(self.story.endings)}", ("role", "ending"),
+                          tuple(rows))]
+
+    def cmd_reload(self, arg: str) -> list[View]:
+        if self.reload_story is None:
+            return [Message("Reload is not available here.", "hint")]
+        story, problem = self.reload_story()
+        if story is None:
+            return [Message(f"The story has errors, so the old version stays loaded:\n{problem}", "error")]
+        try:
+            state = runtime.replay(story, self.state.role, self.state.start, self.state.initial,
+                                   self.state.history, self.state.seed)
+        except GameError:
+            if self.state.scene not in story.scenes:
+                return [Message(f"Reloaded story no longer has the scene {self.state.scene!r}; "
+                                "the old version stays loaded.", "error")]
+            state = self.state  # the path changed: keep where we are and the variables as they stand
+            state.vars = {n: state.vars.get(n, v.start) for n, v in story.variables.items()}
+        self.story, self.state = story, state
+        return [Message("Story reloaded."), *self.current()]
+
+    def cmd_quit(self, arg: str) -> list[View]:
+        return [*self.autosave(), Leave()]
+
+
+def _is_number(text: str) -> bool:
+    body = text[1:] if text[:1] in "+-" else text
+    return body.isdecimal() and body != ""
+
+
+def _iso_to_short(iso: str) -> str:
+    import datetime as _dt
+
+    try:
+        return runtime.short_date(_dt.date.fromisoformat(iso))
+    except ValueError:
+        return iso
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    end = text.find(". ")
+    return text if end < 0 or end > 110 else text[: end + 1]
