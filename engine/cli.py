@@ -25,14 +25,16 @@ def default_story_dir() -> Path:
 
 
 def _story_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--story", metavar="DIR", type=Path, default=None,
-                   help="story folder (default: the shipped story)")
+    p.add_argument(
+        "--story", metavar="DIR", type=Path, default=None, help="story folder (default: the shipped story)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dualpower",
-        description="Dual Power: Petrograd 1917. An interactive story, and the tools to write and teach with it.")
+        description="Dual Power: Petrograd 1917. An interactive story, and the tools to write and teach with it.",
+    )
     parser.add_argument("--version", action="version", version=f"dualpower {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -58,8 +60,12 @@ def _play_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--assignment", metavar="FILE", type=Path, help="play an assignment")
     p.add_argument("--student", metavar="NAME", help="the student's name (with --assignment)")
     p.add_argument("--seed", type=int, default=0, help="seed recorded with the game")
-    p.add_argument("--plain", action="store_true", help="plain text on stdin/stdout, for screen readers and pipes")
-    p.add_argument("--saves", metavar="DIR", type=Path, help="saves folder (default: $DUALPOWER_SAVES or saves/)")
+    p.add_argument(
+        "--plain", action="store_true", help="plain text on stdin/stdout, for screen readers and pipes"
+    )
+    p.add_argument(
+        "--saves", metavar="DIR", type=Path, help="saves folder (default: $DUALPOWER_SAVES or saves/)"
+    )
     p.add_argument("--watch", action="store_true", help="reload the story by itself when a file changes")
 
 
@@ -97,7 +103,9 @@ def print_errors(diags: list[Any], stream: Any = None) -> None:
         print(d, file=stream)
     if len(errs) > 50:
         print(f"... and {len(errs) - 50} more", file=stream)
-    print(f"The story cannot be played: {summary(diags)}. Run 'dualpower check' for the full list.", file=stream)
+    print(
+        f"The story cannot be played: {summary(diags)}. Run 'dualpower check' for the full list.", file=stream
+    )
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -168,7 +176,9 @@ def _play_plain(args: argparse.Namespace, story: Any, saves: Any) -> int:
             if role is None:
                 return EXIT_OK
         if role not in story.roles:
-            print(f"dualpower: unknown role {role!r}; choose one of: {', '.join(story.roles)}", file=sys.stderr)
+            print(
+                f"dualpower: unknown role {role!r}; choose one of: {', '.join(story.roles)}", file=sys.stderr
+            )
             return EXIT_USAGE
         state = runtime.new_game(story, role, seed=args.seed)
     session = Session(story, state, saves, reload_story=make_reloader(args.story))

@@ -19,7 +19,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
@@ -83,7 +83,7 @@ class Binary:
     col: int = 1
 
 
-Node = Union[Num, Str, Bool, Name, Call, Unary, Binary]
+Node = Num | Str | Bool | Name | Call | Unary | Binary
 
 KEYWORDS = {"and", "or", "not", "true", "false"}
 COMPARISONS = ("==", "!=", "<=", ">=", "<", ">")
@@ -277,6 +277,7 @@ def parse(text: str) -> Node:
 
 # --- static check -------------------------------------------------------------------------------
 
+
 def check(node: Node, types: Mapping[str, str], scene_ids: Callable[[str], bool] | None = None) -> str:
     """Return the type of `node` ('int', 'bool' or 'str'); raise ExprError on unknown names or mixed types.
 
@@ -297,7 +298,9 @@ def check(node: Node, types: Mapping[str, str], scene_ids: Callable[[str], bool]
         if node.func not in FUNCTIONS:
             raise ExprError(f"unknown function {node.func!r}: use {' or '.join(sorted(FUNCTIONS))}", node.col)
         if len(node.args) != 1 or not isinstance(node.args[0], Str):
-            raise ExprError(f"{node.func}() takes one scene id in quotes, as {node.func}('worker.feb.march')", node.col)
+            raise ExprError(
+                f"{node.func}() takes one scene id in quotes, as {node.func}('worker.feb.march')", node.col
+            )
         target = node.args[0].value
         if scene_ids is not None and not scene_ids(target):
             raise ExprError(f"{node.func}() names an unknown scene {target!r}", node.args[0].col)
@@ -413,7 +416,9 @@ def compile_node(node: Node) -> Compiled:
     return lambda st: fn(left(st), right(st))
 
 
-def evaluate(node: Node, vars: Mapping[str, Any], visits: Mapping[str, int] | None = None, role: str = "") -> Any:
+def evaluate(
+    node: Node, vars: Mapping[str, Any], visits: Mapping[str, int] | None = None, role: str = ""
+) -> Any:
     """Evaluate a tree directly (for tests and tools; the game uses compile_node)."""
 
     class _St:
@@ -431,7 +436,20 @@ def evaluate(node: Node, vars: Mapping[str, Any], visits: Mapping[str, int] | No
 
 # --- print --------------------------------------------------------------------------------------
 
-_PREC = {"or": 1, "and": 2, "not": 3, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6}
+_PREC = {
+    "or": 1,
+    "and": 2,
+    "not": 3,
+    "==": 4,
+    "!=": 4,
+    "<": 4,
+    "<=": 4,
+    ">": 4,
+    ">=": 4,
+    "+": 5,
+    "-": 5,
+    "*": 6,
+}
 
 
 def unparse(node: Node) -> str:
@@ -507,7 +525,9 @@ def explain(node: Node, label: Callable[[str], str], scene_title: Callable[[str]
     return _term(node, label, scene_title)
 
 
-def _term(node: Node, label: Callable[[str], str], scene_title: Callable[[str], str], bare: bool = False) -> str:
+def _term(
+    node: Node, label: Callable[[str], str], scene_title: Callable[[str], str], bare: bool = False
+) -> str:
     if isinstance(node, Name):
         return "your role" if node.name == "role" else label(node.name)
     if isinstance(node, Call):

@@ -44,18 +44,51 @@ MAX_FILES = 5000
 
 T = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, SEQ, MAP = (
-    T + "str", T + "int", T + "float", T + "bool", T + "null", T + "timestamp", T + "seq", T + "map")
+    T + "str",
+    T + "int",
+    T + "float",
+    T + "bool",
+    T + "null",
+    T + "timestamp",
+    T + "seq",
+    T + "map",
+)
 PLAIN_TAGS = {STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, SEQ, MAP}
 
-STORY_KEYS = {"id": False, "title": True, "version": False, "author": False, "premise": False,
-              "content_notes": False, "roles": True, "variables": False}
+STORY_KEYS = {
+    "id": False,
+    "title": True,
+    "version": False,
+    "author": False,
+    "premise": False,
+    "content_notes": False,
+    "roles": True,
+    "variables": False,
+}
 ROLE_KEYS = {"name": True, "title": False, "blurb": False, "start": True}
 VAR_KEYS = {"type": True, "start": False, "min": False, "max": False, "label": False, "show": False}
 SCENE_FILE_KEYS = {"scenes": True}
-SCENE_KEYS = {"id": True, "title": True, "date": True, "place": False, "text": True, "note": False,
-              "documents": False, "on_enter": False, "choices": False, "ending": False}
-CHOICE_KEYS = {"text": True, "goto": True, "if": False, "show_locked": False, "set": False, "add": False,
-               "once": False}
+SCENE_KEYS = {
+    "id": True,
+    "title": True,
+    "date": True,
+    "place": False,
+    "text": True,
+    "note": False,
+    "documents": False,
+    "on_enter": False,
+    "choices": False,
+    "ending": False,
+}
+CHOICE_KEYS = {
+    "text": True,
+    "goto": True,
+    "if": False,
+    "show_locked": False,
+    "set": False,
+    "add": False,
+    "once": False,
+}
 EFFECT_KEYS = {"set": False, "add": False}
 ENDING_KEYS = {"title": True, "epilogue": True}
 PARAGRAPH_KEYS = {"if": True, "text": True}
@@ -116,12 +149,18 @@ class _File:
                 continue
             key = knode.value
             if key in out:
-                self.error(knode, f"{what}: duplicate key {key!r} (the first is at line "
-                                  f"{out[key][0].start_mark.line + 1})", "duplicate-key")
+                self.error(
+                    knode,
+                    f"{what}: duplicate key {key!r} (the first is at line {out[key][0].start_mark.line + 1})",
+                    "duplicate-key",
+                )
                 continue
             if key not in keys:
-                self.error(knode, f"{what}: unknown key {key!r}{suggest(key, keys)}; "
-                                  f"allowed: {', '.join(keys)}", "unknown-key")
+                self.error(
+                    knode,
+                    f"{what}: unknown key {key!r}{suggest(key, keys)}; allowed: {', '.join(keys)}",
+                    "unknown-key",
+                )
                 continue
             out[key] = (knode, vnode)
         for key, required in keys.items():
@@ -131,7 +170,9 @@ class _File:
 
     def sequence(self, node: yaml.Node, what: str) -> list[Any] | None:
         if not isinstance(node, yaml.SequenceNode):
-            self.error(node, f"{what} should be a list (lines starting with '- '), not {_kind(node)}", "wrong-type")
+            self.error(
+                node, f"{what} should be a list (lines starting with '- '), not {_kind(node)}", "wrong-type"
+            )
             return None
         return list(node.value)
 
@@ -146,8 +187,12 @@ class _File:
             return None
         value = node.value
         if CONTROL_RE.search(value):
-            self.error(node, f"{what} contains a control character or terminal escape "
-                             f"(U+{ord(CONTROL_RE.search(value).group()):04X}); remove it", "control-char")
+            self.error(
+                node,
+                f"{what} contains a control character or terminal escape "
+                f"(U+{ord(CONTROL_RE.search(value).group()):04X}); remove it",
+                "control-char",
+            )
             return None
         return value
 
@@ -175,8 +220,9 @@ class _File:
                 except ValueError as exc:
                     self.error(node, f"{what}: {exc} ({node.value})", "bad-date")
                     return None
-        self.error(node, f"{what} should be a date written YYYY-MM-DD (Old Style), not {_describe(node)}",
-                   "bad-date")
+        self.error(
+            node, f"{what} should be a date written YYYY-MM-DD (Old Style), not {_describe(node)}", "bad-date"
+        )
         return None
 
 
@@ -201,30 +247,51 @@ def _short(value: str) -> str:
 
 # --- reading files ------------------------------------------------------------------------------
 
+
 def read_yaml(path: Path, diags: list[Diagnostic]) -> yaml.Node | None:
     """Compose one file into nodes, or report why it cannot be read. Never constructs objects."""
     spath = str(path)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            diags.append(Diagnostic(spath, 1, 1, "error", "file-too-large",
-                                    f"file is {size // (1024 * 1024)} MB; story files may be at most "
-                                    f"{MAX_FILE_BYTES // (1024 * 1024)} MB: split it into chapters"))
+            diags.append(
+                Diagnostic(
+                    spath,
+                    1,
+                    1,
+                    "error",
+                    "file-too-large",
+                    f"file is {size // (1024 * 1024)} MB; story files may be at most "
+                    f"{MAX_FILE_BYTES // (1024 * 1024)} MB: split it into chapters",
+                )
+            )
             return None
         data = path.read_bytes()
     except OSError as exc:
-        diags.append(Diagnostic(spath, 1, 1, "error", "unreadable", f"cannot read the file: {exc.strerror or exc}"))
+        diags.append(
+            Diagnostic(spath, 1, 1, "error", "unreadable", f"cannot read the file: {exc.strerror or exc}")
+        )
         return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        diags.append(Diagnostic(spath, line, col, "error", "encoding",
-                                "file is not UTF-8 text (byte 0x%02X); save it as UTF-8" % data[exc.start]))
+        diags.append(
+            Diagnostic(
+                spath,
+                line,
+                col,
+                "error",
+                "encoding",
+                f"file is not UTF-8 text (byte 0x{data[exc.start]:02X}); save it as UTF-8",
+            )
+        )
         return None
     if "\x00" in text:
-        diags.append(Diagnostic(spath, 1, 1, "error", "encoding", "file contains NUL bytes: it is not a text file"))
+        diags.append(
+            Diagnostic(spath, 1, 1, "error", "encoding", "file contains NUL bytes: it is not a text file")
+        )
         return None
     return compose(text, spath, diags)
 
@@ -264,8 +331,11 @@ def _check_tags(root: yaml.Node, f: _File) -> None:
             continue
         seen.add(id(node))
         if node.tag not in PLAIN_TAGS:
-            f.error(node, f"tag {node.tag!r} is not allowed: story files are plain data (remove the '!' tag)",
-                    "tag")
+            f.error(
+                node,
+                f"tag {node.tag!r} is not allowed: story files are plain data (remove the '!' tag)",
+                "tag",
+            )
         if isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
         elif isinstance(node, yaml.MappingNode):
@@ -280,15 +350,25 @@ def story_files(root: Path, diags: list[Diagnostic]) -> list[Path]:
     real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames
-                             if not d.startswith(".") and not (here == root and d in SKIP_DIRS)
-                             and d != "__pycache__")
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not d.startswith(".") and not (here == root and d in SKIP_DIRS) and d != "__pycache__"
+        )
         for d in list(dirnames):
             p = here / d
             if p.is_symlink():
                 dirnames.remove(d)
-                diags.append(Diagnostic(str(p), 1, 1, "warning", "symlink",
-                                        "linked folder skipped: story folders may not contain folder links"))
+                diags.append(
+                    Diagnostic(
+                        str(p),
+                        1,
+                        1,
+                        "warning",
+                        "symlink",
+                        "linked folder skipped: story folders may not contain folder links",
+                    )
+                )
         for name in sorted(filenames):
             if not name.endswith(".yaml") or name.startswith("."):
                 continue
@@ -300,18 +380,30 @@ def story_files(root: Path, diags: list[Diagnostic]) -> list[Path]:
                     diags.append(Diagnostic(str(p), 1, 1, "error", "symlink", "broken symbolic link"))
                     continue
                 if not target.is_relative_to(real_root):
-                    diags.append(Diagnostic(str(p), 1, 1, "error", "symlink",
-                                            "symbolic link points outside the story folder; copy the file in"))
+                    diags.append(
+                        Diagnostic(
+                            str(p),
+                            1,
+                            1,
+                            "error",
+                            "symlink",
+                            "symbolic link points outside the story folder; copy the file in",
+                        )
+                    )
                     continue
             out.append(p)
             if len(out) > MAX_FILES:
-                diags.append(Diagnostic(str(root), 1, 1, "error", "too-many-files",
-                                        f"more than {MAX_FILES} story files"))
+                diags.append(
+                    Diagnostic(
+                        str(root), 1, 1, "error", "too-many-files", f"more than {MAX_FILES} story files"
+                    )
+                )
                 return out
     return out
 
 
 # --- building the story -------------------------------------------------------------------------
+
 
 @dataclass
 class _Builder:
@@ -336,8 +428,16 @@ class _Builder:
             if kind != "bool":
                 raise expr.ExprError(f"a condition must be true or false, but this is {expr._a(kind)}", 1)
         except expr.ExprError as exc:
-            self.diags.append(Diagnostic(f.path, src.line, src.col + offset + exc.col - 1, "error",
-                                         "condition", f"{what}: {exc.message}"))
+            self.diags.append(
+                Diagnostic(
+                    f.path,
+                    src.line,
+                    src.col + offset + exc.col - 1,
+                    "error",
+                    "condition",
+                    f"{what}: {exc.message}",
+                )
+            )
             return None
         for call in expr.calls(tree):
             self.pending_calls.append((f, node, call, offset))
@@ -349,14 +449,21 @@ class _Builder:
         for name, (knode, vnode) in (entries or {}).items():
             var = self.variables.get(name)
             if var is None:
-                f.error(knode, f"{op}: unknown variable {name!r}{suggest(name, self.variables)}; declare it "
-                               "under variables: in story.yaml", "undeclared")
+                f.error(
+                    knode,
+                    f"{op}: unknown variable {name!r}{suggest(name, self.variables)}; declare it "
+                    "under variables: in story.yaml",
+                    "undeclared",
+                )
                 continue
             value: int | bool | str | None
             if op == "add":
                 if var.type != "int":
-                    f.error(knode, f"add: {name} is {expr._a(var.type)}; only numbers can be added to (use set:)",
-                            "wrong-type")
+                    f.error(
+                        knode,
+                        f"add: {name} is {expr._a(var.type)}; only numbers can be added to (use set:)",
+                        "wrong-type",
+                    )
                     continue
                 value = f.integer(vnode, f"add: {name}")
             elif var.type == "int":
@@ -390,10 +497,15 @@ class _Builder:
                 continue
             name = m.group(1)
             if name is None:
-                f.error(node, f"{what}: a lone {token!r}; write {token * 2} for a literal brace", "placeholder")
+                f.error(
+                    node, f"{what}: a lone {token!r}; write {token * 2} for a literal brace", "placeholder"
+                )
             elif name != "role" and name not in self.variables:
-                f.error(node, f"{what}: unknown variable {{{name}}} in the text{suggest(name, self.variables)}",
-                        "placeholder")
+                f.error(
+                    node,
+                    f"{what}: unknown variable {{{name}}} in the text{suggest(name, self.variables)}",
+                    "placeholder",
+                )
         return value
 
     # files ---------------------------------------------------------------------
@@ -406,8 +518,9 @@ class _Builder:
         head["id"] = (f.string(entries["id"][1], "id") if "id" in entries else None) or self.root.name
         head["title"] = f.string(entries["title"][1], "title") if "title" in entries else None
         head["version"] = f.integer(entries["version"][1], "version") if "version" in entries else 1
-        head["premise"] = (f.string(entries["premise"][1], "premise", empty_ok=True)
-                           if "premise" in entries else "") or ""
+        head["premise"] = (
+            f.string(entries["premise"][1], "premise", empty_ok=True) if "premise" in entries else ""
+        ) or ""
         if "content_notes" in entries:
             items = f.sequence(entries["content_notes"][1], "content_notes") or []
             head["content_notes"] = tuple(s for s in (f.string(n, "content note") for n in items) if s)
@@ -422,8 +535,12 @@ class _Builder:
                     continue
                 name = f.string(r["name"][1], f"role {key}: name") if "name" in r else None
                 start = f.string(r["start"][1], f"role {key}: start") if "start" in r else None
-                title = (f.string(r["title"][1], f"role {key}: title", empty_ok=True) if "title" in r else "") or ""
-                blurb = (f.string(r["blurb"][1], f"role {key}: blurb", empty_ok=True) if "blurb" in r else "") or ""
+                title = (
+                    f.string(r["title"][1], f"role {key}: title", empty_ok=True) if "title" in r else ""
+                ) or ""
+                blurb = (
+                    f.string(r["blurb"][1], f"role {key}: blurb", empty_ok=True) if "blurb" in r else ""
+                ) or ""
                 if name and start:
                     head["roles"][key] = Role(key, name, title, blurb, start, f.src(knode))
                     head.setdefault("role_nodes", {})[key] = r["start"][1]
@@ -433,8 +550,12 @@ class _Builder:
         entries = f.mapping(node, "variables", _AnyKeys())
         for name, (knode, vnode) in (entries or {}).items():
             if not NAME_RE.match(name) or name in expr.KEYWORDS or name == "role" or name in expr.FUNCTIONS:
-                f.error(knode, f"variable name {name!r} is not allowed: use letters, digits and _ "
-                               "(not a keyword such as and/or/not/true/false/role)", "bad-name")
+                f.error(
+                    knode,
+                    f"variable name {name!r} is not allowed: use letters, digits and _ "
+                    "(not a keyword such as and/or/not/true/false/role)",
+                    "bad-name",
+                )
                 continue
             v = f.mapping(vnode, f"variable {name}", VAR_KEYS)
             if v is None:
@@ -442,8 +563,11 @@ class _Builder:
             vtype = f.string(v["type"][1], f"variable {name}: type") if "type" in v else None
             if vtype not in ("int", "bool", "str"):
                 if vtype is not None:
-                    f.error(v["type"][1], f"variable {name}: type must be int, bool or str, not {vtype!r}",
-                            "wrong-type")
+                    f.error(
+                        v["type"][1],
+                        f"variable {name}: type must be int, bool or str, not {vtype!r}",
+                        "wrong-type",
+                    )
                 continue
             lo = f.integer(v["min"][1], f"variable {name}: min") if "min" in v else None
             hi = f.integer(v["max"][1], f"variable {name}: max") if "max" in v else None
@@ -453,8 +577,9 @@ class _Builder:
             start: int | bool | str | None = default
             if "start" in v:
                 snode = v["start"][1]
-                start = {"int": f.integer, "bool": f.boolean}.get(vtype, lambda n, w: f.string(n, w, empty_ok=True))(
-                    snode, f"variable {name}: start")
+                start = {"int": f.integer, "bool": f.boolean}.get(
+                    vtype, lambda n, w: f.string(n, w, empty_ok=True)
+                )(snode, f"variable {name}: start")
             if start is None:
                 continue
             label = (f.string(v["label"][1], f"variable {name}: label") if "label" in v else None) or name
@@ -463,7 +588,11 @@ class _Builder:
             if lo is not None and hi is not None and lo > hi:
                 f.error(vnode, f"variable {name}: min {lo} is greater than max {hi}", "out-of-bounds")
             elif vtype == "int" and not _in_bounds(var, start):  # type: ignore[arg-type]
-                f.error(v["start"][1], f"variable {name}: start {start} is outside {_bounds(var)}", "out-of-bounds")
+                f.error(
+                    v["start"][1],
+                    f"variable {name}: start {start} is outside {_bounds(var)}",
+                    "out-of-bounds",
+                )
             self.variables[name] = var
             self.types[name] = vtype
 
@@ -484,7 +613,11 @@ class _Builder:
             return None
         sid = f.string(e["id"][1], "scene id") if "id" in e else None
         if sid is not None and not SCENE_ID_RE.match(sid):
-            f.error(e["id"][1], f"scene id {_short(sid)} may hold only letters, digits, '.', '_' and '-'", "bad-name")
+            f.error(
+                e["id"][1],
+                f"scene id {_short(sid)} may hold only letters, digits, '.', '_' and '-'",
+                "bad-name",
+            )
             sid = None
         what = f"scene {sid}" if sid else "scene"
         title = f.string(e["title"][1], f"{what}: title") if "title" in e else None
@@ -516,19 +649,45 @@ class _Builder:
                 if et and ep:
                     ending = Ending(et, ep, f.src(e["ending"][0]))
             if "choices" in e:
-                f.error(e["choices"][0], f"{what} has both an ending and choices: an ending scene ends the game, "
-                                         "so remove one of them", "ending-with-choices")
-        elif "choices" in e and not choices and isinstance(e["choices"][1], yaml.SequenceNode) \
-                and not e["choices"][1].value:
-            f.error(e["choices"][0], f"{what} has an empty choices list: add a choice or make it an ending",
-                    "dead-end")
+                f.error(
+                    e["choices"][0],
+                    f"{what} has both an ending and choices: an ending scene ends the game, "
+                    "so remove one of them",
+                    "ending-with-choices",
+                )
+        elif (
+            "choices" in e
+            and not choices
+            and isinstance(e["choices"][1], yaml.SequenceNode)
+            and not e["choices"][1].value
+        ):
+            f.error(
+                e["choices"][0],
+                f"{what} has an empty choices list: add a choice or make it an ending",
+                "dead-end",
+            )
         elif "choices" not in e and sid:
-            f.error(node, f"{what} has neither choices nor an ending: the player would be stuck here; "
-                          "add choices: or ending:", "dead-end")
+            f.error(
+                node,
+                f"{what} has neither choices nor an ending: the player would be stuck here; "
+                "add choices: or ending:",
+                "dead-end",
+            )
         if sid is None or title is None or date is None or paragraphs is None:
             return None
-        return Scene(sid, title, date, place, paragraphs, note, documents, on_enter, tuple(choices), ending,
-                     f.src(node))
+        return Scene(
+            sid,
+            title,
+            date,
+            place,
+            paragraphs,
+            note,
+            documents,
+            on_enter,
+            tuple(choices),
+            ending,
+            f.src(node),
+        )
 
     def paragraphs(self, f: _File, node: yaml.Node, what: str) -> tuple[Paragraph, ...] | None:
         if isinstance(node, yaml.ScalarNode):
@@ -584,8 +743,11 @@ class _Builder:
             text = f.string(t["text"][1], "term text") if "text" in t else None
             aliases: list[str] = []
             if "aliases" in t:
-                aliases = [a for a in (f.string(n, "alias") for n in f.sequence(t["aliases"][1], "aliases") or [])
-                           if a]
+                aliases = [
+                    a
+                    for a in (f.string(n, "alias") for n in f.sequence(t["aliases"][1], "aliases") or [])
+                    if a
+                ]
             if term and text:
                 out.append(Term(term, tuple(aliases), text, f.src(tnode)))
         return out
@@ -629,11 +791,15 @@ def _bounds(var: Variable) -> str:
 
 def split_paragraphs(text: str) -> list[str]:
     """Blank lines separate paragraphs; single line breaks inside a paragraph become spaces."""
-    paras = [" ".join(line.strip() for line in block.strip().splitlines()) for block in re.split(r"\n\s*\n", text)]
+    paras = [
+        " ".join(line.strip() for line in block.strip().splitlines()) for block in re.split(r"\n\s*\n", text)
+    ]
     return [p for p in paras if p]
 
 
-def load(root: str | Path, on_file: Callable[[Path], None] | None = None) -> tuple[Story | None, list[Diagnostic]]:
+def load(
+    root: str | Path, on_file: Callable[[Path], None] | None = None
+) -> tuple[Story | None, list[Diagnostic]]:
     """Load a story folder. Returns the story (None when there are errors) and every diagnostic found."""
     root = Path(root)
     b = _Builder(root)
@@ -641,8 +807,16 @@ def load(root: str | Path, on_file: Callable[[Path], None] | None = None) -> tup
     if not root.is_dir():
         return None, [Diagnostic(str(root), 1, 1, "error", "no-story", "no such story folder")]
     if not header_path.is_file():
-        return None, [Diagnostic(str(header_path), 1, 1, "error", "no-story",
-                                 "story.yaml is missing: a story folder needs one (see docs/authoring.md)")]
+        return None, [
+            Diagnostic(
+                str(header_path),
+                1,
+                1,
+                "error",
+                "no-story",
+                "story.yaml is missing: a story folder needs one (see docs/authoring.md)",
+            )
+        ]
     files = story_files(root, b.diags)
     head_f = _File(str(header_path), b.diags)
     head_node = read_yaml(header_path, b.diags)
@@ -674,23 +848,42 @@ def load(root: str | Path, on_file: Callable[[Path], None] | None = None) -> tup
         for scene in b.scene_file(f, node):
             if scene.id in b.scenes:
                 first = scene_sources[scene.id]
-                b.diags.append(Diagnostic(scene.source.path, scene.source.line, scene.source.col, "error",
-                                          "duplicate-id", f"duplicate scene id {scene.id!r}: first defined at "
-                                                          f"{first}"))
+                b.diags.append(
+                    Diagnostic(
+                        scene.source.path,
+                        scene.source.line,
+                        scene.source.col,
+                        "error",
+                        "duplicate-id",
+                        f"duplicate scene id {scene.id!r}: first defined at {first}",
+                    )
+                )
                 continue
             b.scenes[scene.id] = scene
             scene_sources[scene.id] = scene.source
     _cross_check(b, head, head_f, documents)
     if head is None or any(d.severity == "error" for d in b.diags) or head.get("title") is None:
         return None, b.diags
-    story = Story(id=head["id"], title=head["title"], version=head["version"] or 1, premise=head["premise"],
-                  content_notes=head["content_notes"], roles=head["roles"], variables=b.variables,
-                  scenes=b.scenes, glossary=tuple(glossary), documents=documents, root=root,
-                  files=tuple(used_files))
+    story = Story(
+        id=head["id"],
+        title=head["title"],
+        version=head["version"] or 1,
+        premise=head["premise"],
+        content_notes=head["content_notes"],
+        roles=head["roles"],
+        variables=b.variables,
+        scenes=b.scenes,
+        glossary=tuple(glossary),
+        documents=documents,
+        root=root,
+        files=tuple(used_files),
+    )
     return story, b.diags
 
 
-def _cross_check(b: _Builder, head: dict[str, Any] | None, head_f: _File, documents: dict[str, Document]) -> None:
+def _cross_check(
+    b: _Builder, head: dict[str, Any] | None, head_f: _File, documents: dict[str, Document]
+) -> None:
     ids = b.scenes
     for f, node, target in b.gotos:
         if target not in ids:
@@ -699,20 +892,34 @@ def _cross_check(b: _Builder, head: dict[str, Any] | None, head_f: _File, docume
         target = call.args[0].value if call.args and isinstance(call.args[0], expr.Str) else ""
         if target not in ids:
             s = f.src(node)
-            b.diags.append(Diagnostic(f.path, s.line, s.col + offset + call.col - 1, "error", "unknown-target",
-                                      f"{call.func}(): unknown scene {target!r}{suggest(target, ids)}"))
+            b.diags.append(
+                Diagnostic(
+                    f.path,
+                    s.line,
+                    s.col + offset + call.col - 1,
+                    "error",
+                    "unknown-target",
+                    f"{call.func}(): unknown scene {target!r}{suggest(target, ids)}",
+                )
+            )
     for f, node in b.document_refs:
         if node.value not in documents:
-            f.error(node, f"unknown document {node.value!r}{suggest(node.value, documents)}: "
-                          "documents are defined in documents.yaml", "unknown-document")
+            f.error(
+                node,
+                f"unknown document {node.value!r}{suggest(node.value, documents)}: "
+                "documents are defined in documents.yaml",
+                "unknown-document",
+            )
     if head is not None:
         if not head["roles"] and not any(d.code == "missing-key" and d.path == head_f.path for d in b.diags):
             head_f.error(None, "story.yaml defines no roles", "no-roles")
         for key, role in head["roles"].items():
             if role.start not in ids:
-                head_f.error(head["role_nodes"][key],
-                             f"role {key}: start scene {role.start!r} does not exist{suggest(role.start, ids)}",
-                             "unknown-target")
+                head_f.error(
+                    head["role_nodes"][key],
+                    f"role {key}: start scene {role.start!r} does not exist{suggest(role.start, ids)}",
+                    "unknown-target",
+                )
 
 
 def load_or_raise(root: str | Path) -> Story:

@@ -37,16 +37,23 @@ def start_values(story: Story, overrides: Mapping[str, Any] | None = None) -> di
     return values
 
 
-def new_game(story: Story, role: str, start: str | None = None, initial: Mapping[str, Any] | None = None,
-             seed: int = 0) -> GameState:
+def new_game(
+    story: Story, role: str, start: str | None = None, initial: Mapping[str, Any] | None = None, seed: int = 0
+) -> GameState:
     """A fresh game for a role, entering its start scene (or `start`) and running that scene's on_enter."""
     if role not in story.roles:
         raise GameError(f"unknown role {role!r}; the roles are {', '.join(story.roles)}")
     first = start or story.roles[role].start
     if first not in story.scenes:
         raise GameError(f"unknown start scene {first!r}")
-    state = GameState(role=role, scene=first, vars=start_values(story, initial), start=first,
-                      initial=dict(initial or {}), seed=seed)
+    state = GameState(
+        role=role,
+        scene=first,
+        vars=start_values(story, initial),
+        start=first,
+        initial=dict(initial or {}),
+        seed=seed,
+    )
     _enter(story, state, first)
     return state
 
@@ -136,8 +143,9 @@ def take(story: Story, state: GameState, choice: Choice) -> None:
     _enter(story, state, choice.goto)
 
 
-def replay(story: Story, role: str, start: str, initial: Mapping[str, Any], history: list[Step],
-           seed: int = 0) -> GameState:
+def replay(
+    story: Story, role: str, start: str, initial: Mapping[str, Any], history: list[Step], seed: int = 0
+) -> GameState:
     """Play a recorded history again from its start; raise GameError at the first step that no longer fits."""
     state = new_game(story, role, start or None, initial, seed)
     for n, step in enumerate(history, 1):
@@ -192,7 +200,9 @@ def interpolate(story: Story, state: GameState, text: str) -> str:
 def paragraphs(story: Story, state: GameState, current: Scene | None = None) -> list[str]:
     """The scene's text as the player reads it now: conditional paragraphs chosen, variables filled in."""
     current = current or story.scenes[state.scene]
-    return [interpolate(story, state, p.text) for p in current.paragraphs if p.cond is None or p.cond.test(state)]
+    return [
+        interpolate(story, state, p.text) for p in current.paragraphs if p.cond is None or p.cond.test(state)
+    ]
 
 
 def locked_reason(story: Story, choice: Choice) -> str:

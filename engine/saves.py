@@ -20,7 +20,15 @@ FORMAT = "dualpower-save"
 FORMAT_VERSION = 1
 MAX_SAVE_BYTES = 8 * 1024 * 1024
 SLOT_RE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
-RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10)), "endings"}
+RESERVED = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(10)),
+    *(f"lpt{i}" for i in range(10)),
+    "endings",
+}
 TMP_PREFIX = ".tmp-"
 AUTOSAVE = "autosave"
 
@@ -82,8 +90,10 @@ class Saves:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise SaveError(f"cannot create the saves folder {self.folder}: {exc.strerror or exc}; "
-                            "choose another with --saves DIR") from None
+            raise SaveError(
+                f"cannot create the saves folder {self.folder}: {exc.strerror or exc}; "
+                "choose another with --saves DIR"
+            ) from None
         target = self.folder / name
         payload = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
         fd = -1
@@ -99,8 +109,10 @@ class Saves:
             tmp = ""
             _fsync_dir(self.folder)
         except OSError as exc:
-            raise SaveError(f"could not save to {target}: {exc.strerror or exc}. Your game is still running; "
-                            "free some space or choose another folder with --saves DIR") from None
+            raise SaveError(
+                f"could not save to {target}: {exc.strerror or exc}. Your game is still running; "
+                "free some space or choose another folder with --saves DIR"
+            ) from None
         finally:
             if fd >= 0:
                 os.close(fd)
@@ -136,7 +148,9 @@ class Saves:
         try:
             size = path.stat().st_size
         except FileNotFoundError:
-            raise SaveError(f"there is no save {_name(slot_or_path)!r} (type 'load' to list the saves)") from None
+            raise SaveError(
+                f"there is no save {_name(slot_or_path)!r} (type 'load' to list the saves)"
+            ) from None
         except OSError as exc:
             raise SaveError(f"cannot read {path}: {exc.strerror or exc}") from None
         if size > MAX_SAVE_BYTES:
@@ -145,8 +159,9 @@ class Saves:
             raw = path.read_bytes()
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            raise SaveError(f"{path} is damaged or not a save file (it is not valid JSON); it was left as it is")\
-                from None
+            raise SaveError(
+                f"{path} is damaged or not a save file (it is not valid JSON); it was left as it is"
+            ) from None
         except OSError as exc:
             raise SaveError(f"cannot read {path}: {exc.strerror or exc}") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -155,8 +170,10 @@ class Saves:
         if not isinstance(version, int) or isinstance(version, bool):
             raise SaveError(f"{path} has no format version")
         if version > FORMAT_VERSION:
-            raise SaveError(f"{path} was written by a newer Dual Power (save format {version}; this one reads "
-                            f"{FORMAT_VERSION}): update the game to load it")
+            raise SaveError(
+                f"{path} was written by a newer Dual Power (save format {version}; this one reads "
+                f"{FORMAT_VERSION}): update the game to load it"
+            )
         if not isinstance(data.get("story"), dict) or not isinstance(data.get("state"), dict):
             raise SaveError(f"{path} is damaged: it lacks the story or the game state")
         return data
@@ -191,8 +208,16 @@ class Saves:
             except SaveError:
                 continue
             s = data.get("summary") if isinstance(data.get("summary"), dict) else {}
-            out.append(SaveInfo(p.stem, str(s.get("role", "?")), str(s.get("scene", "?")),
-                                str(s.get("title", "?")), str(s.get("date", "")), str(data.get("saved_at", ""))))
+            out.append(
+                SaveInfo(
+                    p.stem,
+                    str(s.get("role", "?")),
+                    str(s.get("scene", "?")),
+                    str(s.get("title", "?")),
+                    str(s.get("date", "")),
+                    str(data.get("saved_at", "")),
+                )
+            )
         out.sort(key=lambda i: i.saved_at, reverse=True)
         return out
 
@@ -226,7 +251,11 @@ class Saves:
         except (OSError, ValueError):
             return set()
         found = data.get(story.id, []) if isinstance(data, dict) else []
-        return {e for e in found if isinstance(e, str) and e in story.scenes} if isinstance(found, list) else set()
+        return (
+            {e for e in found if isinstance(e, str) and e in story.scenes}
+            if isinstance(found, list)
+            else set()
+        )
 
     def add_ending(self, story: Story, scene_id: str) -> set[str]:
         try:
@@ -248,7 +277,9 @@ def _name(slot_or_path: str | Path) -> str:
 def state_from_save(data: dict[str, Any], story: Story, where: str) -> GameState:
     saved_story = data.get("story", {})
     if saved_story.get("id") not in (story.id, None):
-        raise SaveError(f"{where} belongs to another story ({saved_story.get('title')!r}), not {story.title!r}")
+        raise SaveError(
+            f"{where} belongs to another story ({saved_story.get('title')!r}), not {story.title!r}"
+        )
     try:
         state = GameState.from_dict(data["state"])
     except StateError as exc:
@@ -256,14 +287,23 @@ def state_from_save(data: dict[str, Any], story: Story, where: str) -> GameState
     if state.role not in story.roles:
         raise SaveError(f"{where}: the role {state.role!r} is not in this story")
     if state.scene not in story.scenes:
-        raise SaveError(f"{where}: the scene {state.scene!r} no longer exists in this version of the story "
-                        f"(saved with version {saved_story.get('version')}, this is version {story.version}); "
-                        "start a new game or load another save")
+        raise SaveError(
+            f"{where}: the scene {state.scene!r} no longer exists in this version of the story "
+            f"(saved with version {saved_story.get('version')}, this is version {story.version}); "
+            "start a new game or load another save"
+        )
     # Variables added since the save start at their declared value; removed ones are dropped.
     for name, var in story.variables.items():
         value = state.vars.get(name)
-        ok = isinstance(value, bool) if var.type == "bool" else (
-            isinstance(value, int) and not isinstance(value, bool) if var.type == "int" else isinstance(value, str))
+        ok = (
+            isinstance(value, bool)
+            if var.type == "bool"
+            else (
+                isinstance(value, int) and not isinstance(value, bool)
+                if var.type == "int"
+                else isinstance(value, str)
+            )
+        )
         if not ok:
             state.vars[name] = var.start
     for name in [n for n in state.vars if n not in story.variables]:

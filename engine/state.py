@@ -74,9 +74,13 @@ class GameState:
                 raise StateError("the visit counts have the wrong shape")
         history: list[Step] = []
         for item in need("history", list):
-            if not (isinstance(item, dict) and isinstance(item.get("scene"), str)
-                    and isinstance(item.get("choice"), int) and not isinstance(item.get("choice"), bool)
-                    and isinstance(item.get("text"), str)):
+            if not (
+                isinstance(item, dict)
+                and isinstance(item.get("scene"), str)
+                and isinstance(item.get("choice"), int)
+                and not isinstance(item.get("choice"), bool)
+                and isinstance(item.get("text"), str)
+            ):
                 raise StateError("the history has the wrong shape")
             history.append(Step(item["scene"], item["choice"], item["text"]))
         once = data.get("once_taken", [])
@@ -89,10 +93,27 @@ class GameState:
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise StateError("seed has the wrong type")
         scene = need("scene", str)
-        return cls(role=need("role", str), scene=scene, vars=dict(values), visits=dict(visits), history=history,
-                   once_taken=set(once), start=data.get("start", "") if isinstance(data.get("start"), str) else "",
-                   initial=dict(initial), seed=seed)
+        return cls(
+            role=need("role", str),
+            scene=scene,
+            vars=dict(values),
+            visits=dict(visits),
+            history=history,
+            once_taken=set(once),
+            start=data.get("start", "") if isinstance(data.get("start"), str) else "",
+            initial=dict(initial),
+            seed=seed,
+        )
 
     def copy(self) -> GameState:
-        return GameState(self.role, self.scene, dict(self.vars), dict(self.visits), list(self.history),
-                         set(self.once_taken), self.start, dict(self.initial), self.seed)
+        return GameState(
+            self.role,
+            self.scene,
+            dict(self.vars),
+            dict(self.visits),
+            list(self.history),
+            set(self.once_taken),
+            self.start,
+            dict(self.initial),
+            self.seed,
+        )

@@ -24,8 +24,11 @@ class PlainUI:
 
     def para(self, text: str, indent: str = "") -> None:
         for line in text.split("\n"):
-            self.write(textwrap.fill(line, self.width, initial_indent=indent, subsequent_indent=indent) if line
-                       else "")
+            self.write(
+                textwrap.fill(line, self.width, initial_indent=indent, subsequent_indent=indent)
+                if line
+                else ""
+            )
 
     def show(self, view: View) -> None:
         if isinstance(view, SceneView):

@@ -46,6 +46,7 @@ def clean(text: str, limit: int = 200) -> str:
 
 # --- views --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class OptionView:
     number: int
@@ -117,13 +118,23 @@ class Session:
         story, state = self.story, self.state
         scene = story.scenes[state.scene]
         opts = tuple(
-            OptionView(o.number, runtime.interpolate(story, state, o.choice.text),
-                       None if o.open else runtime.locked_reason(story, o.choice))
+            OptionView(
+                o.number,
+                runtime.interpolate(story, state, o.choice.text),
+                None if o.open else runtime.locked_reason(story, o.choice),
+            )
             for o in ([] if scene.ending else runtime.options(story, state))
         )
-        return SceneView(scene.id, scene.title, runtime.format_date(scene.date, weekday=True), scene.place,
-                         tuple(runtime.paragraphs(story, state, scene)), opts, bool(scene.note),
-                         len(scene.documents))
+        return SceneView(
+            scene.id,
+            scene.title,
+            runtime.format_date(scene.date, weekday=True),
+            scene.place,
+            tuple(runtime.paragraphs(story, state, scene)),
+            opts,
+            bool(scene.note),
+            len(scene.documents),
+        )
 
     def current(self) -> list[View]:
         """What to show for where the game is now: the scene, or the ending."""
@@ -139,8 +150,9 @@ class Session:
         except SaveError:
             found = self.saves.endings_found(self.story) | {scene.id}
         self.ended = True
-        return EndingView(self.scene_view(), scene.ending.title, scene.ending.epilogue, len(found),
-                          len(self.story.endings))
+        return EndingView(
+            self.scene_view(), scene.ending.title, scene.ending.epilogue, len(found), len(self.story.endings)
+        )
 
     def toolbar(self) -> list[tuple[str, str]]:
         """(label, value) pairs for the status line: role, date, and the variables marked `show`."""
@@ -151,7 +163,9 @@ class Session:
         for var in story.variables.values():
             if var.show:
                 value = state.vars.get(var.name)
-                items.append((var.label, ("yes" if value else "no") if isinstance(value, bool) else str(value)))
+                items.append(
+                    (var.label, ("yes" if value else "no") if isinstance(value, bool) else str(value))
+                )
         return items
 
     # --- input ---
@@ -171,7 +185,9 @@ class Session:
         if word not in COMMANDS or handler is None:
             close = [c for c in COMMANDS if c.startswith(word[:3])] if len(word) >= 2 else []
             hint = f" Did you mean '{close[0]}'?" if close else ""
-            return [Message(f"I don't know '{clean(word, 30)}'.{hint} Type a choice's number, or 'help'.", "hint")]
+            return [
+                Message(f"I don't know '{clean(word, 30)}'.{hint} Type a choice's number, or 'help'.", "hint")
+            ]
         try:
             return handler(arg)
         except (GameError, SaveError) as exc:
@@ -187,10 +203,7 @@ class Session:
         if self.ended:
             return [Message("The story has ended here. Type 'undo' to go back, or 'quit'.", "hint")]
         digits = text.lstrip("+")
-        if len(digits) > 6 or text.startswith("-"):
-            n = -1
-        else:
-            n = int(digits)
+        n = -1 if len(digits) > 6 or text.startswith("-") else int(digits)
         try:
             runtime.choose(self.story, self.state, n)
         except GameError as exc:
@@ -217,8 +230,15 @@ class Session:
     def cmd_look(self, arg: str) -> list[View]:
         scene = self.story.scenes[self.state.scene]
         if scene.ending is not None:
-            return [EndingView(self.scene_view(), scene.ending.title, scene.ending.epilogue,
-                               len(self.saves.endings_found(self.story)), len(self.story.endings))]
+            return [
+                EndingView(
+                    self.scene_view(),
+                    scene.ending.title,
+                    scene.ending.epilogue,
+                    len(self.saves.endings_found(self.story)),
+                    len(self.story.endings),
+                )
+            ]
         return [self.scene_view()]
 
     def cmd_save(self, arg: str) -> list[View]:
@@ -232,9 +252,13 @@ class Session:
             infos = self.saves.slots()
             if not infos:
                 return [Message("There are no saves yet. Type 'save' to make one.", "hint")]
-            rows = tuple((i.slot, i.role, _iso_to_short(i.date), i.scene_title, i.saved_at.replace("T", " ")[:16])
-                         for i in infos)
-            return [TableView("Saved games (type: load NAME)", ("slot", "role", "date", "scene", "saved"), rows)]
+            rows = tuple(
+                (i.slot, i.role, _iso_to_short(i.date), i.scene_title, i.saved_at.replace("T", " ")[:16])
+                for i in infos
+            )
+            return [
+                TableView("Saved games (type: load NAME)", ("slot", "role", "date", "scene", "saved"), rows)
+            ]
         state, data = self.saves.load(arg, self.story)
         self.state = state
         self.ended = False
@@ -255,8 +279,10 @@ class Session:
         return [Message("Taken back." if steps == 1 else f"Taken back {steps} steps."), self.scene_view()]
 
     def cmd_journal(self, arg: str) -> list[View]:
-        rows = tuple((runtime.short_date(s.date), s.title, text if text is not None else "(you are here)")
-                     for s, text in runtime.journal(self.story, self.state))
+        rows = tuple(
+            (runtime.short_date(s.date), s.title, text if text is not None else "(you are here)")
+            for s, text in runtime.journal(self.story, self.state)
+        )
         return [TableView("Journal", ("date", "scene", "your choice"), rows)]
 
     def cmd_stats(self, arg: str) -> list[View]:
@@ -275,7 +301,9 @@ class Session:
         if not terms:
             return [Message("This story has no glossary.", "hint")]
         if not arg:
-            rows = tuple((t.term, _first_sentence(t.text)) for t in sorted(terms, key=lambda t: t.term.lower()))
+            rows = tuple(
+                (t.term, _first_sentence(t.text)) for t in sorted(terms, key=lambda t: t.term.lower())
+            )
             return [TableView("Glossary (type: glossary TERM)", ("term", ""), rows)]
         want = arg.lower()
         for t in terms:
@@ -311,8 +339,11 @@ class Session:
             role_name = self.story.roles[role].name if role else ""
             assert s.ending is not None
             rows.append((role_name, s.ending.title if s.id in found else "???"))
-        return [TableView(f"Endings found: {len(found)}/{len(self.story.endings)}", ("role", "ending"),
-                          tuple(rows))]
+        return [
+            TableView(
+                f"Endings found: {len(found)}/{len(self.story.endings)}", ("role", "ending"), tuple(rows)
+            )
+        ]
 
     def cmd_reload(self, arg: str) -> list[View]:
         if self.reload_story is None:
@@ -321,12 +352,23 @@ class Session:
         if story is None:
             return [Message(f"The story has errors, so the old version stays loaded:\n{problem}", "error")]
         try:
-            state = runtime.replay(story, self.state.role, self.state.start, self.state.initial,
-                                   self.state.history, self.state.seed)
+            state = runtime.replay(
+                story,
+                self.state.role,
+                self.state.start,
+                self.state.initial,
+                self.state.history,
+                self.state.seed,
+            )
         except GameError:
             if self.state.scene not in story.scenes:
-                return [Message(f"Reloaded story no longer has the scene {self.state.scene!r}; "
-                                "the old version stays loaded.", "error")]
+                return [
+                    Message(
+                        f"Reloaded story no longer has the scene {self.state.scene!r}; "
+                        "the old version stays loaded.",
+                        "error",
+                    )
+                ]
             state = self.state  # the path changed: keep where we are and the variables as they stand
             state.vars = {n: state.vars.get(n, v.start) for n, v in story.variables.items()}
         self.story, self.state = story, state

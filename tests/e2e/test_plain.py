@@ -1,0 +1,133 @@
+"""`dualpower play --plain` as a subprocess: what a player reads, and what a script can rely on."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MINI, SHIPPED
+
+
+def play(*args: str, stdin: str, saves: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DUALPOWER_SAVES": str(saves), "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "engine", "play", "--plain", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        env=env,
+        timeout=timeout,
+    )
+
+
+def test_play_to_an_ending(tmp_path: Path) -> None:
+    r = play("--story", str(MINI), "--role", "baker", stdin="2\n2\n", saves=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "== Dawn ==" in out
+    assert "Thursday 23 February 1917 · 8 March N.S. · The corner bakery" in out
+    assert "1. Sell a loaf." in out
+    assert "3. March with the crowd. (locked: needs Courage at least 2)" in out
+    assert "*** Home Again ***" in out and "You kept baking." in out
+    assert "Endings found: 1/3" in out
+    assert r.stderr == ""
+
+
+def test_role_menu_and_commands(tmp_path: Path) -> None:
+    r = play("--story", str(MINI), stdin="2\nnote\njournal\nhelp\nxyzzy\n1\n", saves=tmp_path)
+    assert r.returncode == 0
+    out = r.stdout
+    assert "Choose your role:" in out and "1. Baker: A baker on the corner" in out and "2. Guard" in out
+    assert "== The Gate ==" in out
+    assert "This scene has no historical note." in out
+    assert "-- Journal --" in out
+    assert "undo [n]" not in out and "undo" in out  # help lists commands
+    assert "I don't know 'xyzzy'" in out
+    assert "*** Duty Done ***" in out
+
+
+def test_end_of_input_autosaves_and_load_resumes(tmp_path: Path) -> None:
+    r = play("--story", str(MINI), "--role", "baker", stdin="2\n", saves=tmp_path)
+    assert r.returncode == 0
+    data = json.loads((tmp_path / "autosave.json").read_text())
+    assert data["state"]["scene"] == "baker.street"
+    r = play("--story", str(MINI), "--load", "autosave", stdin="journal\n", saves=tmp_path)
+    assert r.returncode == 0
+    assert "== The Street ==" in r.stdout
+    assert "Take heart." in r.stdout  # the journal holds the choice made before
+
+
+def test_save_undo_and_load_by_name(tmp_path: Path) -> None:
+    r = play(
+        "--story", str(MINI), "--role", "baker", stdin="1\nsave mine\nundo\nload mine\nload\n", saves=tmp_path
+    )
+    assert "Saved as 'mine'" in r.stdout
+    assert "Taken back." in r.stdout
+    assert "Loaded 'mine'." in r.stdout
+    assert "mine  baker  23 Feb 1917  Dawn" in r.stdout
+
+
+def test_bad_input_never_crashes(tmp_path: Path) -> None:
+    junk = [
+        "",
+        "   ",
+        "0",
+        "-1",
+        "99999999999999999999",
+        "1" * 5000,
+        "\x1b[31m",
+        "\u202e1",
+        "٣",
+        "１",
+        "save ../evil",
+        "load /etc/passwd",
+        "load nope",
+        "glossary",
+        "undo x",
+        "documents",
+        "endings",
+        "stats",
+        "reload",
+    ]
+    r = play("--story", str(MINI), "--role", "baker", stdin="\n".join(junk) + "\n", saves=tmp_path)
+    assert r.returncode == 0
+    assert "Traceback" not in r.stdout + r.stderr
+    assert "\x1b" not in r.stdout
+    assert not (tmp_path.parent / "evil.json").exists()
+    assert "is not a slot name" in r.stdout
+
+
+def test_broken_story_exits_1_with_file_and_line(tmp_path: Path, write_story) -> None:
+    root = write_story({"scenes/a.yaml": "scenes:\n  - id: a.start\n    title: X\n"})
+    r = play("--story", str(root), "--role", "hero", stdin="", saves=tmp_path)
+    assert r.returncode == 1
+    assert "a.yaml:2:5: error:" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_unknown_role(tmp_path: Path) -> None:
+    r = play("--story", str(MINI), "--role", "pirate", stdin="", saves=tmp_path)
+    assert r.returncode == 2 and "unknown role 'pirate'" in r.stderr
+
+
+def test_corrupt_autosave_is_reported_not_crashed(tmp_path: Path) -> None:
+    (tmp_path / "autosave.json").write_text("{broken")
+    r = play("--story", str(MINI), "--load", "autosave", stdin="", saves=tmp_path)
+    assert r.returncode == 1 and "damaged" in r.stderr
+    assert (tmp_path / "autosave.json").read_text() == "{broken"
+
+
+@pytest.mark.skipif(not (SHIPPED / "story.yaml").exists(), reason="no shipped story")
+@pytest.mark.parametrize("role", ["worker", "soldier", "kadet"])
+def test_shipped_story_plays_in_plain_mode(role: str, tmp_path: Path) -> None:
+    # Always take the first open choice until an ending: the shipped story must carry a player through.
+    r = play("--role", role, stdin="1\n" * 400, saves=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "Traceback" not in r.stderr
+    assert "February 1917" in r.stdout
+    assert "Endings found:" in r.stdout
