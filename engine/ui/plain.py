@@ -64,7 +64,7 @@ class PlainUI:
             line = f"{o.number}. {o.text}"
             if o.locked:
                 line += f" (locked: needs {o.locked})"
-            self.para(line)
+            self.write(textwrap.fill(line, self.width, subsequent_indent="   "))
         if extras:
             self.write(f"(also: {', '.join(extras)})")
 
