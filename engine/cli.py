@@ -89,9 +89,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def load_story(story_dir: Path | None) -> tuple[Any, list[Any]]:
-    from engine import loader
+    """Load a story folder, through the cache of unchanged stories (engine/cache.py)."""
+    from engine import cache
 
-    return loader.load(story_dir or default_story_dir())
+    return cache.load(story_dir or default_story_dir())
 
 
 def print_errors(diags: list[Any], stream: Any = None) -> None:
@@ -130,9 +131,10 @@ def cmd_play(args: argparse.Namespace) -> int:
     saves = saves_for(args)
     saves.clean_stale()
     plain = args.plain or not (sys.stdin.isatty() and sys.stdout.isatty())
-    if args.assignment is not None:
-        from engine.classroom import play as assignment_play
+    from engine.classroom import play as assignment_play
 
+    # A save holding an assignment resumes as that assignment (its questions, its undo rule), not as free play.
+    if args.assignment is not None or assignment_play.holds_assignment(saves, args.load):
         return assignment_play.run(args, story, saves, plain)
     if plain:
         return _play_plain(args, story, saves)
@@ -182,6 +184,10 @@ def _play_plain(args: argparse.Namespace, story: Any, saves: Any) -> int:
             return EXIT_USAGE
         state = runtime.new_game(story, role, seed=args.seed)
     session = Session(story, state, saves, reload_story=make_reloader(args.story))
+    if getattr(args, "watch", False):
+        from engine import watch
+
+        watch.watch_plain(ui, session, args.story or default_story_dir())
     return ui.run(session)
 
 

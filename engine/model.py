@@ -32,11 +32,11 @@ class Condition:
 
     text: str
     """The condition as the author wrote it."""
-    node: Node
-    """Its syntax tree."""
-    test: Compiled
-    """The compiled evaluator: test(state) -> bool."""
-    source: Source
+    node: Node = field(compare=False, repr=False)
+    """Its syntax tree (compared through `text`)."""
+    test: Compiled = field(compare=False, repr=False)
+    """The compiled evaluator: test(state) -> bool (not compared: two compilations of one text are equal)."""
+    source: Source = field(default=NOWHERE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +156,11 @@ class Story:
 
     @property
     def endings(self) -> list[Scene]:
+        ids = getattr(
+            self.scenes, "ending_ids", None
+        )  # a cached story knows them without parsing every scene
+        if ids is not None:
+            return [self.scenes[i] for i in ids]
         return [s for s in self.scenes.values() if s.ending is not None]
 
     def role_of(self, scene_id: str) -> str | None:
