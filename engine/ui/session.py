@@ -224,8 +224,7 @@ class Session:
     # --- commands (cmd_<word>(arg) -> views) ---
 
     def cmd_help(self, arg: str) -> list[View]:
-        rows = tuple((name, text.split("  ", 1)[1].strip()) for name, text in COMMANDS.items())
-        return [TableView("Commands (type a choice's number to choose)", ("command", "what it does"), rows)]
+        return [help_view()]
 
     def cmd_look(self, arg: str) -> list[View]:
         scene = self.story.scenes[self.state.scene]
@@ -332,18 +331,7 @@ class Session:
         return [Message(f"Type 'documents' and a number from 1 to {len(docs)}.", "hint")]
 
     def cmd_endings(self, arg: str) -> list[View]:
-        found = self.saves.endings_found(self.story)
-        rows = []
-        for s in self.story.endings:
-            role = self.story.role_of(s.id) or ""
-            role_name = self.story.roles[role].name if role else ""
-            assert s.ending is not None
-            rows.append((role_name, s.ending.title if s.id in found else "???"))
-        return [
-            TableView(
-                f"Endings found: {len(found)}/{len(self.story.endings)}", ("role", "ending"), tuple(rows)
-            )
-        ]
+        return [endings_view(self.story, self.saves)]
 
     def cmd_reload(self, arg: str) -> list[View]:
         if self.reload_story is None:
@@ -376,6 +364,35 @@ class Session:
 
     def cmd_quit(self, arg: str) -> list[View]:
         return [*self.autosave(), Leave()]
+
+    def arguments(self) -> dict[str, list[str]]:
+        """For completion: every command, with the words it takes (slot names, glossary terms, numbers)."""
+        slots = [info.slot for info in self.saves.slots()]
+        glossary = self.story.glossary
+        terms = sorted({t.term for t in glossary} | {a for t in glossary for a in t.aliases})
+        documents = len(self.story.scenes[self.state.scene].documents)
+        words: dict[str, list[str]] = {name: [] for name in COMMANDS}
+        numbers = [str(n) for n in range(1, documents + 1)]
+        words.update(save=slots, load=slots, glossary=terms, documents=numbers)
+        return words
+
+
+def help_view() -> TableView:
+    """The list of commands (the `help` command, and Help on the title screen)."""
+    rows = tuple((name, text.split("  ", 1)[1].strip()) for name, text in COMMANDS.items())
+    return TableView("Commands (type a choice's number to choose)", ("command", "what it does"), rows)
+
+
+def endings_view(story: Story, saves: Saves) -> TableView:
+    """The endings found across all playthroughs, the others' names hidden (`endings`, and the title screen)."""
+    found = saves.endings_found(story)
+    rows = []
+    for s in story.endings:
+        role = story.role_of(s.id) or ""
+        role_name = story.roles[role].name if role else ""
+        assert s.ending is not None
+        rows.append((role_name, s.ending.title if s.id in found else "???"))
+    return TableView(f"Endings found: {len(found)}/{len(story.endings)}", ("role", "ending"), tuple(rows))
 
 
 def _is_number(text: str) -> bool:
