@@ -1,0 +1,451 @@
+"""Assignment files: a teacher's YAML that fixes the role, the start, the questions. Read and checked here.
+
+Reading composes the YAML with the story loader's helpers (so every problem says file:line:col the same way as
+story errors do); nothing here prints. The checks against a story (roles, scenes, variables) run only when a
+story is given, so `dualpower check` can still report an assignment's own mistakes when the story is broken.
+Also here: the record a save keeps of an assignment being played (student, answers, the file's hash).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine.diagnostics import Diagnostic, sort_key, suggest
+from engine.loader import _File, compose
+from engine.model import Source, Story
+
+MAX_BYTES = 1024 * 1024
+"""An assignment is a page of YAML; anything bigger is a mistake (a wrong file given)."""
+
+KEYS = {
+    "title": True,
+    "role": True,
+    "start": False,
+    "set": False,
+    "intro": False,
+    "questions": False,
+    "allow_undo": False,
+    "until": False,
+}
+QUESTION_KEYS = {"at": False, "ask": True}
+FOLDER = "assignments"
+"""Where a story keeps its shipped assignments (story/assignments/*.yaml)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    at: str | None
+    """The scene where it is asked; None for a question asked at the end."""
+    ask: str
+    number: int
+    """1-based position in the assignment, as shown to students and in reports."""
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    title: str
+    role: str
+    start: str | None
+    """The scene to begin in; None for the role's own start."""
+    initial: dict[str, Any]
+    """Starting values (`set:`)."""
+    intro: str
+    questions: tuple[Question, ...]
+    allow_undo: bool
+    until: str | None
+    """The assignment ends when this scene is reached (or at any ending)."""
+    path: str
+    sha256: str
+    """Hash of the file's bytes: a report names the exact assignment it was played under."""
+    source: Source
+
+    @property
+    def name(self) -> str:
+        """The file's name without folder or suffix (used in slot names)."""
+        return Path(self.path).stem
+
+    def questions_at(self, scene_id: str | None) -> list[Question]:
+        return [q for q in self.questions if q.at == scene_id]
+
+
+def read(path: Path, diags: list[Diagnostic]) -> tuple[bytes, yaml.Node | None] | None:
+    """The file's bytes and composed YAML, or None (with a diagnostic) when it cannot be read."""
+    spath = str(path)
+    try:
+        if path.is_dir():
+            diags.append(
+                Diagnostic(
+                    spath, 1, 1, "error", "unreadable", "this is a folder; give the assignment's .yaml file"
+                )
+            )
+            return None
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            diags.append(
+                Diagnostic(
+                    spath,
+                    1,
+                    1,
+                    "error",
+                    "file-too-large",
+                    f"file is {size} bytes; an assignment is at most {MAX_BYTES} bytes: "
+                    "is this the right file?",
+                )
+            )
+            return None
+        data = path.read_bytes()
+    except FileNotFoundError:
+        diags.append(
+            Diagnostic(
+                spath, 1, 1, "error", "unreadable", "no such file: check the assignment's name and folder"
+            )
+        )
+        return None
+    except OSError as exc:
+        diags.append(
+            Diagnostic(spath, 1, 1, "error", "unreadable", f"cannot read the file: {exc.strerror or exc}")
+        )
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        diags.append(
+            Diagnostic(
+                spath,
+                line,
+                col,
+                "error",
+                "encoding",
+                f"file is not UTF-8 text (byte 0x{data[exc.start]:02X}); save it as UTF-8",
+            )
+        )
+        return None
+    if "\x00" in text:
+        diags.append(
+            Diagnostic(spath, 1, 1, "error", "encoding", "file contains NUL bytes: it is not a text file")
+        )
+        return None
+    return data, compose(text, spath, diags)
+
+
+def load(path: str | Path, story: Story | None) -> tuple[Assignment | None, list[Diagnostic]]:
+    """Read and check an assignment file. Returns it (None when there are errors) and every diagnostic."""
+    path = Path(path)
+    diags: list[Diagnostic] = []
+    got = read(path, diags)
+    if got is None:
+        return None, diags
+    data, node = got
+    f = _File(str(path), diags)
+    if node is None:
+        if not diags:
+            f.error(None, "the file is empty: an assignment needs at least a title and a role", "empty")
+        return None, diags
+    asg = _build(f, node, hashlib.sha256(data).hexdigest(), story)
+    diags.sort(key=sort_key)
+    if asg is None or any(d.severity == "error" for d in diags):
+        return None, diags
+    return asg, diags
+
+
+def _build(f: _File, node: yaml.Node, sha: str, story: Story | None) -> Assignment | None:
+    e = f.mapping(node, "assignment", KEYS)
+    if e is None:
+        return None
+    title = f.string(e["title"][1], "title") if "title" in e else None
+    role = f.string(e["role"][1], "role") if "role" in e else None
+    start = f.string(e["start"][1], "start") if "start" in e else None
+    until = f.string(e["until"][1], "until") if "until" in e else None
+    intro = (f.string(e["intro"][1], "intro", empty_ok=True) if "intro" in e else "") or ""
+    allow_undo = True
+    if "allow_undo" in e:
+        allow_undo = bool(f.boolean(e["allow_undo"][1], "allow_undo"))
+    questions = _questions(f, e["questions"][1]) if "questions" in e else []
+    if "questions" not in e or not questions:
+        f.warning(
+            e["questions"][0] if "questions" in e else node,
+            "this assignment has no questions: students will only play",
+            "no-questions",
+        )
+    initial: dict[str, Any] = {}
+    if story is not None:
+        if role is not None and role not in story.roles:
+            f.error(
+                e["role"][1],
+                f"unknown role {role!r}{suggest(role, story.roles)}; the story's roles are "
+                f"{', '.join(story.roles)}",
+                "unknown-role",
+            )
+        for key, value in (("start", start), ("until", until)):
+            if value is not None and value not in story.scenes:
+                f.error(
+                    e[key][1],
+                    f"{key}: unknown scene {value!r}{suggest(value, story.scenes)}",
+                    "unknown-target",
+                )
+        for q, qnode in questions:
+            if q.at is not None and q.at not in story.scenes:
+                f.error(
+                    qnode,
+                    f"question {q.number}: at: unknown scene {q.at!r}{suggest(q.at, story.scenes)}",
+                    "unknown-target",
+                )
+        if "set" in e:
+            initial = _initial(f, e["set"][1], story)
+        if role in story.roles and not any(d.severity == "error" for d in f.diags):
+            _reach_warnings(f, e, story, role, start, until, questions)
+    elif "set" in e:
+        f.mapping(e["set"][1], "set", _Names())
+    if title is None or role is None:
+        return None
+    return Assignment(
+        title=title,
+        role=role,
+        start=start,
+        initial=initial,
+        intro=intro,
+        questions=tuple(q for q, _ in questions),
+        allow_undo=allow_undo,
+        until=until,
+        path=f.path,
+        sha256=sha,
+        source=f.src(node),
+    )
+
+
+def _questions(f: _File, node: yaml.Node) -> list[tuple[Question, yaml.Node]]:
+    out: list[tuple[Question, yaml.Node]] = []
+    seen: dict[tuple[str | None, str], int] = {}
+    for qnode in f.sequence(node, "questions") or []:
+        n = len(out) + 1
+        q = f.mapping(qnode, f"question {n}", QUESTION_KEYS)
+        if q is None or "ask" not in q:
+            continue
+        ask = f.string(q["ask"][1], f"question {n}: ask")
+        at = f.string(q["at"][1], f"question {n}: at") if "at" in q else None
+        if ask is None or ("at" in q and at is None):
+            continue
+        ask = " ".join(ask.split())  # asked on one line, answered on one line
+        key = (at, ask)
+        if key in seen:
+            # Answers are matched to questions by where and what they ask, so twins could not be told apart.
+            f.error(
+                qnode,
+                f"question {n} repeats question {seen[key]} (same scene, same words): remove one",
+                "duplicate-question",
+            )
+            continue
+        seen[key] = n
+        # Mistakes about where a question is asked point at its `at:` value.
+        out.append((Question(at, ask, n, f.src(qnode)), q["at"][1] if "at" in q else qnode))
+    return out
+
+
+def _initial(f: _File, node: yaml.Node, story: Story) -> dict[str, Any]:
+    entries = f.mapping(node, "set", _Names())
+    out: dict[str, Any] = {}
+    for name, (knode, vnode) in (entries or {}).items():
+        var = story.variables.get(name)
+        if var is None:
+            f.error(
+                knode,
+                f"set: unknown variable {name!r}{suggest(name, story.variables)}; the story declares "
+                "its variables in story.yaml",
+                "undeclared",
+            )
+            continue
+        value: Any
+        if var.type == "int":
+            value = f.integer(vnode, f"set: {name}")
+            if value is not None and (
+                (var.min is not None and value < var.min) or (var.max is not None and value > var.max)
+            ):
+                lo = "-inf" if var.min is None else var.min
+                hi = "inf" if var.max is None else var.max
+                f.error(vnode, f"set: {name} = {value} is outside its bounds {lo}..{hi}", "out-of-bounds")
+                continue
+        elif var.type == "bool":
+            value = f.boolean(vnode, f"set: {name}")
+        else:
+            value = f.string(vnode, f"set: {name}", empty_ok=True)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def reachable(story: Story, start: str, until: str | None = None) -> set[str]:
+    """Scenes a player could reach from `start` by some choices (conditions ignored), not going past `until`."""
+    seen = {start}
+    todo = deque([start])
+    while todo:
+        sid = todo.popleft()
+        if sid == until:
+            continue
+        scene = story.scenes.get(sid)
+        for c in scene.choices if scene else ():
+            if c.goto not in seen and c.goto in story.scenes:
+                seen.add(c.goto)
+                todo.append(c.goto)
+    return seen
+
+
+def _reach_warnings(
+    f: _File,
+    e: dict[str, tuple[Any, Any]],
+    story: Story,
+    role: str,
+    start: str | None,
+    until: str | None,
+    questions: list[tuple[Question, yaml.Node]],
+) -> None:
+    first = start or story.roles[role].start
+    owner = story.role_of(first)
+    if start is not None and owner is not None and owner != role:
+        f.warning(
+            e["start"][1],
+            f"start: {first!r} is a {owner} scene, but the assignment's role is {role}",
+            "wrong-role",
+        )
+    seen = reachable(story, first, until)
+    if until is not None and until not in seen:
+        f.warning(
+            e["until"][1],
+            f"until: {until!r} cannot be reached from {first!r}: the assignment will only end at an ending",
+            "unreachable",
+        )
+    for q, qnode in questions:
+        if q.at is not None and q.at not in seen:
+            f.warning(
+                qnode,
+                f"question {q.number} will never be asked: {q.at!r} cannot be reached from "
+                f"{first!r}" + (f" before {until!r}" if until else ""),
+                "unreachable",
+            )
+
+
+class _Names(dict):  # type: ignore[type-arg]
+    """A key table accepting every key (the keys of `set:` are variable names, checked separately)."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __getitem__(self, key: str) -> bool:
+        return False
+
+
+# --- for `dualpower check` ---------------------------------------------------------------------
+
+
+def check_file(path: str | Path, story: Story | None) -> list[Diagnostic]:
+    """Every diagnostic for one assignment file (checked against `story` when it loaded)."""
+    return load(path, story)[1]
+
+
+def files(story_dir: str | Path) -> list[Path]:
+    """The assignment files a story folder ships: assignments/*.yaml (not hidden ones), sorted."""
+    folder = Path(story_dir) / FOLDER
+    try:
+        return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith(".") and p.is_file())
+    except OSError:
+        return []
+
+
+def check_folder(story_dir: str | Path, story: Story | None) -> list[Diagnostic]:
+    """Diagnostics for every assignment under `story_dir/assignments/` (none when the folder is absent)."""
+    out: list[Diagnostic] = []
+    for path in files(story_dir):
+        out.extend(check_file(path, story))
+    return out
+
+
+def find(name_or_path: str, sha256: str | None, story_dir: str | Path) -> Path | None:
+    """An assignment file by its recorded path, else by its name under the story's assignments folder, else
+    (given `sha256`) any file there with the same hash. With `sha256`, only a file with exactly those bytes is
+    returned; without, the first file found by path or name."""
+    candidates: list[Path] = []
+    if name_or_path:
+        candidates.append(Path(name_or_path))
+        candidates.append(Path(story_dir) / FOLDER / Path(name_or_path.replace("\\", "/")).name)
+    if sha256 is not None:
+        candidates.extend(files(story_dir))
+    for p in candidates:
+        try:
+            if not p.is_file() or p.stat().st_size > MAX_BYTES:
+                continue
+            if sha256 is None or hashlib.sha256(p.read_bytes()).hexdigest() == sha256:
+                return p
+        except OSError:
+            continue
+    return None
+
+
+# --- the record a save keeps of an assignment being played ------------------------------------
+
+KEY = "assignment"
+"""The key of the assignment record in a save file (and in Session.extra)."""
+
+
+class RecordError(Exception):
+    """A save's assignment record has the wrong shape or does not belong to this assignment."""
+
+
+def now_iso() -> str:
+    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def new_record(assignment: Assignment, student: str) -> dict[str, Any]:
+    return {
+        "file": str(Path(assignment.path).resolve()),
+        "title": assignment.title,
+        "student": student,
+        "started": now_iso(),
+        "answers": [],
+        "sha256": assignment.sha256,
+        # Kept too so a report can list unreached questions and the stopping scene without the file.
+        "questions": [{"at": q.at, "ask": q.ask} for q in assignment.questions],
+        "until": assignment.until,
+    }
+
+
+def check_record(record: Any) -> dict[str, Any]:
+    """The record from a save, checked field by field; RecordError says what is wrong."""
+    if not isinstance(record, dict):
+        raise RecordError("its assignment record is not a JSON object")
+    for key in ("file", "title", "student", "started", "sha256"):
+        if not isinstance(record.get(key), str):
+            raise RecordError(f"its assignment record has no {key!r}")
+    answers = record.get("answers")
+    if not isinstance(answers, list):
+        raise RecordError("its assignment record has no list of answers")
+    for a in answers:
+        if not (
+            isinstance(a, dict)
+            and isinstance(a.get("ask"), str)
+            and isinstance(a.get("answer"), str)
+            and (a.get("at") is None or isinstance(a.get("at"), str))
+            and isinstance(a.get("step"), int)
+            and not isinstance(a.get("step"), bool)
+            and a["step"] >= 0
+        ):
+            raise RecordError("an answer in its assignment record has the wrong shape")
+    questions = record.get("questions", [])
+    if not isinstance(questions, list) or not all(
+        isinstance(q, dict)
+        and isinstance(q.get("ask"), str)
+        and (q.get("at") is None or isinstance(q["at"], str))
+        for q in questions
+    ):
+        raise RecordError("the questions in its assignment record have the wrong shape")
+    if record.get("until") is not None and not isinstance(record.get("until"), str):
+        raise RecordError("its assignment record's 'until' has the wrong type")
+    return record

@@ -1,0 +1,447 @@
+"""`dualpower play --assignment FILE`: the game with a teacher's questions, saved so it can be resumed.
+
+The assignment's record (student, answers, the file's hash) lives in Session.extra["assignment"], so every save
+carries it. Questions are asked by the session itself: while one is pending, the next line typed is its answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from engine import runtime
+from engine.classroom import assignment as asg_mod
+from engine.classroom.assignment import (
+    KEY,
+    Assignment,
+    Question,
+    RecordError,
+    check_record,
+    new_record,
+    now_iso,
+)
+from engine.model import Story
+from engine.runtime import GameError
+from engine.saves import SLOT_RE, SaveError, Saves
+from engine.state import GameState
+from engine.ui.session import Leave, Message, SceneView, Session, View, clean
+
+MAX_ANSWER = 4000
+MAX_NAME = 80
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def slot_for(assignment: Assignment, student: str) -> str:
+    """A readable slot per assignment and student, e.g. 'july-days-anna-petrova'."""
+    text = unicodedata.normalize("NFKD", f"{assignment.name}-{student}").encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:64].strip("-")
+    return slug or "assignment"
+
+
+@dataclass
+class AssignmentSession(Session):
+    """A Session that asks the assignment's questions and stops at its end (an ending or `until`)."""
+
+    assignment: Assignment | None = None
+    slot: str = "assignment"
+    saves_option: str = ""
+    """' --saves DIR' when the saves folder was given, so the report command we suggest finds the save."""
+    done: bool = False
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return self.extra[KEY]  # type: ignore[no-any-return]
+
+    # --- where the assignment stands ---
+
+    def finished(self) -> bool:
+        assert self.assignment is not None
+        scene = self.story.scenes[self.state.scene]
+        return scene.ending is not None or self.state.scene == self.assignment.until
+
+    def pending(self) -> Question | None:
+        """The next question to ask here, if any: this scene's, then (at the end) the end questions."""
+        assert self.assignment is not None
+        answered = {(a.get("at"), a.get("ask")) for a in self.record["answers"]}
+        for q in self.assignment.questions:
+            if (q.at, q.ask) in answered:
+                continue
+            if q.at == self.state.scene or (q.at is None and self.finished()):
+                return q
+        return None
+
+    def prompt_views(self) -> list[View]:
+        """What follows the scene: a question, or the end of the assignment."""
+        assert self.assignment is not None
+        q = self.pending()
+        if q is not None:
+            return [
+                Message(
+                    f"{q.ask}\n(Type your answer on one line, then press Enter. To look again first, type "
+                    "note, documents or glossary.)",
+                    "text",
+                    f"Question {q.number} of {len(self.assignment.questions)}",
+                )
+            ]
+        if self.finished():
+            return self._complete()
+        return []
+
+    def _complete(self) -> list[View]:
+        self.done = True
+        if "completed" not in self.record:
+            self.record["completed"] = now_iso()
+        return [
+            *self.autosave(),
+            Message(
+                f"The assignment is complete, and saved as '{self.slot}'. Make your report with:\n"
+                f"  {self.report_hint()}"
+            ),
+            Leave("done"),
+        ]
+
+    def report_hint(self) -> str:
+        return f"dualpower report {self.slot}{self.saves_option} -o report.html"
+
+    # --- Session overrides ---
+
+    def current(self) -> list[View]:
+        views = super().current()
+        if self.pending() is not None:
+            # Not over while end questions wait: front ends treat an ended session's empty line as "leave".
+            self.ended = False
+        if (
+            self.assignment is not None
+            and self.state.scene == self.assignment.until
+            and views
+            and isinstance(views[0], SceneView)
+        ):
+            views = [replace(views[0], options=()), Message("The assignment stops at this scene.")]
+        return [*views, *self.prompt_views()]
+
+    def autosave(self) -> list[View]:
+        try:
+            self.saves.save(self.slot, self.story, self.state, self.extra)
+        except SaveError as exc:
+            return [Message(f"Saving failed: {exc}", "error")]
+        return []
+
+    def handle(self, line: str) -> list[View]:
+        q = self.pending()
+        if q is None:
+            return super().handle(line)
+        if _is_lookup(line):
+            # Questions ask students to compare with the sources: let them read the note or a document again
+            # before answering. Anything else typed is the answer.
+            return [*super().handle(line), Message(f"Now type your answer to question {q.number}.", "hint")]
+        return self.answer(line)
+
+    def answer(self, line: str) -> list[View]:
+        q = self.pending()
+        assert q is not None
+        if len(line) > MAX_ANSWER:
+            return [
+                Message(
+                    f"That answer is too long ({len(line)} characters; at most {MAX_ANSWER}): "
+                    "shorten it and type it again.",
+                    "hint",
+                )
+            ]
+        text = " ".join(clean(unicodedata.normalize("NFC", line), MAX_ANSWER).split())
+        if not text:
+            return [Message("Type your answer to the question, then press Enter.", "hint")]
+        self.record["answers"].append(
+            {"at": q.at, "ask": q.ask, "answer": text, "step": len(self.state.history)}
+        )
+        out: list[View] = [*self.autosave(), Message("Answer saved.")]
+        follow = self.prompt_views()
+        if not follow:
+            # Remind the player of the choices, which scrolled away above the question.
+            follow = [replace(self.scene_view(), paragraphs=())]
+        return [*out, *follow]
+
+    def pick(self, text: str) -> list[View]:
+        if self.finished():
+            return [Message("The assignment stops here: there is nothing more to choose.", "hint")]
+        return super().pick(text)
+
+    def cmd_look(self, arg: str) -> list[View]:
+        return self.current()
+
+    def cmd_undo(self, arg: str) -> list[View]:
+        before = len(self.state.history)
+        views = super().cmd_undo(arg)
+        steps = len(self.state.history)
+        if steps < before:
+            # Answers given further along the abandoned path no longer belong to the game.
+            kept = [a for a in self.record["answers"] if a["step"] <= steps]
+            if len(kept) < len(self.record["answers"]):
+                self.record["answers"][:] = kept
+                views.append(Message("Your answers given after that point were taken back too."))
+            views.extend(self.autosave())
+            views.extend(self.prompt_views())
+        return views
+
+    def cmd_load(self, arg: str) -> list[View]:
+        if not arg:
+            return super().cmd_load(arg)
+        if not self.allow_undo:
+            return [
+                Message(
+                    "Loading another save is not allowed in this assignment: your choices stand.", "error"
+                )
+            ]
+        state, data = self.saves.load(arg, self.story)
+        try:
+            record = check_record(data.get(KEY))
+        except RecordError:
+            return [Message(f"'{clean(arg, 70)}' is not a save of this assignment.", "error")]
+        if record["sha256"] != self.record["sha256"] or record["student"] != self.record["student"]:
+            return [Message(f"'{clean(arg, 70)}' is a save of another assignment or student.", "error")]
+        self.state = state
+        self.ended = False
+        self.extra[KEY] = record
+        return [Message(f"Loaded '{clean(arg, 70)}'."), *self.current()]
+
+
+LOOKUPS = ("note", "documents", "glossary", "journal", "stats")
+"""Commands that only show something; typed alone (or `documents N`, `glossary TERM`) while a question waits."""
+
+
+def _is_lookup(line: str) -> bool:
+    word, _, arg = " ".join(line.split()).partition(" ")
+    word = word.lower()
+    if word not in LOOKUPS:
+        return False
+    if word == "documents":
+        return arg == "" or arg.isdigit()
+    if word == "glossary":
+        return len(arg.split()) <= 3
+    return arg == ""
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def _err(message: str) -> None:
+    print(f"dualpower: {message}", file=sys.stderr)
+
+
+def holds_assignment(saves: Saves, slot: str | None) -> bool:
+    """Whether `slot` names a readable save with an assignment record (so `--load` alone resumes it)."""
+    if not slot:
+        return False
+    try:
+        return isinstance(saves.read(slot).get(KEY), dict)
+    except SaveError:
+        return False
+
+
+def _ask_name(ui: Any) -> str | None:
+    ui.write("Your name, as your teacher should see it on your report:")
+    while True:
+        line = ui.ask("Name> ")
+        if line is None:
+            return None
+        name = " ".join(clean(line, MAX_NAME).split())
+        if name:
+            return name
+        ui.write("? Type your name, then press Enter.")
+
+
+def run(args: argparse.Namespace, story: Story, saves: Saves, plain: bool) -> int:
+    """Play an assignment (new, or resumed from a save). Returns the exit code."""
+    from engine.ui.plain import PlainUI
+
+    # Name, intro and messages before play are plain lines in both modes; the game itself is drawn by the
+    # terminal UI unless plain mode was asked for (or stdin/stdout are not terminals).
+    ui = PlainUI()
+    student_arg = " ".join(clean(args.student, MAX_NAME).split()) if args.student else None
+    record: dict[str, Any] | None = None
+    state: GameState | None = None
+    slot: str | None = None
+    if args.load:
+        try:
+            state, data = saves.load(args.load, story)
+            record = check_record(data.get(KEY)) if KEY in data else None
+        except SaveError as exc:
+            _err(str(exc))
+            return EXIT_FAIL
+        except RecordError as exc:
+            _err(f"the save {args.load!r} cannot be resumed: {exc}")
+            return EXIT_FAIL
+        if record is None:
+            _err(f"the save {args.load!r} holds no assignment; play it without --assignment")
+            return EXIT_FAIL
+        if student_arg and student_arg != record["student"]:
+            _err(f"the save {args.load!r} belongs to {record['student']!r}, not {student_arg!r}")
+            return EXIT_FAIL
+        slot = args.load if SLOT_RE.match(args.load) else None
+
+    path = args.assignment
+    if path is None:
+        assert record is not None
+        path = asg_mod.find(record["file"], record["sha256"], story.root)
+        if path is None:
+            _err(
+                f"cannot find the assignment file {record['file']!r} this save was played with; "
+                "give it with --assignment FILE"
+            )
+            return EXIT_FAIL
+    assignment, diags = asg_mod.load(path, story)
+    if assignment is None:
+        for d in diags:
+            if d.severity == "error":
+                print(d, file=sys.stderr)
+        _err(
+            "the assignment has mistakes (above); ask your teacher to run: dualpower check --assignment FILE"
+        )
+        return EXIT_FAIL
+    if record is not None and record["sha256"] != assignment.sha256:
+        _err(
+            f"the assignment file {path} has changed since this game was started, so its answers would no "
+            "longer match its questions; use the original file, or start again"
+        )
+        return EXIT_FAIL
+
+    ui.write(story.title)
+    ui.write(f"Assignment: {assignment.title}")
+    ui.write()
+    if record is None:
+        student = student_arg or _ask_name(ui)
+        if student is None:
+            _err("no name given, so the assignment was not started (give it with --student NAME)")
+            return EXIT_FAIL
+        slot = slot_for(assignment, student)
+        resumed = _resume_slot(saves, slot, story, assignment, student)
+        if resumed is not None:
+            state, record = resumed
+        else:
+            if saves.exists(slot):
+                # Another version of the assignment, or a damaged file: keep it, and start in a new slot.
+                old, slot = slot, saves.fresh_slot(slot)
+                ui.para(
+                    f"The save '{old}' cannot be continued with this assignment file (it was made with another "
+                    f"version of it, or it is damaged), so it is kept as it is and you start again as '{slot}'."
+                )
+                ui.write()
+            try:
+                state = runtime.new_game(
+                    story, assignment.role, start=assignment.start, initial=assignment.initial, seed=args.seed
+                )
+            except GameError as exc:
+                _err(f"the assignment cannot start: {exc}")
+                return EXIT_FAIL
+            record = new_record(assignment, student)
+            _intro(ui, story, assignment, slot, student)
+    assert state is not None and record is not None
+    if slot is None:
+        slot = slot_for(assignment, record["student"])
+    if state.history or record["answers"]:
+        n = len(state.history)
+        ui.para(
+            f"Welcome back, {record['student']}. Carrying on where you stopped: {n} choice{'s' if n != 1 else ''}"
+            f" made, {len(record['answers'])} of {len(assignment.questions)} questions answered."
+        )
+        ui.write()
+    session = AssignmentSession(
+        story,
+        state,
+        saves,
+        allow_undo=assignment.allow_undo,
+        extra={KEY: record},
+        assignment=assignment,
+        slot=slot,
+        saves_option=f" --saves {args.saves}" if args.saves else "",
+    )
+    if plain:
+        return _loop(ui, session)
+    from engine.ui.terminal import Terminal
+
+    return _terminal_loop(Terminal(story, saves, seed=args.seed), session)
+
+
+def _resume_slot(
+    saves: Saves, slot: str, story: Story, assignment: Assignment, student: str
+) -> tuple[GameState, dict[str, Any]] | None:
+    """The same student's unfinished save of the same assignment, when there is one: next lesson goes on."""
+    if not saves.exists(slot):
+        return None
+    try:
+        state, data = saves.load(slot, story)
+        record = check_record(data.get(KEY))
+    except (SaveError, RecordError):
+        return None
+    if record["sha256"] != assignment.sha256 or record["student"] != student:
+        return None
+    return state, record
+
+
+def _intro(ui: Any, story: Story, assignment: Assignment, slot: str, student: str) -> None:
+    role = story.roles[assignment.role]
+    ui.para(f"Student: {student}")
+    ui.para(f"You play: {role.name}, {role.title}" if role.title else f"You play: {role.name}")
+    ui.write()
+    if assignment.intro:
+        ui.para(assignment.intro.strip())
+        ui.write()
+    lines = [
+        f"There are {len(assignment.questions)} questions; each is asked when you reach its scene, or at "
+        "the end. The next line you type after a question is your answer (to read the note, a document or "
+        "the glossary again first, type note, documents or glossary)."
+    ]
+    if not assignment.allow_undo:
+        lines.append("Undo is not allowed in this assignment: think before you choose.")
+    lines.append(
+        f"Your work is saved after every step as '{slot}'. To stop, type 'quit' (or press Ctrl-D); "
+        "next lesson, run the same command again to carry on."
+    )
+    for line in lines:
+        ui.para(line)
+    ui.write()
+
+
+def _loop(ui: Any, session: AssignmentSession) -> int:
+    """Plain mode: views as plain lines, answers and commands read from stdin."""
+
+    def show(views: list[View]) -> None:
+        for view in views:
+            ui.show(view)
+
+    return _play(session, show, lambda: ui.ask("Your answer> " if session.pending() is not None else "> "))
+
+
+def _terminal_loop(term: Any, session: AssignmentSession) -> int:
+    """The terminal: the same loop drawn by engine.ui.terminal.Terminal (rich views, prompt_toolkit prompt)."""
+    term.session = session  # for its toolbar and completion
+    return _play(session, term.show, term.ask)
+
+
+def _play(
+    session: AssignmentSession, show: Callable[[list[View]], None], ask: Callable[[], str | None]
+) -> int:
+    views = session.current()
+    while True:
+        show(views)
+        if any(isinstance(v, Leave) for v in views):
+            break
+        line = ask()
+        if line is None:  # end of input, Ctrl-D or Ctrl-C: what is done is saved
+            show(session.autosave())
+            break
+        views = session.handle(line)
+    if not session.done:
+        show(
+            [
+                Message(
+                    f"Stopped. Your work is saved as '{session.slot}'. To carry on, run the same command "
+                    f"again, or: dualpower play --load {session.slot}{session.saves_option}"
+                )
+            ]
+        )
+    return EXIT_OK
