@@ -6,14 +6,338 @@ import json
 from pathlib import Path
 from typing import TextIO
 
-from engine import loader
+from engine import expr, graph, loader
 from engine.diagnostics import Diagnostic, sort_key, summary
-from engine.model import Story
+from engine.loader import PLACEHOLDER_RE
+from engine.model import Choice, Scene, Source, Story
 
 
 def analyse(story: Story) -> list[Diagnostic]:
-    """Warnings that need the whole story: reachability, unused variables, ... (pure: no I/O)."""
-    return []
+    """Warnings that need the whole story: reachability, variables, impossible conditions, time, duplicates,
+    empty text. Pure: no I/O."""
+    out: list[Diagnostic] = []
+    _reachability(story, out)
+    _variables(story, out)
+    env = _bounds_env(story)
+    roles = set(story.roles)
+    for scene in story.scenes.values():
+        _scene_text(scene, out)
+        for p in scene.paragraphs:
+            if p.cond is not None and _truth(p.cond.node, env, roles) is False:
+                _warn(
+                    out,
+                    p.cond.source,
+                    "impossible-condition",
+                    f"scene {scene.id}: this paragraph is never shown: its condition "
+                    f"`{expr.unparse(p.cond.node)}` is always false{_bounds_note(story, p.cond.node)}",
+                )
+        seen: dict[str, Choice] = {}
+        for c in scene.choices:
+            if c.cond is not None and _truth(c.cond.node, env, roles) is False:
+                _warn(
+                    out,
+                    c.cond.source,
+                    "impossible-condition",
+                    f"scene {scene.id}: choice {c.index + 1} can never be taken: its condition "
+                    f"`{expr.unparse(c.cond.node)}` is always false{_bounds_note(story, c.cond.node)}",
+                )
+            target = story.scenes.get(c.goto)
+            if target is not None and target.date < scene.date:
+                _warn(
+                    out,
+                    c.source,
+                    "time-backwards",
+                    f"scene {scene.id} ({scene.date.isoformat()}): choice {c.index + 1} goes back in time to "
+                    f"{target.id} ({target.date.isoformat()}); fix one of the dates or the goto",
+                )
+            key = " ".join(c.text.split())
+            first = seen.get(key)
+            if first is not None and key and not _exclusive(first, c, env, roles):
+                _warn(
+                    out,
+                    c.source,
+                    "duplicate-choice",
+                    f"scene {scene.id}: choice {c.index + 1} has the same text as choice {first.index + 1} "
+                    f"({_short(key)}): a player cannot tell them apart",
+                )
+            seen.setdefault(key, c)
+    return out
+
+
+def _warn(out: list[Diagnostic], src: Source, code: str, message: str) -> None:
+    out.append(Diagnostic(src.path, src.line, src.col, "warning", code, message))
+
+
+def _short(text: str, limit: int = 50) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _reachability(story: Story, out: list[Diagnostic]) -> None:
+    reached = graph.reachable(story, graph.role_starts(story))
+    for scene in story.scenes.values():
+        if scene.id in reached:
+            continue
+        sources = sorted({s.id for s in story.scenes.values() for c in s.choices if c.goto == scene.id})
+        why = (
+            f"only unreachable scenes lead here ({', '.join(sources[:3])}{', ...' if len(sources) > 3 else ''})"
+            if sources
+            else "no choice leads here"
+        )
+        if scene.ending is not None:
+            _warn(
+                out,
+                scene.source,
+                "unreachable-ending",
+                f"ending {scene.id} ({scene.ending.title!r}) cannot be reached from any role's start: {why}",
+            )
+        else:
+            _warn(
+                out,
+                scene.source,
+                "unreachable",
+                f"scene {scene.id} cannot be reached from any role's start: {why}; add a goto to it "
+                "or remove it",
+            )
+
+
+def _variables(story: Story, out: list[Diagnostic]) -> None:
+    read: set[str] = set()
+    changed: set[str] = set()
+    for scene in story.scenes.values():
+        changed.update(e.var for e in scene.on_enter)
+        texts = [p.text for p in scene.paragraphs]
+        conds = [p.cond for p in scene.paragraphs]
+        for c in scene.choices:
+            changed.update(e.var for e in c.effects)
+            texts.append(c.text)
+            conds.append(c.cond)
+        for cond in conds:
+            if cond is not None:
+                read |= expr.names(cond.node)
+        for text in texts:
+            if "{" in text:
+                read.update(m.group(1) for m in PLACEHOLDER_RE.finditer(text) if m.group(1))
+    for var in story.variables.values():
+        # A variable shown in the toolbar is read by the player, even when no condition reads it.
+        if var.name not in read and not var.show:
+            _warn(
+                out,
+                var.source,
+                "unused-variable",
+                f"variable {var.name} is never used: no condition or {{placeholder}} reads it "
+                "(and it is not shown); use it or remove it",
+            )
+        elif var.name not in changed:
+            _warn(
+                out,
+                var.source,
+                "unchanged-variable",
+                f"variable {var.name} never changes: no set: or add: touches it, so it is always "
+                f"{_value(var.start)}",
+            )
+
+
+def _value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _scene_text(scene: Scene, out: list[Diagnostic]) -> None:
+    if not scene.paragraphs:
+        _warn(out, scene.source, "empty-text", f"scene {scene.id} has no text: write what the player reads")
+    elif all(p.cond is not None for p in scene.paragraphs):
+        _warn(
+            out,
+            scene.source,
+            "empty-text",
+            f"scene {scene.id}: every paragraph has an if:, so the player may see no text at all; "
+            "add one paragraph without a condition",
+        )
+    for c in scene.choices:
+        if not c.text.strip():
+            _warn(out, c.source, "empty-text", f"scene {scene.id}: choice {c.index + 1} has empty text")
+
+
+def _exclusive(a: Choice, b: Choice, env: _Env, roles: set[str]) -> bool:
+    """True when two choices can never be shown together (so sharing a text is fine)."""
+    if a.cond is None or b.cond is None:
+        return False
+    na, nb = expr.strip_cols(a.cond.node), expr.strip_cols(b.cond.node)
+    if na == expr.Unary("not", nb) or nb == expr.Unary("not", na):
+        return True
+    return _truth(expr.Binary("and", a.cond.node, b.cond.node), env, roles) is False
+
+
+# --- deciding conditions from the variables' bounds ---------------------------------------------
+# Each int (and bool, as 0/1) expression gets an interval [lo, hi], None meaning unbounded; a condition is
+# decided True or False when the intervals settle it, None otherwise. `and` narrows the intervals by its
+# left side before judging its right, so `bread > 3 and bread < 2` is found impossible too.
+
+_Interval = tuple[int | None, int | None]
+_Env = dict[str, _Interval]
+_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def _bounds_env(story: Story) -> _Env:
+    env: _Env = {}
+    for v in story.variables.values():
+        if v.type == "int":
+            env[v.name] = (v.min, v.max)
+        elif v.type == "bool":
+            env[v.name] = (0, 1)
+    return env
+
+
+def _interval(node: expr.Node, env: _Env) -> _Interval:
+    if isinstance(node, (expr.Num, expr.Bool)):
+        return (int(node.value), int(node.value))
+    if isinstance(node, expr.Name):
+        return env.get(node.name, (None, None))
+    if isinstance(node, expr.Call):
+        return (0, 1) if node.func == "visited" else (0, None)
+    if isinstance(node, expr.Unary) and node.op == "-":
+        lo, hi = _interval(node.operand, env)
+        return (None if hi is None else -hi, None if lo is None else -lo)
+    if isinstance(node, expr.Binary) and node.op in ("+", "-", "*"):
+        a, b = _interval(node.left, env), _interval(node.right, env)
+        if node.op == "+":
+            return (_add(a[0], b[0]), _add(a[1], b[1]))
+        if node.op == "-":
+            return (_add(a[0], None if b[1] is None else -b[1]), _add(a[1], None if b[0] is None else -b[0]))
+        if None in a or None in b:
+            return (None, None)
+        corners = [x * y for x in a for y in b]  # type: ignore[operator]
+        return (min(corners), max(corners))
+    return (None, None)
+
+
+def _add(x: int | None, y: int | None) -> int | None:
+    return None if x is None or y is None else x + y
+
+
+def _lt(x: int | None, y: int | None) -> bool:
+    """x < y for bounds known on both sides (unknown is never less)."""
+    return x is not None and y is not None and x < y
+
+
+def _truth(node: expr.Node, env: _Env, roles: set[str]) -> bool | None:
+    if isinstance(node, expr.Bool):
+        return node.value
+    if isinstance(node, expr.Name):
+        lo, hi = env.get(node.name, (None, None))
+        return True if lo == 1 else False if hi == 0 else None
+    if isinstance(node, expr.Unary) and node.op == "not":
+        inner = _truth(node.operand, env, roles)
+        return None if inner is None else not inner
+    if not isinstance(node, expr.Binary):
+        return None
+    if node.op == "and":
+        left = _truth(node.left, env, roles)
+        narrowed = _narrow(node.left, env)
+        if left is False or narrowed is None:
+            return False
+        right = _truth(node.right, narrowed, roles)
+        if right is False:
+            return False
+        return True if left and right else None
+    if node.op == "or":
+        left, right = _truth(node.left, env, roles), _truth(node.right, env, roles)
+        if left or right:
+            return True
+        return False if left is False and right is False else None
+    if node.op not in _FLIP:
+        return None
+    strings = _string_truth(node, roles)
+    if strings is not None:
+        return strings
+    (a, b), (c, d) = _interval(node.left, env), _interval(node.right, env)
+    op = node.op
+    if op in (">", ">="):
+        (a, b), (c, d), op = (c, d), (a, b), _FLIP[op]
+    if op == "<":
+        return True if _lt(b, c) else False if not _lt(a, d) and a is not None and d is not None else None
+    if op == "<=":
+        return True if not _lt(c, b) and b is not None and c is not None else False if _lt(d, a) else None
+    equal = a is not None and a == b == c == d
+    apart = _lt(b, c) or _lt(d, a)
+    result = True if equal else False if apart else None
+    return result if op == "==" or result is None else not result
+
+
+def _string_truth(node: expr.Binary, roles: set[str]) -> bool | None:
+    """`role == 'kadet'` with no such role is never true; two string constants compare as they are."""
+    left, right = node.left, node.right
+    if isinstance(left, expr.Str) and not isinstance(right, expr.Str):
+        left, right = right, left
+    if not isinstance(right, expr.Str) or node.op not in ("==", "!="):
+        return None
+    if isinstance(left, expr.Str):
+        same = left.value == right.value
+    elif isinstance(left, expr.Name) and left.name == "role" and right.value not in roles:
+        same = False
+    else:
+        return None
+    return same if node.op == "==" else not same
+
+
+def _narrow(node: expr.Node, env: _Env) -> _Env | None:
+    """The bounds once `node` is known true (None: it cannot be); only simple comparisons narrow."""
+    if isinstance(node, expr.Binary) and node.op == "and":
+        first = _narrow(node.left, env)
+        return None if first is None else _narrow(node.right, first)
+    if isinstance(node, expr.Name) and node.name in env:
+        return _clip(env, node.name, 1, 1)
+    if (
+        isinstance(node, expr.Unary)
+        and node.op == "not"
+        and isinstance(node.operand, expr.Name)
+        and node.operand.name in env
+    ):
+        return _clip(env, node.operand.name, 0, 0)
+    if not isinstance(node, expr.Binary) or node.op not in _FLIP:
+        return env
+    op, var, other = node.op, node.left, node.right
+    if not (isinstance(var, expr.Name) and var.name in env):
+        op, var, other = _FLIP[op], node.right, node.left
+        if not (isinstance(var, expr.Name) and var.name in env):
+            return env
+    c, d = _interval(other, env)
+    if op == ">":
+        return _clip(env, var.name, None if c is None else c + 1, None)
+    if op == ">=":
+        return _clip(env, var.name, c, None)
+    if op == "<":
+        return _clip(env, var.name, None, None if d is None else d - 1)
+    if op == "<=":
+        return _clip(env, var.name, None, d)
+    if op == "==":
+        return _clip(env, var.name, c, d)
+    lo, hi = env[var.name]
+    if c is not None and c == d and c in (lo, hi):
+        return _clip(env, var.name, c + 1 if c == lo else None, c - 1 if c == hi else None)
+    return env
+
+
+def _clip(env: _Env, name: str, lo: int | None, hi: int | None) -> _Env | None:
+    old_lo, old_hi = env[name]
+    new_lo = old_lo if lo is None else lo if old_lo is None else max(old_lo, lo)
+    new_hi = old_hi if hi is None else hi if old_hi is None else min(old_hi, hi)
+    if _lt(new_hi, new_lo):
+        return None
+    return {**env, name: (new_lo, new_hi)}
+
+
+def _bounds_note(story: Story, node: expr.Node) -> str:
+    """' (bread is 0..10)': the bounds that decide it, for the author to check."""
+    parts = []
+    for name in sorted(expr.names(node)):
+        var = story.variables.get(name)
+        if var is not None and var.type == "int" and (var.min is not None or var.max is not None):
+            lo = "-inf" if var.min is None else var.min
+            hi = "inf" if var.max is None else var.max
+            parts.append(f"{name} is {lo}..{hi}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def run(story_dir: Path, assignment: Path | None = None) -> list[Diagnostic]:

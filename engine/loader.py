@@ -227,6 +227,9 @@ class _File:
             self.error(node, f"{what} is empty", "empty")
             return None
         value = node.value
+        if not empty_ok and not value.strip():
+            self.error(node, f"{what} is empty", "empty")
+            return None
         if self.check_control and CONTROL_RE.search(value):
             self.error(
                 node,

@@ -70,6 +70,7 @@ def test_questions_are_asked_at_their_scene_and_at_the_end(monkeypatch, capsys, 
     record = save_data(tmp_path, "bakery-anna")["assignment"]
     assert record["student"] == "Anna"
     assert record["title"] == "A day at the bakery"
+    seals = [a.pop("seal") for a in record["answers"]]
     assert record["answers"] == [
         {
             "at": "baker.street",
@@ -79,6 +80,7 @@ def test_questions_are_asked_at_their_scene_and_at_the_end(monkeypatch, capsys, 
         },
         {"at": None, "ask": "How did your day end?", "answer": "I went home to bake.", "step": 2},
     ]
+    assert len(seals) == 2 and seals[0] != seals[1] and all(len(x) == 64 for x in seals)
     assert len(record["sha256"]) == 64
     state = save_data(tmp_path, "bakery-anna")["state"]
     assert state["initial"] == {"courage": 1}

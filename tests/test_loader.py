@@ -212,3 +212,8 @@ def test_symlink_outside_is_refused(write_story, tmp_path: Path) -> None:
 def test_missing_story_yaml(tmp_path: Path, name: str) -> None:
     story, diags = loader.load(tmp_path)
     assert story is None and "story.yaml is missing" in diags[0].message
+
+
+def test_an_empty_epilogue_is_an_error_not_a_silent_dead_end(write_story) -> None:
+    root = write_story({"scenes/a.yaml": GOOD.replace("epilogue: It ended.", 'epilogue: ""')})
+    assert "epilogue is empty" in only(root, "empty")

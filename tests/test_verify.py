@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import re
 import shutil
 from pathlib import Path
@@ -96,11 +98,21 @@ def test_an_answer_edited_only_in_the_block_is_invalid(capsys, reports):
     assert out.startswith("INVALID: the answer to question 2 differs")
 
 
-def test_an_answer_edited_everywhere_is_still_a_real_answer(capsys, reports):
-    # The student typed the answers: changing them in every place is writing another answer, not forging a path.
+def test_an_answer_edited_everywhere_is_invalid(capsys, reports):
+    # Changed in the text and in the block alike: the answer's seal, made when it was typed, no longer holds.
     text = reports.read_text("utf-8").replace("I went home to bake.", "I went home.")
     reports.write_text(text, encoding="utf-8")
-    assert verify(capsys, reports)[0] == 0
+    code, out = verify(capsys, reports)
+    assert code == 1
+    assert out.startswith("INVALID: answer 2 (or the name or path before it) is not what was typed")
+
+
+def test_a_name_edited_everywhere_is_invalid(capsys, reports):
+    text = reports.read_text("utf-8")
+    student = json.loads(text.split('"student": ', 1)[1].split(",", 1)[0])
+    reports.write_text(text.replace(student, "Somebody Else"), encoding="utf-8")
+    code, out = verify(capsys, reports)
+    assert code == 1 and "INVALID" in out
 
 
 def test_an_edited_ending_is_invalid(capsys, reports):

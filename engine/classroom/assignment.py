@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -449,3 +450,33 @@ def check_record(record: Any) -> dict[str, Any]:
     if record.get("until") is not None and not isinstance(record.get("until"), str):
         raise RecordError("its assignment record's 'until' has the wrong type")
     return record
+
+
+SEAL_SALT = b"dualpower-answer-seal-v1"
+
+
+def seal_answers(student: str, answers: list[dict[str, Any]], path: list[list[Any]]) -> list[str]:
+    """A chained hash for each answer: over the student's name, the answer, its question and the path up to it.
+
+    Each seal covers the previous one, so editing any answer, the name, or the path before the last answer in a
+    save or a report breaks every seal from there on. It makes edits evident, not impossible: someone who
+    re-runs this function on edited data can reseal it (docs/teaching.md says so).
+    """
+    seals: list[str] = []
+    prev = ""
+    for a in answers:
+        step = a["step"] if isinstance(a.get("step"), int) else 0
+        body = json.dumps([prev, student, a.get("at"), a.get("ask"), a.get("answer"), step, path[:step]],
+                          ensure_ascii=False, separators=(",", ":"))
+        prev = hashlib.sha256(SEAL_SALT + body.encode("utf-8")).hexdigest()
+        seals.append(prev)
+    return seals
+
+
+def seals_hold(student: str, answers: list[dict[str, Any]], path: list[list[Any]]) -> int | None:
+    """The number (1-based) of the first answer whose seal does not match, or None when all hold."""
+    for n, (a, want) in enumerate(zip(answers, seal_answers(student, answers, path), strict=True), 1):
+        if a.get("seal") != want:
+            return n
+    return None
+

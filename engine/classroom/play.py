@@ -24,6 +24,7 @@ from engine.classroom.assignment import (
     check_record,
     new_record,
     now_iso,
+    seal_answers,
 )
 from engine.model import Story
 from engine.runtime import GameError
@@ -155,9 +156,10 @@ class AssignmentSession(Session):
         text = " ".join(clean(unicodedata.normalize("NFC", line), MAX_ANSWER).split())
         if not text:
             return [Message("Type your answer to the question, then press Enter.", "hint")]
-        self.record["answers"].append(
-            {"at": q.at, "ask": q.ask, "answer": text, "step": len(self.state.history)}
-        )
+        answer = {"at": q.at, "ask": q.ask, "answer": text, "step": len(self.state.history)}
+        path = [[s.scene, s.choice] for s in self.state.history]
+        answer["seal"] = seal_answers(self.record["student"], [*self.record["answers"], answer], path)[-1]
+        self.record["answers"].append(answer)
         out: list[View] = [*self.autosave(), Message("Answer saved.")]
         follow = self.prompt_views()
         if not follow:

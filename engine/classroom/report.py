@@ -136,7 +136,7 @@ def make_block(story: Story, state: GameState, record: dict[str, Any] | None, sa
         "path": [[s.scene, s.choice] for s in state.history],
         "end": state.scene,
         "answers": [
-            {"at": a["at"], "ask": a["ask"], "answer": a["answer"], "step": a["step"]}
+            {"at": a["at"], "ask": a["ask"], "answer": a["answer"], "step": a["step"], "seal": a.get("seal")}
             for a in (record["answers"] if record else [])
         ],
     }

@@ -75,6 +75,15 @@ def verify_text(text: str, story: Story, assignment_file: Path | None = None) ->
     found = _first_difference(actual, expected, fmt)
     if found is not None:
         return found
+    answers = block.get("answers")
+    if isinstance(answers, list) and answers and all(isinstance(a, dict) for a in answers):
+        path = block.get("path") if isinstance(block.get("path"), list) else []
+        broken = asg_mod.seals_hold(str(block.get("student", "")), answers, path)
+        if broken is not None:
+            return _invalid(
+                f"answer {broken} (or the name or path before it) is not what was typed in the game: "
+                "its seal does not match"
+            )
     if report.problems:
         return _invalid(report.problems[0])
     version = block["story"].get("version")

@@ -1,0 +1,218 @@
+"""The branch map: scenes as nodes, choices as edges, as Graphviz DOT or Mermaid text. Pure: no I/O.
+
+Also home to the scene graph's one shared question, which scenes the gotos reach from a set of starts, used by
+`check`, `playtest` and `stats` alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from engine import expr
+from engine.model import Choice, Scene, Story
+
+LABEL_CHARS = 30
+"""Edge labels are choice texts shortened to about this many characters."""
+COND_CHARS = 40
+
+
+def reachable(story: Story, starts: Iterable[str]) -> set[str]:
+    """Every scene the gotos lead to from `starts` (conditions ignored: a choice may open some day)."""
+    seen: set[str] = set()
+    todo = [s for s in starts if s in story.scenes]
+    while todo:
+        sid = todo.pop()
+        if sid in seen:
+            continue
+        seen.add(sid)
+        todo.extend(
+            c.goto for c in story.scenes[sid].choices if c.goto in story.scenes and c.goto not in seen
+        )
+    return seen
+
+
+def components(story: Story) -> dict[str, int]:
+    """Strongly connected components of the goto graph: scene -> component number, numbered so that every
+    component a goto leads to from another comes first (Tarjan's order; iterative, so deep stories are fine)."""
+    succ = {sid: [c.goto for c in s.choices if c.goto in story.scenes] for sid, s in story.scenes.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    comp: dict[str, int] = {}
+    count = 0
+    for root in story.scenes:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(succ[root]))]
+        while work:
+            v, it = work[-1]
+            for w in it:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(succ[w])))
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    low[u] = min(low[u], low[v])
+                if low[v] == index[v]:
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        comp[w] = count
+                        if w == v:
+                            break
+                    count += 1
+    return comp
+
+
+def role_starts(story: Story, role: str | None = None) -> list[str]:
+    """The start scenes of one role, or of every role."""
+    return [r.start for k, r in story.roles.items() if role is None or k == role]
+
+
+def scenes_for(story: Story, role: str | None) -> list[Scene]:
+    """The scenes a map shows: all of them, or those a role can reach; in story order."""
+    if role is None:
+        return list(story.scenes.values())
+    keep = reachable(story, role_starts(story, role))
+    return [s for s in story.scenes.values() if s.id in keep]
+
+
+def shorten(text: str, limit: int = LABEL_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def file_label(story: Story, path: str) -> str:
+    """A scene file as the author knows it: relative to the story folder."""
+    try:
+        return Path(path).relative_to(story.root).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def _starts(story: Story, role: str | None) -> dict[str, str]:
+    """Start scene -> the roles (comma-separated) that begin there."""
+    out: dict[str, str] = {}
+    for k, r in story.roles.items():
+        if role is None or k == role:
+            out[r.start] = f"{out[r.start]}, {k}" if r.start in out else k
+    return out
+
+
+def _by_file(story: Story, scenes: list[Scene]) -> dict[str, list[Scene]]:
+    groups: dict[str, list[Scene]] = {}
+    for s in scenes:
+        groups.setdefault(s.file, []).append(s)
+    return groups
+
+
+def _edge_label(choice: Choice) -> tuple[str, str | None]:
+    """The shortened choice text and, for a conditional choice, its shortened condition."""
+    cond = shorten(expr.unparse(choice.cond.node), COND_CHARS) if choice.cond is not None else None
+    return shorten(choice.text), cond
+
+
+# --- DOT ----------------------------------------------------------------------------------------
+
+
+def _dot_str(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def to_dot(story: Story, role: str | None = None) -> str:
+    """The branch map as a Graphviz digraph: one cluster per scene file, starts and endings styled apart."""
+    scenes = scenes_for(story, role)
+    shown = {s.id for s in scenes}
+    starts = _starts(story, role)
+    out = [
+        f"digraph {_dot_str(story.title)} {{",
+        "  rankdir=LR;",
+        '  node [shape=box, style="rounded", fontname="Helvetica", fontsize=10];',
+        '  edge [fontname="Helvetica", fontsize=9];',
+    ]
+    for n, (path, group) in enumerate(_by_file(story, scenes).items()):
+        out.append(f"  subgraph cluster_{n} {{")
+        out.append(f"    label={_dot_str(file_label(story, path))};")
+        out.append('    style="dashed"; color="#999999";')
+        for s in group:
+            label, style = f"{s.title}\n{s.id}", ""
+            if s.ending is not None:
+                label = f"{s.title}\nEnding: {s.ending.title}\n{s.id}"
+                style = ', shape=doubleoctagon, style="filled", fillcolor="#f4d6d6"'
+            if s.id in starts:
+                label = f"START ({starts[s.id]})\n{label}"
+                style = ', style="rounded,filled,bold", fillcolor="#d6e8f4", penwidth=2'
+            out.append(f"    {_dot_str(s.id)} [label={_dot_str(label)}{style}];")
+        out.append("  }")
+    for s in scenes:
+        for c in s.choices:
+            if c.goto not in shown:
+                continue
+            text, cond = _edge_label(c)
+            if cond is None:
+                out.append(f"  {_dot_str(s.id)} -> {_dot_str(c.goto)} [label={_dot_str(text)}];")
+            else:
+                label = f"{text}\n[if {cond}]"
+                out.append(
+                    f"  {_dot_str(s.id)} -> {_dot_str(c.goto)} [label={_dot_str(label)}, style=dashed];"
+                )
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+# --- Mermaid ------------------------------------------------------------------------------------
+
+
+def _mm_str(text: str) -> str:
+    """A Mermaid label in double quotes: quotes and markup characters as entity codes, lines as <br/>."""
+    for ch, code in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("|", "#124;")):
+        text = text.replace(ch, code)
+    return '"' + text.replace("\n", "<br/>") + '"'
+
+
+def to_mermaid(story: Story, role: str | None = None) -> str:
+    """The branch map as a Mermaid flowchart: subgraphs per file, endings as stadiums, starts as subroutines."""
+    scenes = scenes_for(story, role)
+    ids = {s.id: f"s{n}" for n, s in enumerate(scenes)}
+    starts = _starts(story, role)
+    out = ["flowchart LR"]
+    for n, (path, group) in enumerate(_by_file(story, scenes).items()):
+        out.append(f"  subgraph f{n}[{_mm_str(file_label(story, path))}]")
+        for s in group:
+            if s.ending is not None:
+                out.append(f"    {ids[s.id]}([{_mm_str(f'{s.title}{chr(10)}Ending: {s.ending.title}')}])")
+            elif s.id in starts:
+                out.append(f"    {ids[s.id]}[[{_mm_str(f'START ({starts[s.id]}){chr(10)}{s.title}')}]]")
+            else:
+                out.append(f"    {ids[s.id]}[{_mm_str(s.title)}]")
+        out.append("  end")
+    for s in scenes:
+        for c in s.choices:
+            if c.goto not in ids:
+                continue
+            text, cond = _edge_label(c)
+            if cond is None:
+                out.append(f"  {ids[s.id]} -->|{_mm_str(text)}| {ids[c.goto]}")
+            else:
+                out.append(f"  {ids[s.id]} -.->|{_mm_str(f'{text} [if {cond}]')}| {ids[c.goto]}")
+    out.append("  classDef ending fill:#f4d6d6,stroke:#a33;")
+    out.append("  classDef start fill:#d6e8f4,stroke:#236,stroke-width:2px;")
+    endings = [ids[s.id] for s in scenes if s.ending is not None]
+    begun = [ids[s.id] for s in scenes if s.id in starts]
+    if endings:
+        out.append(f"  class {','.join(endings)} ending;")
+    if begun:
+        out.append(f"  class {','.join(begun)} start;")
+    return "\n".join(out) + "\n"

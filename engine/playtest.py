@@ -1,0 +1,682 @@
+"""Automated playthroughs: random runs (reproducible by seed) and an exhaustive walk over distinct game states.
+
+Both find stuck states (a scene that is not an ending, with no open choice) and loops that never reach an
+ending, each with the path of choice texts that leads there. Pure: no I/O; `PlaytestResult.to_dict()` is the
+JSON contract of `dualpower playtest --format json` and `format_text` its text report.
+
+Play here follows engine.runtime exactly (new_game, then what runtime.take does) but on per-scene tables
+prepared once, so a story of a few hundred scenes plays well over 100,000 choices a second.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine import graph, runtime
+from engine.expr import calls, names
+from engine.model import Choice, Scene, Story
+from engine.state import GameState, Step
+
+RUNS = 100
+STEP_CAP = 2000
+"""A run that makes this many choices without an ending is reported as a loop."""
+STATE_CAP = 200_000
+"""The exhaustive walk stops (and says so) after this many distinct states per role."""
+LOOP_TAIL = 50
+"""The scenes of a capped run's last this-many steps are taken as its loop."""
+
+_Effect = tuple[str, bool, Any, "int | None", "int | None"]
+"""(variable, is add, value, min, max): an effect prepared for fast application with runtime's clamping."""
+
+
+# --- prepared story -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Choice:
+    choice: Choice
+    test: Callable[[Any], Any] | None
+    once: str | None
+    """The runtime's once-only key ('scene#index'), or None."""
+    effects: tuple[_Effect, ...]
+    goto: str
+    counter: int
+    """This choice's slot in the taken-count list."""
+    words: int | None
+    """Words of its text, or None when placeholders make them depend on the state."""
+
+
+@dataclass(slots=True)
+class _Scene:
+    scene: Scene
+    choices: tuple[_Choice, ...]
+    on_enter: tuple[_Effect, ...]
+    ending: bool
+    words: int | None
+    """Words of the scene text (plus the epilogue for an ending), or None when they depend on the state."""
+
+
+def _effects(
+    story: Story, effects: Iterable[Any], keep: Callable[[str], bool] = lambda _n: True
+) -> tuple[_Effect, ...]:
+    out = []
+    for e in effects:
+        if keep(e.var):
+            var = story.variables[e.var]
+            out.append((e.var, e.op == "add", e.value, var.min, var.max))
+    return tuple(out)
+
+
+def _apply(values: dict[str, Any], effects: tuple[_Effect, ...]) -> None:
+    """runtime.apply on prepared effects (only int variables carry bounds, so only they are clamped)."""
+    for name, add, value, lo, hi in effects:
+        v = values[name] + value if add else value
+        if lo is not None and v < lo:
+            v = lo
+        elif hi is not None and v > hi:
+            v = hi
+        values[name] = v
+
+
+def _prepare(story: Story, keep: Callable[[str], bool] = lambda _n: True) -> dict[str, _Scene]:
+    plan: dict[str, _Scene] = {}
+    counter = 0
+    for s in story.scenes.values():
+        choices = []
+        for c in s.choices:
+            static = "{" not in c.text
+            choices.append(
+                _Choice(
+                    c,
+                    c.cond.test if c.cond else None,
+                    f"{s.id}#{c.index}" if c.once else None,
+                    _effects(story, c.effects, keep),
+                    c.goto,
+                    counter,
+                    runtime.words(c.text) if static else None,
+                )
+            )
+            counter += 1
+        static = all(p.cond is None and "{" not in p.text for p in s.paragraphs)
+        words = sum(runtime.words(p.text) for p in s.paragraphs) if static else None
+        if words is not None and s.ending is not None:
+            words += runtime.words(s.ending.epilogue)
+        plan[s.id] = _Scene(s, tuple(choices), _effects(story, s.on_enter, keep), s.ending is not None, words)
+    return plan
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Trouble:
+    """A stuck state, or a loop no ending can be reached from, and the way there."""
+
+    kind: str
+    """'stuck' or 'loop'."""
+    role: str
+    scene: str
+    path: list[str]
+    """The choice texts, as the player read them, from the role's start to `scene`."""
+    loop: list[str] = field(default_factory=list)
+    """For a loop: the scenes it goes round."""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"scene": self.scene, "role": self.role, "path": list(self.path)}
+        if self.kind == "loop":
+            out["loop"] = list(self.loop)
+        return out
+
+
+@dataclass(slots=True)
+class RoleResult:
+    runs: int = 0
+    words: list[int] = field(default_factory=list)
+    """Words read on each run that reached an ending."""
+    endings: dict[str, int] = field(default_factory=dict)
+    scenes: list[str] = field(default_factory=list)
+    """The scenes this role's gotos can reach."""
+    reached: set[str] = field(default_factory=set)
+    states: int = 0
+
+    def word_summary(self) -> dict[str, int]:
+        if not self.words:
+            return {"min": 0, "median": 0, "max": 0}
+        return {"min": min(self.words), "median": int(statistics.median(self.words)), "max": max(self.words)}
+
+
+@dataclass(slots=True)
+class PlaytestResult:
+    mode: str
+    """'random' or 'exhaustive'."""
+    seed: int
+    runs: int = 0
+    steps: int = 0
+    """Choices made (random) or followed (exhaustive)."""
+    scenes: list[str] = field(default_factory=list)
+    """The scenes in play (all, or those the chosen role can reach), in story order."""
+    files: dict[str, list[str]] = field(default_factory=dict)
+    """Scene file -> its scenes in play."""
+    reached: set[str] = field(default_factory=set)
+    endings: dict[str, int] = field(default_factory=dict)
+    stuck: list[Trouble] = field(default_factory=list)
+    loops: list[Trouble] = field(default_factory=list)
+    roles: dict[str, RoleResult] = field(default_factory=dict)
+    states: int = 0
+    capped: list[str] = field(default_factory=list)
+    """Roles whose exhaustive walk stopped at the state cap (their loop search was skipped)."""
+    cap: int = 0
+    """The exhaustive walk's state cap per role."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.stuck and not self.loops
+
+    @property
+    def unreached(self) -> list[str]:
+        return [s for s in self.scenes if s not in self.reached]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "runs": self.runs,
+            "seed": self.seed,
+            "steps": self.steps,
+            "scenes": {
+                "total": len(self.scenes),
+                "reached": len(self.scenes) - len(self.unreached),
+                "unreached": self.unreached,
+            },
+            "endings": dict(self.endings),
+            "stuck": [t.to_dict() for t in self.stuck],
+            "roles": {
+                k: {"runs": r.runs, "words": r.word_summary(), "endings": dict(r.endings)}
+                for k, r in self.roles.items()
+            },
+            "mode": self.mode,
+            "loops": [t.to_dict() for t in self.loops],
+        }
+        if self.mode == "exhaustive":
+            out["states"] = self.states
+            out["capped"] = list(self.capped)
+        return out
+
+
+def _frame(story: Story, roles: list[str], mode: str, seed: int) -> PlaytestResult:
+    """An empty result: the scenes, files and endings in play for these roles, every count at zero."""
+    # With every role, every scene is in play (check reports those no goto reaches); with one, its reach.
+    keep = (
+        None
+        if len(roles) == len(story.roles)
+        else graph.reachable(story, [story.roles[r].start for r in roles])
+    )
+    scenes = [s for s in story.scenes.values() if keep is None or s.id in keep]
+    result = PlaytestResult(mode, seed, scenes=[s.id for s in scenes])
+    for s in scenes:
+        result.files.setdefault(s.file, []).append(s.id)
+        if s.ending is not None:
+            result.endings[s.id] = 0
+    for r in roles:
+        mine = graph.reachable(story, [story.roles[r].start])
+        result.roles[r] = RoleResult(
+            scenes=[s.id for s in scenes if s.id in mine],
+            endings={s.id: 0 for s in scenes if s.id in mine and s.ending is not None},
+        )
+    return result
+
+
+def _texts(story: Story, role: str, path: list[tuple[str, int]]) -> list[str]:
+    """The choice texts of a path as the player read them (replayed through the runtime)."""
+    state = runtime.replay(story, role, "", {}, [Step(s, i, "") for s, i in path])
+    return [step.text for step in state.history]
+
+
+def _add_trouble(
+    found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]],
+    kind: str,
+    role: str,
+    scene: str,
+    path: list[tuple[str, int]],
+    loop: list[str] | None = None,
+) -> None:
+    """Keep the shortest path per (kind, scene); texts are filled in later, once per kept trouble."""
+    old = found.get((kind, scene))
+    if old is None or len(path) < len(old[1]):
+        found[(kind, scene)] = (Trouble(kind, role, scene, [], sorted(loop or [])), path)
+
+
+def _finish(
+    story: Story, result: PlaytestResult, found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]]
+) -> PlaytestResult:
+    order = {sid: n for n, sid in enumerate(story.scenes)}
+    for (kind, _scene), (trouble, path) in sorted(found.items(), key=lambda kv: (order[kv[0][1]], kv[0][0])):
+        trouble.path = _texts(story, trouble.role, path)
+        (result.stuck if kind == "stuck" else result.loops).append(trouble)
+    for role in result.roles.values():
+        result.reached |= role.reached
+    result.reached &= set(result.scenes)
+    return result
+
+
+def _roles(story: Story, role: str | None) -> list[str]:
+    if role is not None and role not in story.roles:
+        raise ValueError(f"unknown role {role!r}; the roles are {', '.join(story.roles)}")
+    return [role] if role is not None else list(story.roles)
+
+
+# --- random runs --------------------------------------------------------------------------------
+
+
+def random_runs(
+    story: Story, runs: int = RUNS, seed: int = 0, role: str | None = None, step_cap: int = STEP_CAP
+) -> PlaytestResult:
+    """`runs` playthroughs, round-robin over the roles (or only `role`). Each picks among the open choices one
+    taken least often so far (across runs), ties broken by random.Random(seed): the same seed, the same result.
+    """
+    roles = _roles(story, role)
+    result = _frame(story, roles, "random", seed)
+    result.runs = runs
+    plan = _prepare(story)
+    counts = [0] * sum(len(s.choices) for s in plan.values())
+    rng = random.Random(seed)
+    found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]] = {}
+    for n in range(runs):
+        key = roles[n % len(roles)]
+        stats = result.roles[key]
+        stats.runs += 1
+        outcome, state, path, read = _play(story, plan, key, counts, rng, step_cap)
+        result.steps += len(path)
+        stats.reached.update(state.visits)
+        if outcome == "ending":
+            stats.words.append(read)
+            stats.endings[state.scene] = stats.endings.get(state.scene, 0) + 1
+            result.endings[state.scene] = result.endings.get(state.scene, 0) + 1
+            continue
+        pairs = [(scene, c.choice.index) for c, scene in path]
+        if outcome == "stuck":
+            _add_trouble(found, "stuck", key, state.scene, pairs)
+        else:
+            steps, loop = _loop_entry([scene for _c, scene in path] + [state.scene])
+            _add_trouble(
+                found, "loop", key, path[steps][1] if steps < len(path) else state.scene, pairs[:steps], loop
+            )
+    return _finish(story, result, found)
+
+
+def _loop_entry(seq: list[str]) -> tuple[int, list[str]]:
+    """A capped run's scenes, one per step: how many steps it took to first enter the scenes it then kept
+    going round, and those scenes."""
+    tail = set(seq[-LOOP_TAIL:])
+    steps = next(k for k, sid in enumerate(seq) if sid in tail)
+    return steps, sorted(tail)
+
+
+def _play(
+    story: Story, plan: dict[str, _Scene], role: str, counts: list[int], rng: random.Random, step_cap: int
+) -> tuple[str, GameState, list[tuple[_Choice, str]], int]:
+    """One run: ('ending' | 'stuck' | 'loop', final state, [(choice, scene it was taken in)], words read)."""
+    state = runtime.new_game(story, role)
+    path: list[tuple[_Choice, str]] = []
+    read = 0
+    once_taken, values, visits = state.once_taken, state.vars, state.visits
+    while True:
+        here = state.scene
+        sc = plan[here]
+        read += sc.words if sc.words is not None else _scene_words(story, state, sc)
+        if sc.ending:
+            return "ending", state, path, read
+        if len(path) >= step_cap:
+            return "loop", state, path, read
+        choices = [
+            c
+            for c in sc.choices
+            if (c.once is None or c.once not in once_taken) and (c.test is None or c.test(state))
+        ]
+        if not choices:
+            return "stuck", state, path, read
+        if len(choices) == 1:
+            pick = choices[0]
+        else:
+            least = min(counts[c.counter] for c in choices)
+            ties = [c for c in choices if counts[c.counter] == least]
+            pick = ties[0] if len(ties) == 1 else ties[rng.randrange(len(ties))]
+        counts[pick.counter] += 1
+        path.append((pick, here))
+        read += (
+            pick.words
+            if pick.words is not None
+            else runtime.words(runtime.interpolate(story, state, pick.choice.text))
+        )
+        # What runtime.take does, in the same order: once-only mark, the choice's effects, enter the target.
+        if pick.once is not None:
+            once_taken.add(pick.once)
+        _apply(values, pick.effects)
+        target = pick.goto
+        state.scene = target
+        visits[target] = visits.get(target, 0) + 1
+        _apply(values, plan[target].on_enter)
+
+
+def _scene_words(story: Story, state: GameState, sc: _Scene) -> int:
+    n = sum(runtime.words(p) for p in runtime.paragraphs(story, state, sc.scene))
+    if sc.scene.ending is not None:
+        n += runtime.words(sc.scene.ending.epilogue)
+    return n
+
+
+# --- exhaustive walk ----------------------------------------------------------------------------
+
+
+class _Probe:
+    """What a compiled condition reads: vars, visits, role."""
+
+    __slots__ = ("vars", "visits", "role")
+
+    def __init__(self, role: str) -> None:
+        self.vars: dict[str, Any] = {}
+        self.visits: dict[str, int] = {}
+        self.role = role
+
+
+def _apply_live(values: dict[str, Any], effects: tuple[_Effect, ...]) -> None:
+    """_apply for the exhaustive walk, where None marks a variable no condition ahead reads (left as it is)."""
+    for name, add, value, lo, hi in effects:
+        old = values[name]
+        if old is None:
+            continue
+        v = old + value if add else value
+        if lo is not None and v < lo:
+            v = lo
+        elif hi is not None and v > hi:
+            v = hi
+        values[name] = v
+
+
+def exhaustive(story: Story, role: str | None = None, max_states: int = STATE_CAP) -> PlaytestResult:
+    """Breadth-first over distinct states. A state is the scene plus what can still matter from there on: the
+    variables that conditions ahead read, the once-only choices ahead already taken, and the visit counts that
+    visited()/visits() ahead read. Finds every stuck state and every state from which no ending can be reached,
+    each by a shortest path; stops at `max_states` per role and says so.
+    """
+    roles = _roles(story, role)
+    result = _frame(story, roles, "exhaustive", 0)
+    result.cap = max_states
+    walk = _Walk(story)
+    found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]] = {}
+    for key in roles:
+        walk.run(key, max_states, result, found)
+    return _finish(story, result, found)
+
+
+class _Walk:
+    """The exhaustive walk's tables: for each scene, which variables, visit counts and once-only choices can
+    still be read from there on (so states differing only in the rest are one state)."""
+
+    def __init__(self, story: Story) -> None:
+        self.story = story
+        read: dict[str, set[str]] = {}
+        visit_reads: dict[str, set[str]] = {}
+        self.counted: dict[str, bool] = {}
+        """Scene ids visits() reads (True: the count matters) or only visited() (False: whether it is > 0)."""
+        for s in story.scenes.values():
+            read[s.id], visit_reads[s.id] = set(), set()
+            for c in s.choices:
+                if c.cond is None:
+                    continue
+                read[s.id] |= names(c.cond.node) - {"role"}
+                for call in calls(c.cond.node):
+                    target = getattr(call.args[0], "value", None) if call.args else None
+                    if isinstance(target, str):
+                        visit_reads[s.id].add(target)
+                        self.counted[target] = self.counted.get(target, False) or call.func == "visits"
+        all_read = set().union(*read.values())
+        self.names = tuple(sorted(all_read))
+        self.visit_names = tuple(sorted(self.counted))
+        self.plan = _prepare(story, keep=lambda name: name in all_read)
+        # What is read ahead of a scene is what its strongly connected component and every component after it
+        # read; components come numbered successors first, so one pass in that order fills them all.
+        self.component = graph.components(story)
+        members: dict[int, list[str]] = {}
+        for sid, comp in self.component.items():
+            members.setdefault(comp, []).append(sid)
+        live_vars: dict[int, frozenset[str]] = {}
+        live_visits: dict[int, frozenset[str]] = {}
+        for comp in range(len(members)):
+            here_vars: set[str] = set()
+            here_visits: set[str] = set()
+            for sid in members[comp]:
+                here_vars |= read[sid]
+                here_visits |= visit_reads[sid]
+                for c in story.scenes[sid].choices:
+                    after = self.component[c.goto]
+                    if after != comp:
+                        here_vars |= live_vars[after]
+                        here_visits |= live_visits[after]
+            live_vars[comp], live_visits[comp] = frozenset(here_vars), frozenset(here_visits)
+        masks: dict[Any, tuple[tuple[str, bool], ...]] = {}  # scenes with the same live set share one mask
+        self.var_live: dict[str, tuple[tuple[str, bool], ...]] = {}
+        self.visit_live: dict[str, tuple[tuple[str, bool], ...]] = {}
+        for sid, comp in self.component.items():
+            lv, vv = live_vars[comp], live_visits[comp]
+            self.var_live[sid] = masks.setdefault(("v", lv), tuple((n, n in lv) for n in self.names))
+            self.visit_live[sid] = masks.setdefault(("s", vv), tuple((n, n in vv) for n in self.visit_names))
+        # A once-only choice taken in scene S matters again only if S can come round again: S and the current
+        # scene share a component (we came from S, so S reaches here; here reaches S only within one).
+        self.once_component = {
+            c.once: self.component[sid] for sid, sc in self.plan.items() for c in sc.choices if c.once
+        }
+
+    def key(self, scene: str, values: dict[str, Any], visits: dict[str, int], once: frozenset[str]) -> Any:
+        vals = tuple([values[n] if live else None for n, live in self.var_live[scene]])
+        vis = tuple(
+            [
+                (visits.get(n, 0) if self.counted[n] else min(visits.get(n, 0), 1)) if live else 0
+                for n, live in self.visit_live[scene]
+            ]
+        )
+        if once:
+            comp = self.component[scene]
+            once = frozenset([k for k in once if self.once_component[k] == comp])
+        return (scene, vals, once, vis)
+
+    def run(
+        self,
+        role: str,
+        max_states: int,
+        result: PlaytestResult,
+        found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]],
+    ) -> None:
+        story, plan, var_names, visit_names = self.story, self.plan, self.names, self.visit_names
+        stats = result.roles[role]
+        start = runtime.new_game(story, role)
+        first = self.key(start.scene, start.vars, start.visits, frozenset(start.once_taken))
+        ids: dict[Any, int] = {first: 0}
+        keys = [first]
+        parent: list[tuple[int, int]] = [(-1, -1)]
+        edges: list[list[int]] = [[]]
+        endings: list[int] = []
+        stuck: list[int] = []
+        probe = _Probe(role)
+        queue = deque([0])
+        capped = False
+        while queue:
+            sid = queue.popleft()
+            scene, vals, once, vis = keys[sid]
+            sc = plan[scene]
+            if sc.ending:
+                endings.append(sid)
+                continue
+            probe.vars = dict(zip(var_names, vals, strict=True))
+            probe.visits = dict(zip(visit_names, vis, strict=True))
+            opened = [
+                c
+                for c in sc.choices
+                if (c.once is None or c.once not in once) and (c.test is None or c.test(probe))
+            ]
+            if not opened:
+                stuck.append(sid)
+                continue
+            for c in opened:
+                values = dict(probe.vars)
+                _apply_live(values, c.effects)
+                target = c.goto
+                _apply_live(values, plan[target].on_enter)
+                visits = probe.visits
+                if target in visits:
+                    visits = dict(visits)
+                    visits[target] += 1
+                nxt = self.key(target, values, visits, once | {c.once} if c.once else once)
+                result.steps += 1
+                nid = ids.get(nxt)
+                if nid is None:
+                    if len(keys) >= max_states:
+                        capped = True
+                        continue
+                    nid = ids[nxt] = len(keys)
+                    keys.append(nxt)
+                    parent.append((sid, c.choice.index))
+                    edges.append([])
+                    queue.append(nid)
+                edges[sid].append(nid)
+        result.states += len(keys)
+        stats.states = len(keys)
+        stats.reached.update(k[0] for k in keys)
+        for e in endings:
+            scene = keys[e][0]
+            stats.endings[scene] = stats.endings.get(scene, 0) + 1
+            result.endings[scene] = result.endings.get(scene, 0) + 1
+
+        def path_to(n: int) -> list[tuple[str, int]]:
+            out: list[tuple[str, int]] = []
+            while parent[n][0] >= 0:
+                p, index = parent[n]
+                out.append((keys[p][0], index))
+                n = p
+            return out[::-1]
+
+        for s in stuck:
+            _add_trouble(found, "stuck", role, keys[s][0], path_to(s))
+        if capped:
+            result.capped.append(role)
+            return
+        # States from which neither an ending nor a stuck state (reported already) can be reached are caught in a
+        # loop; report where the player walks into one, once per scene.
+        back: list[list[int]] = [[] for _ in keys]
+        for a, outs in enumerate(edges):
+            for b in outs:
+                back[b].append(a)
+        live = _backwards(endings + stuck, back)
+        for n in range(len(keys)):
+            if n in live or (parent[n][0] >= 0 and parent[n][0] not in live):
+                continue
+            loop = _forwards(n, edges, live)
+            _add_trouble(found, "loop", role, keys[n][0], path_to(n), sorted({keys[m][0] for m in loop}))
+
+
+def _backwards(seeds: list[int], back: list[list[int]]) -> set[int]:
+    seen = set(seeds)
+    todo = list(seeds)
+    while todo:
+        for m in back[todo.pop()]:
+            if m not in seen:
+                seen.add(m)
+                todo.append(m)
+    return seen
+
+
+def _forwards(start: int, edges: list[list[int]], live: set[int], limit: int = 1000) -> set[int]:
+    seen = {start}
+    todo = [start]
+    while todo and len(seen) < limit:
+        for m in edges[todo.pop()]:
+            if m not in seen and m not in live:
+                seen.add(m)
+                todo.append(m)
+    return seen
+
+
+# --- text report --------------------------------------------------------------------------------
+
+
+def format_text(result: PlaytestResult, story: Story, file_label: Callable[[str], str] = str) -> str:
+    """The report `dualpower playtest` prints: totals, coverage per role and per file, then the troubles."""
+    lines: list[str] = []
+    total = len(result.scenes)
+    reached = total - len(result.unreached)
+    if result.mode == "random":
+        lines.append(f"Playtest: {result.runs} random runs, seed {result.seed}, {result.steps} choices made")
+    else:
+        lines.append(
+            f"Playtest: exhaustive, {result.states} distinct states, {result.steps} choices followed"
+        )
+        for role in result.capped:
+            lines.append(
+                f"  note: the walk for {role} stopped at the cap of {result.cap:,} states; "
+                "loops were not searched for"
+            )
+    lines.append(f"Scenes reached: {reached}/{total} ({_pct(reached, total)})")
+    lines.append("")
+    lines.append("By role:")
+    for key, r in result.roles.items():
+        mine = len(r.scenes)
+        hit = len(r.reached & set(r.scenes))
+        found = sum(1 for n in r.endings.values() if n)
+        cover = f"scenes {hit}/{mine} ({_pct(hit, mine)}), endings {found}/{len(r.endings)}"
+        if result.mode == "random":
+            w = r.word_summary()
+            lines.append(
+                f"  {key:<10} {r.runs} runs, {cover}, words per run "
+                f"{w['min']}/{w['median']}/{w['max']} (min/median/max)"
+            )
+        else:
+            lines.append(f"  {key:<10} {cover}, {r.states} states")
+    lines.append("")
+    lines.append("By file:")
+    width = max((len(file_label(f)) for f in result.files), default=0)
+    for path, ids in result.files.items():
+        hit = sum(1 for s in ids if s in result.reached)
+        lines.append(f"  {file_label(path):<{width}}  {hit}/{len(ids)} scenes ({_pct(hit, len(ids))})")
+    lines.append("")
+    lines.append("Endings:")
+    for sid, n in result.endings.items():
+        lines.append(f"  {sid:<30} {n:>6}{'   never reached' if n == 0 else ''}")
+    if result.unreached:
+        lines.append("")
+        lines.append(f"Scenes never reached ({len(result.unreached)}): {', '.join(result.unreached)}")
+    for title, troubles in (
+        ("Stuck states", result.stuck),
+        ("Loops that never reach an ending", result.loops),
+    ):
+        if not troubles:
+            continue
+        lines.append("")
+        lines.append(f"{title} ({len(troubles)}):")
+        for t in troubles:
+            s = story.scenes[t.scene]
+            where = f"{file_label(s.source.path)}:{s.source.line}:{s.source.col}"
+            what = "no open choice" if t.kind == "stuck" else f"goes round {', '.join(t.loop)}"
+            lines.append(f"  {where}: {t.scene} ({t.role}): {what}")
+            lines.append(f"    path: {_path(t.path)}")
+    lines.append("")
+    if result.ok:
+        lines.append("No stuck states or endless loops found.")
+    else:
+        lines.append(
+            f"{len(result.stuck)} stuck state{'s' * (len(result.stuck) != 1)}, "
+            f"{len(result.loops)} loop{'s' * (len(result.loops) != 1)} found."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _pct(n: int, total: int) -> str:
+    return f"{100 * n // total}%" if total else "-"
+
+
+def _path(texts: list[str]) -> str:
+    if not texts:
+        return "(at the start)"
+    return " > ".join(f'"{t}"' for t in texts)

@@ -1,0 +1,92 @@
+"""Live reload for `dualpower play --watch`: notice when a story file changes, by polling (no dependency).
+
+`Watcher.changed()` answers at once whether any story file was added, removed or modified since the last
+call (by modification time and size). The plain mode asks before each prompt (`reload_if_changed`); a full-screen
+front end can run `watch_in_background` and reload from its callback.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+INTERVAL = 0.5
+"""Seconds between polls in the background thread."""
+
+_Snapshot = dict[str, tuple[int, int]]
+
+
+def snapshot(root: Path) -> _Snapshot:
+    """Every story file below `root` (the *.yaml the loader reads) -> (mtime in ns, size)."""
+    out: _Snapshot = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        # The same folders the loader skips: hidden ones and caches (assignments are watched: they are story too).
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
+        for name in filenames:
+            if name.endswith(".yaml") and not name.startswith("."):
+                path = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(path)
+                except OSError:  # removed between the listing and the stat: it will be missing next time
+                    continue
+                out[path] = (st.st_mtime_ns, st.st_size)
+    return out
+
+
+class Watcher:
+    """Remembers the story files' state and says when it has changed."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self._last = snapshot(self.root)
+
+    def changed(self) -> bool:
+        """True when a story file was added, removed or modified since the last call (or since creation)."""
+        now = snapshot(self.root)
+        if now == self._last:
+            return False
+        self._last = now
+        return True
+
+
+def reload_if_changed(watcher: Watcher, session: Any) -> list[Any]:
+    """The views of a reload when the story files changed (the session keeps its game), else nothing."""
+    if not watcher.changed():
+        return []
+    return list(session.cmd_reload(""))
+
+
+def watch_in_background(
+    root: str | Path, on_change: Callable[[], None], interval: float = INTERVAL
+) -> Callable[[], None]:
+    """Poll `root` every `interval` seconds in a daemon thread and call `on_change()` (in that thread) after
+    each change. Returns a function that stops the thread. For a front end with its own event loop: from
+    `on_change`, schedule the reload on that loop (e.g. prompt_toolkit's `app.loop.call_soon_threadsafe`)."""
+    watcher = Watcher(root)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            if watcher.changed():
+                on_change()
+
+    threading.Thread(target=loop, name="dualpower-watch", daemon=True).start()
+    return stop.set
+
+
+def watch_plain(ui: Any, session: Any, root: str | Path) -> Watcher:
+    """Make a plain-mode UI (anything with ask(prompt) and show(view)) reload the story before each prompt
+    when a story file has changed since the last one."""
+    watcher = Watcher(root)
+    ask = ui.ask
+
+    def ask_watching(prompt: str = "> ") -> str | None:
+        for view in reload_if_changed(watcher, session):
+            ui.show(view)
+        return ask(prompt)
+
+    ui.ask = ask_watching
+    return watcher

@@ -1,0 +1,428 @@
+"""`dualpower playtest`: stuck states and loops found with their paths, reproducible runs, the JSON contract."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from engine import cli, loader, playtest, runtime
+from engine.state import Step
+
+MINI = Path(__file__).parent / "data" / "mini"
+VARIABLES = """\
+  bread: {type: int, start: 2, min: 0, max: 3}
+  sold: {type: bool, start: false}
+"""
+END = """\
+- id: a.end
+  title: End
+  date: 1917-02-25
+  text: The end.
+  ending: {title: The End, epilogue: It ended well.}
+"""
+STUCK = (
+    """\
+- id: a.start
+  title: Start
+  date: 1917-02-23
+  text: You stand in the yard.
+  choices:
+    - text: Go to the hall.
+      goto: a.hall
+    - text: Go home.
+      goto: a.end
+- id: a.hall
+  title: Hall
+  date: 1917-02-24
+  text: The hall is locked.
+  choices:
+    - text: Speak to the crowd.
+      if: sold
+      goto: a.end
+"""
+    + END
+)
+LOOP = (
+    """\
+- id: a.start
+  title: Start
+  date: 1917-02-23
+  text: You stand in the yard.
+  choices:
+    - text: Walk round the block.
+      goto: a.round
+    - text: Go home.
+      goto: a.end
+- id: a.round
+  title: Round
+  date: 1917-02-23
+  text: Round the block.
+  choices:
+    - text: Keep walking.
+      goto: a.corner
+- id: a.corner
+  title: Corner
+  date: 1917-02-23
+  text: The corner.
+  choices:
+    - text: Turn again.
+      goto: a.round
+"""
+    + END
+)
+HUB = """\
+- id: a.start
+  title: Start
+  date: 1917-02-23
+  text: Three doors.
+  choices:
+    - text: Left.
+      goto: a.left
+    - text: Middle.
+      goto: a.middle
+    - text: Right.
+      goto: a.right
+""" + "".join(
+    f"""\
+- id: a.{door}
+  title: {door.title()}
+  date: 1917-02-24
+  text: Behind the {door} door.
+  ending: {{title: {door.title()}, epilogue: You chose {door}.}}
+"""
+    for door in ("left", "middle", "right")
+)
+
+
+def make_story(
+    root: Path, scenes: str, variables: str = VARIABLES, roles: str = "  a: {name: A, start: a.start}"
+) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "story.yaml").write_text(
+        f"title: Test\nroles:\n{roles}\nvariables:\n{variables}", encoding="utf-8"
+    )
+    (root / "scenes").mkdir(exist_ok=True)
+    (root / "scenes" / "a.yaml").write_text("scenes:\n" + textwrap.indent(scenes, "  "), encoding="utf-8")
+    return root
+
+
+def load(root: Path) -> loader.Story:
+    story, diags = loader.load(root)
+    assert story is not None, [str(d) for d in diags]
+    return story
+
+
+@pytest.mark.parametrize(
+    "explore", [lambda s: playtest.random_runs(s, 20), playtest.exhaustive], ids=["random", "exhaustive"]
+)
+def test_planted_stuck_state_found_with_its_path(tmp_path: Path, explore) -> None:  # type: ignore[no-untyped-def]
+    result = explore(load(make_story(tmp_path, STUCK)))
+    assert not result.ok
+    assert [t.to_dict() for t in result.stuck] == [
+        {"scene": "a.hall", "role": "a", "path": ["Go to the hall."]}
+    ]
+    assert result.loops == []
+
+
+@pytest.mark.parametrize(
+    "explore", [lambda s: playtest.random_runs(s, 20), playtest.exhaustive], ids=["random", "exhaustive"]
+)
+def test_loop_without_an_ending_found_with_its_path(tmp_path: Path, explore) -> None:  # type: ignore[no-untyped-def]
+    result = explore(load(make_story(tmp_path, LOOP)))
+    assert result.stuck == []
+    assert len(result.loops) == 1
+    loop = result.loops[0]
+    assert (loop.scene, loop.path, loop.loop) == (
+        "a.round",
+        ["Walk round the block."],
+        ["a.corner", "a.round"],
+    )
+
+
+def test_cli_reports_stuck_state_and_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_story(tmp_path, STUCK)
+    assert cli.main(["playtest", "--story", str(root), "--runs", "10"]) == 1
+    out = capsys.readouterr().out
+    assert "Stuck states (1):" in out
+    assert "scenes/a.yaml:11:5: a.hall (a): no open choice" in out
+    assert 'path: "Go to the hall."' in out
+    assert cli.main(["playtest", "--story", str(root), "--exhaustive", "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["stuck"] == [{"scene": "a.hall", "role": "a", "path": ["Go to the hall."]}]
+
+
+def test_cli_passes_on_a_sound_story(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["playtest", "--story", str(MINI), "--runs", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "No stuck states or endless loops found." in out
+    assert "baker      15 runs, scenes 4/4 (100%), endings 2/2" in out
+    assert "scenes/baker.yaml  4/4 scenes (100%)" in out
+
+
+def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        cli.main(["playtest", "--story", str(MINI), "--runs", "40", "--seed", "5", "--format", "json"]) == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert (data["runs"], data["seed"]) == (40, 5)
+    assert isinstance(data["steps"], int) and data["steps"] >= 40
+    assert data["scenes"] == {"total": 6, "reached": 6, "unreached": []}
+    assert set(data["endings"]) == {"baker.end.home", "baker.end.march", "guard.end.stay"}
+    assert sum(data["endings"].values()) == 40
+    assert data["stuck"] == []
+    assert set(data["roles"]) == {"baker", "guard"}
+    guard = data["roles"]["guard"]
+    assert guard["runs"] == 20 and guard["endings"] == {"guard.end.stay": 20}
+    # "You stand at the gate." + "Stay." (or the longer choice) + "You stayed." + "The gate stood."
+    assert guard["words"]["min"] == 11 and set(guard["words"]) == {"min", "median", "max"}
+
+
+def test_unreached_ending_counts_zero(tmp_path: Path) -> None:
+    scenes = (
+        HUB.replace(
+            "goto: a.right", "goto: a.right\n    - text: Fly.\n      if: bread > 3\n      goto: a.sky"
+        )
+        + """\
+- id: a.sky
+  title: Sky
+  date: 1917-02-24
+  text: Up.
+  ending: {title: Sky, epilogue: You flew.}
+"""
+    )
+    data = playtest.random_runs(load(make_story(tmp_path, scenes)), 9).to_dict()
+    assert data["endings"]["a.sky"] == 0
+    assert data["scenes"]["unreached"] == ["a.sky"]
+    assert data["roles"]["a"]["endings"]["a.sky"] == 0
+
+
+def test_same_seed_same_result(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["playtest", "--story", str(MINI), "--runs", "60", "--seed", "42", "--format", "json"]
+    cli.main(argv)
+    first = capsys.readouterr().out
+    cli.main(argv)
+    assert capsys.readouterr().out == first
+
+
+def test_choices_not_yet_taken_are_preferred(tmp_path: Path) -> None:
+    result = playtest.random_runs(load(make_story(tmp_path, HUB)), 3, seed=11)
+    assert result.endings == {"a.left": 1, "a.middle": 1, "a.right": 1}
+
+
+def test_role_option_plays_only_that_role(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        cli.main(["playtest", "--story", str(MINI), "--role", "guard", "--runs", "5", "--format", "json"])
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert list(data["roles"]) == ["guard"] and data["roles"]["guard"]["runs"] == 5
+    assert data["scenes"]["total"] == 2 and list(data["endings"]) == ["guard.end.stay"]
+    assert cli.main(["playtest", "--story", str(MINI), "--role", "nobody"]) == 2
+    assert "unknown role 'nobody'" in capsys.readouterr().err
+
+
+def test_exhaustive_cap_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    # courage has no max, and the baker can raise it for ever: the state space never ends.
+    assert cli.main(["playtest", "--story", str(MINI), "--exhaustive", "--max-states", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "the walk for baker stopped at the cap of 50 states" in out
+    data = playtest.exhaustive(load(MINI), max_states=50).to_dict()
+    assert data["capped"] == ["baker"] and data["states"] == 50 + 2
+
+
+def test_exhaustive_covers_a_finite_story(tmp_path: Path) -> None:
+    result = playtest.exhaustive(load(make_story(tmp_path, HUB)))
+    assert result.ok and result.capped == [] and result.unreached == []
+    assert result.endings == {"a.left": 1, "a.middle": 1, "a.right": 1}
+
+
+def test_story_that_fails_to_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_story(tmp_path, STUCK.replace("goto: a.end", "goto: a.nowhere"))
+    assert cli.main(["playtest", "--story", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert "unknown scene 'a.nowhere'" in err and "The story cannot be played" in err
+
+
+def _generated_story(root: Path, seed: int) -> Path:
+    """A tangle of scenes with conditions, effects, once-only choices, on_enter and placeholders."""
+    rnd = random.Random(seed)
+    n = 40
+    scenes = []
+    for i in range(n):
+        lines = [
+            f"- id: a.s{i}",
+            f"  title: Scene {i}",
+            "  date: 1917-03-01",
+            "  text:",
+            f"    - Scene {i} with {{bread}} bread.",
+            "    - if: sold",
+            "      text: You sold some.",
+        ]
+        if i == 0:
+            lines[0] = "- id: a.start"
+        if i >= n - 4:
+            scenes.append("\n".join(lines + ['  ending: {title: End, epilogue: "It ended here, you know."}']))
+            continue
+        if rnd.random() < 0.3:
+            lines.append("  on_enter: {add: {bread: 1}}")
+        lines.append("  choices:")
+        for k in range(rnd.randint(1, 3)):
+            target = rnd.randint(1, n - 1)
+            lines += [f"    - text: Choice {k} ({{bread}} left)", f"      goto: a.s{target}"]
+            r = rnd.random()
+            if r < 0.3:
+                lines.append("      add: {bread: -1}")
+            elif r < 0.5:
+                lines += ["      if: bread >= 1 or visited('a.s3')", "      set: {sold: true}"]
+            elif r < 0.7:
+                lines.append("      once: true")
+        scenes.append("\n".join(lines))
+    return make_story(root, "\n".join(scenes) + "\n")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_fast_play_matches_the_runtime(tmp_path: Path, seed: int) -> None:
+    """Every run, replayed through engine.runtime, ends in the same state, having shown the same words."""
+    story = load(_generated_story(tmp_path, seed))
+    plan = playtest._prepare(story)
+    counts = [0] * sum(len(s.choices) for s in plan.values())
+    rng = random.Random(seed)
+    for _ in range(30):
+        outcome, state, path, read = playtest._play(story, plan, "a", counts, rng, 300)
+        steps = [Step(scene, c.choice.index, "") for c, scene in path]
+        game = runtime.new_game(story, "a")
+        words = 0
+        for step in steps:
+            words += sum(runtime.words(p) for p in runtime.paragraphs(story, game))
+            choice = story.scenes[game.scene].choices[step.choice]
+            assert runtime.is_open(game, choice, game.scene)
+            runtime.take(story, game, choice)
+            words += runtime.words(game.history[-1].text)
+        words += sum(runtime.words(p) for p in runtime.paragraphs(story, game))
+        ending = story.scenes[game.scene].ending
+        words += runtime.words(ending.epilogue) if ending else 0
+        assert (game.scene, game.vars, game.visits, game.once_taken) == (
+            state.scene,
+            state.vars,
+            state.visits,
+            state.once_taken,
+        )
+        assert read == words
+        assert outcome == (
+            "ending" if ending else "stuck" if not runtime.open_choices(story, game) else "loop"
+        )
+
+
+def test_new_branch_dropped_into_a_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An author's branch file, and one goto to it, is checked, mapped, playtested and played: no engine edits."""
+    root = tmp_path / "story"
+    shutil.copytree(MINI, root)
+    (root / "scenes" / "baker-cellar.yaml").write_text(
+        textwrap.dedent("""\
+        scenes:
+          - id: baker.cellar
+            title: The Cellar
+            date: 1917-02-24
+            text: Flour sacks in the dark.
+            choices:
+              - text: Hide the flour.
+                goto: baker.end.hoard
+          - id: baker.end.hoard
+            title: Hidden Flour
+            date: 1917-02-25
+            text: The flour is safe.
+            ending: {title: The Hoarder, epilogue: You kept the flour.}
+        """),
+        encoding="utf-8",
+    )
+    baker = root / "scenes" / "baker.yaml"
+    text = baker.read_text(encoding="utf-8")
+    baker.write_text(
+        text.replace(
+            "      - text: Go home.\n        goto: baker.end.home\n",
+            "      - text: Go home.\n        goto: baker.end.home\n"
+            "      - text: Go down to the cellar.\n        goto: baker.cellar\n",
+        ),
+        encoding="utf-8",
+    )
+    story = str(root)
+    assert cli.main(["check", "--story", story]) == 0
+    assert "0 errors" in capsys.readouterr().out
+    assert cli.main(["graph", "--story", story, "--role", "baker"]) == 0
+    assert '"baker.street" -> "baker.cellar" [label="Go down to the cellar."];' in capsys.readouterr().out
+    assert (
+        cli.main(["playtest", "--story", story, "--role", "baker", "--runs", "30", "--format", "json"]) == 0
+    )
+    assert json.loads(capsys.readouterr().out)["endings"]["baker.end.hoard"] > 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("2\n3\n1\n"))
+    assert (
+        cli.main(["play", "--plain", "--story", story, "--role", "baker", "--saves", str(tmp_path / "saves")])
+        == 0
+    )
+    assert "*** The Hoarder ***" in capsys.readouterr().out
+
+
+def test_once_only_choice_used_up_leaves_a_stuck_state(tmp_path: Path) -> None:
+    scenes = (
+        """\
+- id: a.start
+  title: Door
+  date: 1917-02-23
+  text: A door.
+  choices:
+    - text: Knock.
+      once: true
+      goto: a.start
+    - text: Open it.
+      if: bread > 2
+      goto: a.end
+"""
+        + END
+    )
+    for result in (
+        playtest.random_runs(load(make_story(tmp_path, scenes)), 5),
+        playtest.exhaustive(load(make_story(tmp_path, scenes))),
+    ):
+        assert [(t.scene, t.path) for t in result.stuck] == [("a.start", ["Knock."])]
+
+
+def test_exhaustive_forgets_what_no_condition_ahead_reads(tmp_path: Path) -> None:
+    # `laps` has no bounds and grows every lap, but only the first scene reads it: after that, states that
+    # differ only in laps are one state, and the walk ends instead of running into its cap.
+    scenes = (
+        """\
+- id: a.start
+  title: Start
+  date: 1917-02-23
+  text: The track.
+  choices:
+    - text: Begin.
+      if: laps == 0
+      goto: a.round
+- id: a.round
+  title: Round
+  date: 1917-02-23
+  text: Round again.
+  choices:
+    - text: Another lap.
+      add: {laps: 1}
+      goto: a.round
+    - text: Stop.
+      goto: a.end
+"""
+        + END
+    )
+    result = playtest.exhaustive(
+        load(make_story(tmp_path, scenes, VARIABLES + "  laps: {type: int, start: 0}\n"))
+    )
+    assert result.capped == [] and result.ok
+    assert result.states == 3
