@@ -194,6 +194,7 @@ def read(path: Path, prints: list[list[Any]]) -> tuple[Story, list[Diagnostic]] 
     except (KeyError, IndexError, TypeError, ValueError, expr.ExprError):
         return None  # a damaged cache is ignored; the caller rebuilds it
     finally:
+        gc.freeze()  # see loader.load
         if was_enabled:
             gc.enable()
 

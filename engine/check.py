@@ -74,10 +74,14 @@ def _short(text: str, limit: int = 50) -> str:
 
 def _reachability(story: Story, out: list[Diagnostic]) -> None:
     reached = graph.reachable(story, graph.role_starts(story))
+    into: dict[str, set[str]] = {}
+    for s in story.scenes.values():
+        for c in s.choices:
+            into.setdefault(c.goto, set()).add(s.id)
     for scene in story.scenes.values():
         if scene.id in reached:
             continue
-        sources = sorted({s.id for s in story.scenes.values() for c in s.choices if c.goto == scene.id})
+        sources = sorted(into.get(scene.id, ()))
         why = (
             f"only unreachable scenes lead here ({', '.join(sources[:3])}{', ...' if len(sources) > 3 else ''})"
             if sources
@@ -341,9 +345,16 @@ def _bounds_note(story: Story, node: expr.Node) -> str:
 
 
 def run(story_dir: Path, assignment: Path | None = None) -> list[Diagnostic]:
+    """Everything `dualpower check` reports: the story's diagnostics and analysis, the assignments kept in its
+    assignments/ folder, and `assignment` (a file anywhere) when given."""
+    from engine.classroom import assignment as assignments
+
     story, diags = loader.load(story_dir)
     if story is not None:
         diags = diags + analyse(story)
+    diags = diags + assignments.check_folder(story_dir, story)
+    if assignment is not None:
+        diags = diags + assignments.check_file(assignment, story)
     return sorted(diags, key=sort_key)
 
 

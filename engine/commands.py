@@ -17,31 +17,51 @@ def add_subcommands(sub: Any, story_arg: Callable[[argparse.ArgumentParser], Non
 
 # --- classroom tools: report, verify, guide (engine/classroom/) ------------------------------------
 
+
 def _add_classroom(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None]) -> None:
-    r = sub.add_parser("report", help="make a report of a saved game, for the teacher",
-                       description="Write a report of a saved game: the path, the answers, the ending, what "
-                                   "really happened beside it, and a block that lets a teacher verify it.")
+    r = sub.add_parser(
+        "report",
+        help="make a report of a saved game, for the teacher",
+        description="Write a report of a saved game: the path, the answers, the ending, what "
+        "really happened beside it, and a block that lets a teacher verify it.",
+    )
     r.add_argument("save", metavar="SAVE", help="a slot name (e.g. july-days-anna) or a save file's path")
-    r.add_argument("--format", choices=("md", "html"), default=None,
-                   help="Markdown, or one printable HTML page (default: html when -o ends in .html, else md)")
+    r.add_argument(
+        "--format",
+        choices=("md", "html"),
+        default=None,
+        help="Markdown, or one printable HTML page (default: html when -o ends in .html, else md)",
+    )
     r.add_argument("-o", "--output", metavar="FILE", type=Path, help="write to FILE instead of the screen")
-    r.add_argument("--saves", metavar="DIR", type=Path, help="saves folder (default: $DUALPOWER_SAVES or saves/)")
+    r.add_argument(
+        "--saves", metavar="DIR", type=Path, help="saves folder (default: $DUALPOWER_SAVES or saves/)"
+    )
     story_arg(r)
     r.set_defaults(func=cmd_report)
 
-    v = sub.add_parser("verify", help="check that a student's report is an unedited playthrough",
-                       description="Replay a report's recorded path against the story and its assignment and "
-                                   "check that its text is exactly what that playthrough produces. Prints VALID "
-                                   "(exit 0), or INVALID and the first difference (exit 1).")
+    v = sub.add_parser(
+        "verify",
+        help="check that a student's report is an unedited playthrough",
+        description="Replay a report's recorded path against the story and its assignment and "
+        "check that its text is exactly what that playthrough produces. Prints VALID "
+        "(exit 0), or INVALID and the first difference (exit 1).",
+    )
     v.add_argument("report", metavar="REPORT", type=Path, help="the report file (.md or .html)")
     story_arg(v)
-    v.add_argument("--assignment", metavar="FILE", type=Path,
-                   help="the assignment file (default: where the report says, else the story's assignments/)")
+    v.add_argument(
+        "--assignment",
+        metavar="FILE",
+        type=Path,
+        help="the assignment file (default: where the report says, else the story's assignments/)",
+    )
     v.set_defaults(func=cmd_verify)
 
-    t = sub.add_parser("guide", help="write a teacher's guide to the story (Markdown)",
-                       description="A teacher's guide, chapter by chapter: events, historical notes, documents, "
-                                   "content notes, glossary terms and discussion prompts.")
+    t = sub.add_parser(
+        "guide",
+        help="write a teacher's guide to the story (Markdown)",
+        description="A teacher's guide, chapter by chapter: events, historical notes, documents, "
+        "content notes, glossary terms and discussion prompts.",
+    )
     story_arg(t)
     t.add_argument("--assignment", metavar="FILE", type=Path, help="a guide for this assignment's path")
     t.add_argument("-o", "--output", metavar="FILE", type=Path, help="write to FILE instead of the screen")

@@ -863,6 +863,9 @@ def load(
     try:
         return _load(Path(root), on_file)
     finally:
+        # The story lives as long as the program: move it out of the collector's sight for good, so later
+        # collections (during play, playtests, checks) do not walk a large story over and over.
+        gc.freeze()
         if was_enabled:
             gc.enable()
 

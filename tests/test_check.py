@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -214,14 +215,19 @@ def test_same_text_under_exclusive_conditions_is_fine(tmp_path: Path) -> None:
 
 def test_empty_text(tmp_path: Path) -> None:
     root = make_story(
-        tmp_path,
+        tmp_path / "a",
         USES.replace(
             "text: You have {bread} loaves.", "text:\n    - if: sold\n      text: You have {bread} loaves."
-        ).replace("- text: Sell.", '- text: ""\n      once: false'),
+        ),
     )
     found = [d for d in check.run(root) if d.code == "empty-text"]
     assert [(d.line, "every paragraph has an if:" in d.message) for d in found][0] == (2, True)
-    assert any("choice 1 has empty text" in d.message for d in found)
+    # an empty choice text is worse than a warning: the loader refuses it
+    root = make_story(tmp_path / "b", USES.replace("- text: Sell.", '- text: ""\n      once: false'))
+    diags = check.run(root)
+    assert any(
+        d.code == "empty" and d.severity == "error" and "choice text is empty" in d.message for d in diags
+    )
 
 
 def test_text_output_sorted_with_summary_and_strict(
@@ -260,3 +266,21 @@ def test_errors_still_fail_and_skip_analysis(tmp_path: Path, capsys: pytest.Capt
 def test_mini_story_warnings() -> None:
     found = {(d.code, Path(d.path).name) for d in check.run(Path(__file__).parent / "data" / "mini")}
     assert found == {("time-backwards", "baker.yaml"), ("unchanged-variable", "story.yaml")}
+
+
+def test_check_reports_assignment_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import MINI
+
+    bad = tmp_path / "hw.yaml"
+    bad.write_text("title: Homework\nrole: pirate\nquestions:\n  - at: baker.dwan\n    ask: Why?\n")
+    assert cli.main(["check", "--story", str(MINI), "--assignment", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "hw.yaml:2:7: error: unknown role 'pirate'" in out
+    assert "hw.yaml:4:9: error:" in out and "did you mean baker.dawn?" in out
+    # assignments kept in the story's own assignments/ folder are checked without being named
+    story = tmp_path / "story"
+    shutil.copytree(MINI, story)
+    (story / "assignments").mkdir()
+    (story / "assignments" / "a.yaml").write_text(bad.read_text())
+    assert cli.main(["check", "--story", str(story)]) == 1
+    assert "assignments/a.yaml:2:7: error" in capsys.readouterr().out

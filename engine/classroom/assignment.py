@@ -466,8 +466,11 @@ def seal_answers(student: str, answers: list[dict[str, Any]], path: list[list[An
     prev = ""
     for a in answers:
         step = a["step"] if isinstance(a.get("step"), int) else 0
-        body = json.dumps([prev, student, a.get("at"), a.get("ask"), a.get("answer"), step, path[:step]],
-                          ensure_ascii=False, separators=(",", ":"))
+        body = json.dumps(
+            [prev, student, a.get("at"), a.get("ask"), a.get("answer"), step, path[:step]],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         prev = hashlib.sha256(SEAL_SALT + body.encode("utf-8")).hexdigest()
         seals.append(prev)
     return seals
@@ -479,4 +482,3 @@ def seals_hold(student: str, answers: list[dict[str, Any]], path: list[list[Any]
         if a.get("seal") != want:
             return n
     return None
-

@@ -126,8 +126,14 @@ def test_corrupt_autosave_is_reported_not_crashed(tmp_path: Path) -> None:
 def drive_first_open(role: str, saves: Path, limit: int = 400) -> str:
     """Play in plain mode as a script would: read up to each prompt, take the first choice not locked."""
     env = {**os.environ, "DUALPOWER_SAVES": str(saves), "NO_COLOR": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "engine", "play", "--plain", "--role", role],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, bufsize=0)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine", "play", "--plain", "--role", role],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+        text=True,
+        bufsize=0,
+    )
     assert proc.stdin is not None and proc.stdout is not None
     seen: list[str] = []
     for _ in range(limit):

@@ -1,0 +1,372 @@
+"""Run every performance benchmark and write benchmarks/RESULTS.md.
+
+    .venv/bin/python benchmarks/run.py [--quick]
+
+Each goal is measured as a ratio against its floor in the same run (the machines are shared and noisy):
+medians of interleaved repetitions, wall-clock time of whole processes where the goal is about a process.
+`make bench` runs this; it takes a few minutes. --quick uses fewer repetitions and smaller stories.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.generate import generate  # noqa: E402
+
+PY = sys.executable
+DP = [PY, "-m", "engine"]
+SHIPPED = ROOT / "story"
+
+
+def env(**extra: str) -> dict[str, str]:
+    e = {**os.environ, "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    e.update(extra)
+    return e
+
+
+def peak_rss(cmd: list[str], stdin: str = "", environ: dict[str, str] | None = None) -> tuple[float, int]:
+    """Wall time and peak resident memory (MB) of one process.
+
+    Started with posix_spawn (vfork semantics), because a forked child's peak RSS would include the memory of
+    this benchmark process it was copied from.
+    """
+    with tempfile.TemporaryFile() as fin:
+        fin.write(stdin.encode())
+        fin.seek(0)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            actions = [
+                (os.POSIX_SPAWN_DUP2, fin.fileno(), 0),
+                (os.POSIX_SPAWN_DUP2, null, 1),
+                (os.POSIX_SPAWN_DUP2, null, 2),
+            ]
+            t = time.perf_counter()
+            pid = os.posix_spawn(cmd[0], cmd, environ or env(), file_actions=actions)
+            _, _, usage = os.wait4(pid, 0)
+            elapsed = time.perf_counter() - t
+        finally:
+            os.close(null)
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def time_to_prompt(cmd: list[str], marker: bytes, environ: dict[str, str] | None = None) -> float:
+    """Seconds from process start until `marker` appears on stdout (plain mode's first screen)."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=environ or env(),
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    seen = b""
+    while marker not in seen:
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        seen += chunk
+    elapsed = time.perf_counter() - t
+    proc.kill()
+    proc.wait()
+    return elapsed
+
+
+def time_to_screen(cmd: list[str], marker: str, environ: dict[str, str]) -> float:
+    """Seconds until `marker` is drawn in a real pseudo-terminal (the terminal UI's first screen)."""
+    import pexpect
+
+    t = time.perf_counter()
+    child = pexpect.spawn(cmd[0], cmd[1:], env=environ, cwd=str(ROOT), dimensions=(35, 100))
+    child.expect_exact(marker, timeout=30)
+    elapsed = time.perf_counter() - t
+    child.terminate(force=True)
+    return elapsed
+
+
+def median_of(fn: Callable[[], float], n: int) -> float:
+    return statistics.median(fn() for _ in range(n))
+
+
+def interleaved(fns: dict[str, Callable[[], float]], n: int) -> dict[str, float]:
+    """Median of n rounds, the functions taking turns in each round, so drift hits all alike."""
+    samples: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(n):
+        for k, fn in fns.items():
+            samples[k].append(fn())
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
+ROWS: list[tuple[str, str, str, str]] = []
+
+
+def row(goal: str, measured: str, target: str, ok: bool) -> None:
+    ROWS.append((goal, measured, target, "met" if ok else "NOT MET"))
+    print(f"{'ok ' if ok else 'NO '} {goal}: {measured} (goal {target})", flush=True)
+
+
+# --- goals ----------------------------------------------------------------------------------------
+
+
+def first_screen(reps: int, tmp: Path) -> None:
+    floor_cmd = [PY, "-c", "import rich.console, prompt_toolkit, yaml"]
+    saves = str(tmp / "saves")
+    e = env(DUALPOWER_SAVES=saves, XDG_CACHE_HOME=str(tmp / "cache"))
+    plain = DP + ["play", "--plain", "--role", "worker"]
+    subprocess.run(plain, input=b"", env=e, cwd=ROOT, capture_output=True)  # warm the story cache once
+    term_env = {**e, "TERM": "xterm"}
+    res = interleaved(
+        {
+            "floor": lambda: peak_rss(floor_cmd)[0],
+            "plain": lambda: time_to_prompt(plain, b"\n> ", e),
+            "terminal": lambda: time_to_screen(DP + ["play"], "New game", term_env),
+        },
+        reps,
+    )
+    r1 = res["plain"] / res["floor"]
+    r2 = res["terminal"] / res["floor"]
+    row(
+        "1. first screen, plain mode",
+        f"{res['plain'] * 1000:.0f} ms = {r1:.2f}x the import floor ({res['floor'] * 1000:.0f} ms)",
+        "<= 1.3x",
+        r1 <= 1.3,
+    )
+    row(
+        "1. first screen, terminal (pty)",
+        f"{res['terminal'] * 1000:.0f} ms = {r2:.2f}x the import floor",
+        "<= 1.6x",
+        r2 <= 1.6,
+    )
+
+
+def compose_floor_cmd(story: Path) -> list[str]:
+    code = (
+        "import sys, pathlib, yaml\n"
+        "for p in sorted(pathlib.Path(sys.argv[1]).rglob('*.yaml')):\n"
+        "    yaml.compose(p.read_text(encoding='utf-8'), Loader=yaml.CSafeLoader)\n"
+    )
+    return [PY, "-c", code, str(story)]
+
+
+def large_story(reps: int, tmp: Path, scenes: int) -> None:
+    story = tmp / f"gen{scenes}"
+    generate(story, scenes, 100, seed=1)
+    size = sum(p.stat().st_size for p in story.rglob("*.yaml")) / 1e6
+    cold_env = env(DUALPOWER_NO_CACHE="1")
+    warm_env = env(XDG_CACHE_HOME=str(tmp / "cache-large"), DUALPOWER_SAVES=str(tmp / "s2"))
+    subprocess.run(DP + ["check", "--story", str(story)], env=warm_env, cwd=ROOT, capture_output=True)
+    floor_import = [PY, "-c", "import rich.console, prompt_toolkit, yaml"]
+    play = DP + ["play", "--plain", "--story", str(story), "--role", "red"]
+    res = interleaved(
+        {
+            "compose": lambda: peak_rss(compose_floor_cmd(story))[0],
+            "check": lambda: peak_rss(DP + ["check", "--story", str(story)], environ=cold_env)[0],
+            "import": lambda: peak_rss(floor_import)[0],
+            "second": lambda: time_to_prompt(play, b"\n> ", warm_env),
+            "check2": lambda: peak_rss(DP + ["check", "--story", str(story)], environ=warm_env)[0],
+        },
+        reps,
+    )
+    r = res["check"] / res["compose"]
+    row(
+        f"2. check, {scenes:,} scenes ({size:.1f} MB), cold",
+        f"{res['check']:.2f} s = {r:.2f}x libyaml compose ({res['compose']:.2f} s, both whole processes)",
+        "<= 1.5x",
+        r <= 1.5,
+    )
+    r2 = res["second"] / res["import"]
+    row(
+        "2. second start of that story (cached), to the first scene",
+        f"{res['second'] * 1000:.0f} ms = {r2:.2f}x the import floor ({res['import'] * 1000:.0f} ms); "
+        f"a second `check` takes {res['check2']:.2f} s",
+        "<= 2x",
+        r2 <= 2.0,
+    )
+
+
+def playtest_speed(reps: int) -> None:
+    from engine import loader, playtest
+
+    story = loader.load_or_raise(SHIPPED)
+    best = 0.0
+    steps = 0
+    for _ in range(reps):
+        t = time.perf_counter()
+        result = playtest.random_runs(story, runs=3000, seed=1)
+        dt = time.perf_counter() - t
+        steps = result.steps
+        best = max(best, steps / dt)
+    row(
+        "3. playtest speed, shipped story",
+        f"{best:,.0f} choice steps/s ({steps:,} steps in 3,000 runs, words per run counted)",
+        ">= 100,000/s",
+        best >= 100_000,
+    )
+    t = time.perf_counter()
+    ex = playtest.exhaustive(story)
+    dt = time.perf_counter() - t
+    info = ex.to_dict()
+    states = info.get("states", getattr(ex, "states", "?"))
+    capped = info.get("capped", getattr(ex, "capped", False))
+    row(
+        "3. playtest --exhaustive, shipped story",
+        f"{dt:.1f} s, {states:,} states visited" + (" (cap reached)" if capped else ", complete")
+        if isinstance(states, int)
+        else f"{dt:.1f} s",
+        "< 60 s",
+        dt < 60,
+    )
+
+
+def render_speed() -> None:
+    from rich.console import Console
+
+    from engine import loader, runtime
+    from engine.saves import Saves
+    from engine.ui import render
+    from engine.ui.session import Session
+
+    story = loader.load_or_raise(SHIPPED)
+    session = Session(story, runtime.new_game(story, "worker"), Saves(Path(tempfile.mkdtemp())))
+    view = session.scene_view()
+    render.pattern_for(story)
+    console = Console(width=80, file=io.StringIO(), color_system="truecolor", force_terminal=True)
+    n = 200
+    t = time.perf_counter()
+    for _ in range(n):
+        console.file = io.StringIO()
+        console.print(render.scene(view, story))
+    per = (time.perf_counter() - t) / n * 1000
+    row("4. render a scene at 80 columns", f"{per:.2f} ms (build + print, mean of {n})", "< 5 ms", per < 5)
+
+
+def memory_and_growth(tmp: Path, sizes: list[int]) -> None:
+    # a whole game of the shipped story, played to an ending
+    e = env(DUALPOWER_SAVES=str(tmp / "s3"), XDG_CACHE_HOME=str(tmp / "cache3"))
+    _, mb = peak_rss(DP + ["play", "--plain", "--role", "soldier"], "1\n" * 300, e)
+    row("5. memory, a game of the shipped story", f"{mb} MB peak RSS", "< 80 MB", mb < 80)
+    lines = []
+    per_scene: dict[str, list[float]] = {"load": [], "check": [], "playtest": [], "memory": []}
+    for n in sizes:
+        story = tmp / f"grow{n}"
+        generate(story, n, 100, seed=2)
+        code = (
+            "import sys, time, resource\nfrom engine import loader, check, playtest\n"
+            "t=time.perf_counter(); s,_=loader.load(sys.argv[1]); a=time.perf_counter()-t\n"
+            "t=time.perf_counter(); check.analyse(s); b=time.perf_counter()-t\n"
+            "t=time.perf_counter(); r=playtest.random_runs(s, runs=30, seed=1); c=time.perf_counter()-t\n"
+            "print(a, b, c, r.steps, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        )
+        out = subprocess.run(
+            [PY, "-c", code, str(story)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env(DUALPOWER_NO_CACHE="1"),
+            check=True,
+        ).stdout.split()
+        load_s, check_s, play_s, steps, mem = (
+            float(out[0]),
+            float(out[1]),
+            float(out[2]),
+            int(out[3]),
+            int(out[4]),
+        )
+        lines.append((n, load_s, check_s, play_s, steps, mem))
+        per_scene["load"].append(load_s / n)
+        per_scene["check"].append(check_s / n)
+        per_scene["playtest"].append(play_s / n)  # its runs walk paths that grow with the story too
+        per_scene["memory"].append(mem / n)
+    table = "\n".join(
+        f"| {n:,} | {a:.2f} s | {b:.2f} s | {c:.2f} s ({s:,} steps) | {m} MB |" for n, a, b, c, s, m in lines
+    )
+    GROWTH.append(
+        "| scenes | load | check analysis | playtest, 30 runs | peak RSS |\n|---|---|---|---|---|\n" + table
+    )
+    for what, values in per_scene.items():
+        growth = values[-1] / values[0] if values[0] else 0
+        unit = "per scene"
+        row(
+            f"6. growth of {what} {unit}, {sizes[0]:,} -> {sizes[-1]:,} scenes",
+            f"x{growth:.2f} (1.00 = exactly linear)",
+            "<= 1.5 (no faster than linear)",
+            growth <= 1.5,
+        )
+
+
+GROWTH: list[str] = []
+
+
+def machine() -> str:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import yaml
+
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), {mem:.0f} GiB; "
+        f"Python {platform.python_version()}; PyYAML {yaml.__version__} with libyaml "
+        f"{'yes' if yaml.__with_libyaml__ else 'no'}"
+    )
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="fewer repetitions, smaller stories")
+    p.add_argument("-o", "--output", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    a = p.parse_args()
+    reps = 3 if a.quick else 7
+    sizes = [1000, 5000] if a.quick else [1000, 10_000, 50_000]
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    tmp = Path(tempfile.mkdtemp(prefix="dp-bench-"))
+    started = time.time()
+    try:
+        first_screen(reps, tmp)
+        large_story(max(3, reps // 2), tmp, 2000 if a.quick else 10_000)
+        playtest_speed(3)
+        render_speed()
+        memory_and_growth(tmp, sizes)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    took = time.time() - started
+    body = "\n".join(f"| {g} | {m} | {t} | {s} |" for g, m, t, s in ROWS)
+    a.output.write_text(
+        "# Benchmark results\n\n"
+        f"Made by `make bench` (`benchmarks/run.py{' --quick' if a.quick else ''}`) on "
+        f"{time.strftime('%Y-%m-%d')} in {took:.0f} s.\n\nMachine: {machine()}.\n\n"
+        "How: every goal is a ratio against its floor measured in the same run; times are medians of interleaved "
+        "repetitions of whole processes (wall clock), except the playtest speed (best of 3 in one process) and "
+        "the render time (mean of 200 in one process). Stories are made by `benchmarks/generate.py` (seeded). "
+        "Memory is the peak resident set size from the kernel (wait4 / getrusage).\n\n"
+        "| goal | measured | target | |\n|---|---|---|---|\n" + body + "\n\n"
+        "## Growth with story size\n\n" + "\n\n".join(GROWTH) + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {a.output} in {took:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
