@@ -9,7 +9,7 @@ from typing import TextIO
 from engine import expr, graph, loader
 from engine.diagnostics import Diagnostic, sort_key, summary
 from engine.loader import PLACEHOLDER_RE
-from engine.model import Choice, Scene, Source, Story
+from engine.model import Choice, Condition, Scene, Source, Story
 
 
 def analyse(story: Story) -> list[Diagnostic]:
@@ -20,10 +20,17 @@ def analyse(story: Story) -> list[Diagnostic]:
     _variables(story, out)
     env = _bounds_env(story)
     roles = set(story.roles)
+    truths: dict[str, bool | None] = {}  # the same condition text is often written many times
+
+    def never(cond: Condition) -> bool:
+        if cond.text not in truths:
+            truths[cond.text] = _truth(cond.node, env, roles)
+        return truths[cond.text] is False
+
     for scene in story.scenes.values():
         _scene_text(scene, out)
         for p in scene.paragraphs:
-            if p.cond is not None and _truth(p.cond.node, env, roles) is False:
+            if p.cond is not None and never(p.cond):
                 _warn(
                     out,
                     p.cond.source,
@@ -33,7 +40,7 @@ def analyse(story: Story) -> list[Diagnostic]:
                 )
         seen: dict[str, Choice] = {}
         for c in scene.choices:
-            if c.cond is not None and _truth(c.cond.node, env, roles) is False:
+            if c.cond is not None and never(c.cond):
                 _warn(
                     out,
                     c.cond.source,
@@ -107,6 +114,7 @@ def _reachability(story: Story, out: list[Diagnostic]) -> None:
 def _variables(story: Story, out: list[Diagnostic]) -> None:
     read: set[str] = set()
     changed: set[str] = set()
+    seen_conditions: set[str] = set()
     for scene in story.scenes.values():
         changed.update(e.var for e in scene.on_enter)
         texts = [p.text for p in scene.paragraphs]
@@ -116,7 +124,8 @@ def _variables(story: Story, out: list[Diagnostic]) -> None:
             texts.append(c.text)
             conds.append(c.cond)
         for cond in conds:
-            if cond is not None:
+            if cond is not None and cond.text not in seen_conditions:
+                seen_conditions.add(cond.text)
                 read |= expr.names(cond.node)
         for text in texts:
             if "{" in text:

@@ -19,9 +19,14 @@ def default_story_dir() -> Path:
     here = Path(__file__).resolve().parent.parent / "story"
     if (here / "story.yaml").is_file():
         return here
-    from importlib.resources import files
+    import importlib.util
 
-    return Path(str(files("dualpower_story")))
+    # The installed story is a data-only (namespace) package: take the folder of it that holds story.yaml.
+    spec = importlib.util.find_spec("dualpower_story")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(folder) / "story.yaml").is_file():
+            return Path(folder)
+    return here
 
 
 def _story_arg(p: argparse.ArgumentParser) -> None:

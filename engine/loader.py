@@ -36,14 +36,13 @@ from engine.model import (
 )
 
 
-class _FastResolver(yaml.resolver.BaseResolver):
-    """PyYAML's implicit tags (YAML 1.1: ints, bools, nulls, ...) without its path-resolver bookkeeping.
+class _LazyResolver(yaml.resolver.BaseResolver):
+    """Tags every untagged node 'str' and leaves YAML 1.1's implicit types (ints, bools, nulls) to be worked out
+    by implicit_tag() for the few values whose type the loader needs (numbers, flags, empty values).
 
-    Same answers as yaml.resolver.Resolver for documents without custom path resolvers, at a fraction of the
-    cost: the C parser calls these three methods once per node.
+    The C parser calls these three methods once per node; doing no work in them is most of what makes loading
+    a story cost little more than parsing it. Explicit tags never reach resolve(), so they are still seen.
     """
-
-    _implicit = yaml.resolver.Resolver.yaml_implicit_resolvers
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         pass
@@ -52,25 +51,38 @@ class _FastResolver(yaml.resolver.BaseResolver):
         pass
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode:
-            if implicit[0]:
-                for tag, regexp in self._implicit.get(value[:1], ()):
-                    if regexp.match(value):
-                        return tag
-            return STR
-        return SEQ if kind is yaml.SequenceNode else MAP
+        return STR
+
+
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
+
+
+def implicit_tag(node: yaml.Node) -> str:
+    """The tag YAML 1.1 gives a scalar as written (what yaml.safe_load would make of it)."""
+    if node.tag != STR or node.style or not isinstance(node, yaml.ScalarNode):  # plain: '' (C) or None
+        return node.tag
+    value = node.value
+    for tag, regexp in _IMPLICIT.get(value[:1], ()):
+        if regexp.match(value):
+            return tag
+    return STR
+
+
+def is_null(node: yaml.Node) -> bool:
+    return node.tag == NULL or (node.tag == STR and not node.style and node.value in NULL_WORDS)
 
 
 try:
     from yaml._yaml import CParser as _CParser
 
-    class YamlLoader(_CParser, yaml.constructor.SafeConstructor, _FastResolver):  # type: ignore[misc]
-        """libyaml's parser and composer with the fast resolver; constructs nothing by itself."""
+    class YamlLoader(_CParser, yaml.constructor.SafeConstructor, _LazyResolver):  # type: ignore[misc]
+        """libyaml's parser and composer with the lazy resolver; constructs nothing by itself."""
 
         def __init__(self, stream: str) -> None:
             _CParser.__init__(self, stream)
             yaml.constructor.SafeConstructor.__init__(self)
-            _FastResolver.__init__(self)
+            _LazyResolver.__init__(self)
 
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as YamlLoader  # type: ignore[assignment]
@@ -185,7 +197,7 @@ class _File:
             return None
         out: dict[str, tuple[Any, Any]] = {}
         for knode, vnode in node.value:
-            if not isinstance(knode, yaml.ScalarNode) or knode.tag == NULL:
+            if not isinstance(knode, yaml.ScalarNode) or (knode.value in NULL_WORDS and is_null(knode)):
                 self.error(knode, f"{what}: keys must be plain words", "wrong-type")
                 continue
             key = knode.value
@@ -221,7 +233,7 @@ class _File:
         if not isinstance(node, yaml.ScalarNode) or node.tag not in PLAIN_TAGS:
             self.error(node, f"{what} should be text, not {_kind(node)}", "wrong-type")
             return None
-        if node.tag == NULL:
+        if node.value in NULL_WORDS and is_null(node):
             if empty_ok:
                 return ""
             self.error(node, f"{what} is empty", "empty")
@@ -241,7 +253,7 @@ class _File:
         return value
 
     def integer(self, node: yaml.Node, what: str) -> int | None:
-        if isinstance(node, yaml.ScalarNode) and node.tag == INT:
+        if isinstance(node, yaml.ScalarNode) and implicit_tag(node) == INT:
             try:
                 return int(_CONSTRUCTOR.construct_yaml_int(node))
             except (ValueError, TypeError):
@@ -250,7 +262,7 @@ class _File:
         return None
 
     def boolean(self, node: yaml.Node, what: str) -> bool | None:
-        if isinstance(node, yaml.ScalarNode) and node.tag == BOOL:
+        if isinstance(node, yaml.ScalarNode) and implicit_tag(node) == BOOL:
             return node.value.lower() in ("true", "yes", "on", "y")
         self.error(node, f"{what} should be true or false, not {_describe(node)}", "wrong-type")
         return None
@@ -275,7 +287,7 @@ def _kind(node: yaml.Node) -> str:
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
         return "a list"
-    if node.tag == NULL:
+    if is_null(node):
         return "empty"
     return f"the value {_short(node.value)}"
 
@@ -363,7 +375,7 @@ def compose(text: str, spath: str, diags: list[Diagnostic]) -> yaml.Node | None:
     if node is not None:
         # A tag needs a '!' at the start of a token; prose exclamation marks follow a word, so most files
         # skip the walk.
-        if TAG_HINT_RE.search(text):
+        if "!" in text and TAG_HINT_RE.search(text):
             _check_tags(node, _File(spath, diags))
         node.plain_text = "\\" not in text and not CONTROL_RE.search(text)
     return node

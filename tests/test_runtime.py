@@ -109,3 +109,17 @@ def test_dates_in_both_styles() -> None:
         runtime.format_date(dt.date(1917, 2, 23), weekday=True) == "Thursday 23 February 1917 · 8 March N.S."
     )
     assert runtime.format_date(dt.date(1917, 10, 25)) == "25 October 1917 · 7 November N.S."
+
+
+def test_glossary_lookup_forgives_spacing_and_lists_short_lines(tmp_path) -> None:
+    from engine.saves import Saves
+    from engine.ui.session import Message, Session, TableView
+    from tests.conftest import SHIPPED
+
+    story = loader.load_or_raise(SHIPPED)
+    session = Session(story, runtime.new_game(story, "worker"), Saves(tmp_path))
+    [found] = session.handle("glossary   vyborg   side")
+    assert isinstance(found, Message) and found.title == "Vyborg side"
+    [listing] = session.handle("glossary")
+    assert isinstance(listing, TableView) and len(listing.rows) >= 30
+    assert all(len(text) <= 112 for _term, text in listing.rows)

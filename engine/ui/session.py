@@ -304,7 +304,7 @@ class Session:
                 (t.term, _first_sentence(t.text)) for t in sorted(terms, key=lambda t: t.term.lower())
             )
             return [TableView("Glossary (type: glossary TERM)", ("term", ""), rows)]
-        want = arg.lower()
+        want = " ".join(arg.split()).lower()
         for t in terms:
             if want == t.term.lower() or want in (a.lower() for a in t.aliases):
                 return [Message(t.text, "text", t.term)]
@@ -412,4 +412,6 @@ def _iso_to_short(iso: str) -> str:
 def _first_sentence(text: str) -> str:
     text = " ".join(text.split())
     end = text.find(". ")
-    return text if end < 0 or end > 110 else text[: end + 1]
+    if 0 <= end <= 110:
+        return text[: end + 1]
+    return text if len(text) <= 110 else text[:100].rsplit(" ", 1)[0] + " …"
