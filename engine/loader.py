@@ -143,6 +143,23 @@ PARAGRAPH_KEYS = {"if": True, "text": True}
 TERM_KEYS = {"term": True, "aliases": False, "text": True}
 DOCUMENT_KEYS = {"id": True, "title": True, "date": False, "source": True, "text": True}
 
+_REQUIRED = {
+    id(t): tuple(k for k, r in t.items() if r)
+    for t in (
+        STORY_KEYS,
+        ROLE_KEYS,
+        VAR_KEYS,
+        SCENE_FILE_KEYS,
+        SCENE_KEYS,
+        CHOICE_KEYS,
+        EFFECT_KEYS,
+        ENDING_KEYS,
+        PARAGRAPH_KEYS,
+        TERM_KEYS,
+        DOCUMENT_KEYS,
+    )
+}
+
 SPECIAL_FILES = {"story.yaml", "glossary.yaml", "documents.yaml"}
 SKIP_DIRS = {"assignments"}
 
@@ -151,6 +168,7 @@ SCENE_ID_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
 PLACEHOLDER_RE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+DECIMAL_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})\Z")
 BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 TAG_HINT_RE = re.compile(r"(?:^|[\s\[{,])!", re.MULTILINE)
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -216,8 +234,11 @@ class _File:
                 )
                 continue
             out[key] = (knode, vnode)
-        for key, required in keys.items():
-            if required and key not in out:
+        required = _REQUIRED.get(id(keys))  # the module's key tables are alive, so their ids are theirs alone
+        if required is None:
+            required = tuple(k for k, r in keys.items() if r)
+        for key in required:
+            if key not in out:
                 self.error(node, f"{what}: missing required key {key!r}", "missing-key")
         return out
 
@@ -253,6 +274,13 @@ class _File:
         return value
 
     def integer(self, node: yaml.Node, what: str) -> int | None:
+        if (
+            isinstance(node, yaml.ScalarNode)
+            and node.tag == STR
+            and not node.style
+            and DECIMAL_RE.match(node.value)
+        ):
+            return int(node.value)  # the common case; YAML 1.1's other forms (0x, 0o, 1_000, 0777) below
         if isinstance(node, yaml.ScalarNode) and implicit_tag(node) == INT:
             try:
                 return int(_CONSTRUCTOR.construct_yaml_int(node))
@@ -555,8 +583,8 @@ class _Builder:
 
     def text(self, f: _File, node: yaml.Node, what: str) -> str | None:
         value = f.string(node, what)
-        if value is None:
-            return None
+        if value is None or ("{" not in value and "}" not in value):
+            return value
         for m in PLACEHOLDER_RE.finditer(value):
             token = m.group()
             if token in ("{{", "}}"):
@@ -781,15 +809,16 @@ class _Builder:
         return tuple(out)
 
     def choice(self, f: _File, node: yaml.Node, what: str, index: int) -> Choice | None:
-        c = f.mapping(node, f"{what}: choice {index + 1}", CHOICE_KEYS)
+        where = f"{what}: choice {index + 1}"
+        c = f.mapping(node, where, CHOICE_KEYS)
         if c is None:
             return None
         text = self.text(f, c["text"][1], f"{what}: choice text") if "text" in c else None
         goto = f.string(c["goto"][1], f"{what}: goto") if "goto" in c else None
-        cond = self.condition(f, c["if"][1], f"{what}: choice {index + 1} if") if "if" in c else None
+        cond = self.condition(f, c["if"][1], f"{where} if") if "if" in c else None
         once = bool(f.boolean(c["once"][1], "once")) if "once" in c else False
         show_locked = bool(f.boolean(c["show_locked"][1], "show_locked")) if "show_locked" in c else False
-        effects = self.effect_block(f, c, f"{what}: choice {index + 1}")
+        effects = self.effect_block(f, c, where) if "set" in c or "add" in c else ()
         if text is None or goto is None:
             return None
         self.gotos.append((f, c["goto"][1], goto))
