@@ -192,9 +192,11 @@ class _File:
     check_control: bool = True
     """False when the file's text holds no control character and no backslash escape, so no value can."""
 
-    def src(self, node: yaml.Node | None) -> Source:
+    def src(self, node: yaml.Node | Source | None) -> Source:
         if node is None:
             return Source(self.path, 1, 1)
+        if isinstance(node, Source):
+            return node
         mark = node.start_mark
         return Source(self.path, mark.line + 1, mark.column + 1)
 
@@ -501,7 +503,9 @@ class _Builder:
     variables: dict[str, Variable] = field(default_factory=dict)
     scenes: dict[str, Scene] = field(default_factory=dict)
     compiled: dict[str, tuple[expr.Node, expr.Compiled, list[expr.Call]]] = field(default_factory=dict)
-    pending_calls: list[tuple[_File, yaml.Node, expr.Call, int]] = field(default_factory=list)
+    # Cross-file checks wait for every file; they keep positions, not YAML nodes, so each file's nodes can be
+    # freed as soon as it is read.
+    pending_calls: list[tuple[_File, Source, expr.Call, int]] = field(default_factory=list)
 
     # conditions and effects ---------------------------------------------------
 
@@ -534,7 +538,7 @@ class _Builder:
             )
             return None
         for call in calls:
-            self.pending_calls.append((f, node, call, offset))
+            self.pending_calls.append((f, src, call, offset))
         return Condition(text, tree, test, src)
 
     def effects(self, f: _File, node: yaml.Node, op: str, what: str) -> list[Effect]:
@@ -723,7 +727,7 @@ class _Builder:
         if "documents" in e:
             items = f.sequence(e["documents"][1], f"{what}: documents") or []
             documents = tuple(d for d in (f.string(n, f"{what}: document id") for n in items) if d)
-            self.document_refs.extend((f, n) for n in items if isinstance(n, yaml.ScalarNode))
+            self.document_refs.extend((f, f.src(n), n.value) for n in items if isinstance(n, yaml.ScalarNode))
         on_enter: tuple[Effect, ...] = ()
         if "on_enter" in e:
             eff = f.mapping(e["on_enter"][1], f"{what}: on_enter", EFFECT_KEYS)
@@ -821,11 +825,11 @@ class _Builder:
         effects = self.effect_block(f, c, where) if "set" in c or "add" in c else ()
         if text is None or goto is None:
             return None
-        self.gotos.append((f, c["goto"][1], goto))
+        self.gotos.append((f, f.src(c["goto"][1]), goto))
         return Choice(text, goto, cond, effects, once, show_locked, index, f.src(node))
 
-    gotos: list[tuple[_File, yaml.Node, str]] = field(default_factory=list)
-    document_refs: list[tuple[_File, yaml.Node]] = field(default_factory=list)
+    gotos: list[tuple[_File, Source, str]] = field(default_factory=list)
+    document_refs: list[tuple[_File, Source, str]] = field(default_factory=list)
 
     def glossary(self, f: _File, node: yaml.Node) -> list[Term]:
         e = f.mapping(node, "glossary.yaml", {"terms": True})
@@ -998,10 +1002,9 @@ def _cross_check(
     for f, node, target in b.gotos:
         if target not in ids:
             f.error(node, f"goto: unknown scene {target!r}{suggest(target, ids)}", "unknown-target")
-    for f, node, call, offset in b.pending_calls:
+    for f, s, call, offset in b.pending_calls:
         target = call.args[0].value if call.args and isinstance(call.args[0], expr.Str) else ""
         if target not in ids:
-            s = f.src(node)
             b.diags.append(
                 Diagnostic(
                     f.path,
@@ -1012,12 +1015,11 @@ def _cross_check(
                     f"{call.func}(): unknown scene {target!r}{suggest(target, ids)}",
                 )
             )
-    for f, node in b.document_refs:
-        if node.value not in documents:
+    for f, s, doc in b.document_refs:
+        if doc not in documents:
             f.error(
-                node,
-                f"unknown document {node.value!r}{suggest(node.value, documents)}: "
-                "documents are defined in documents.yaml",
+                s,
+                f"unknown document {doc!r}{suggest(doc, documents)}: documents are defined in documents.yaml",
                 "unknown-document",
             )
     if head is not None:
