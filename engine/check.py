@@ -81,6 +81,8 @@ def _short(text: str, limit: int = 50) -> str:
 
 def _reachability(story: Story, out: list[Diagnostic]) -> None:
     reached = graph.reachable(story, graph.role_starts(story))
+    if len(reached) == len(story.scenes):
+        return
     into: dict[str, set[str]] = {}
     for s in story.scenes.values():
         for c in s.choices:
