@@ -1,0 +1,113 @@
+"""The shipped story keeps the promises of its brief (docs/story-bible.md): whole, reachable, sized, sourced."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+
+import pytest
+
+from engine import check, loader, playtest, stats
+from tests.conftest import SHIPPED
+
+ROLES = ("worker", "soldier", "kadet")
+CHAPTERS = (
+    "01-february",
+    "02-march",
+    "03-april",
+    "04-may-june",
+    "05-july",
+    "06-august",
+    "07-september",
+    "08-october",
+)
+
+
+@pytest.fixture(scope="module")
+def story():
+    return loader.load_or_raise(SHIPPED)
+
+
+def test_check_strict_is_clean() -> None:
+    assert [str(d) for d in check.run(SHIPPED)] == []
+
+
+def test_random_playtests_reach_every_scene_and_ending_without_getting_stuck(story) -> None:
+    result = playtest.random_runs(story, runs=3000, seed=0).to_dict()
+    assert result["stuck"] == []
+    assert result["scenes"]["unreached"] == []
+    assert all(n > 0 for n in result["endings"].values())
+
+
+def test_eight_chapters_per_role(story) -> None:
+    files = {s.source.path.split("scenes/", 1)[1] for s in story.scenes.values()}
+    assert files == {f"{r}/{c}.yaml" for r in ROLES for c in CHAPTERS}
+
+
+def test_sizes(story) -> None:
+    data = stats.compute(story, runs=300)
+    assert data["words"] >= 45_000
+    for role in ROLES:
+        r = data["roles"][role]
+        assert r["scenes"] >= 40 and r["endings"] >= 4, role
+        # a typical playthrough (the median random run, early endings included) reads 4,000 to 12,000 words
+        assert 4_000 <= r["per_run"]["median"] <= 12_000, (role, r["per_run"])
+
+
+def test_every_chapter_has_historical_notes(story) -> None:
+    notes = Counter(s.source.path for s in story.scenes.values() if s.note.strip())
+    for role in ROLES:
+        for chapter in CHAPTERS:
+            path = next(
+                p
+                for p in {s.source.path for s in story.scenes.values()}
+                if p.endswith(f"{role}/{chapter}.yaml")
+            )
+            assert notes[path] >= 2, path
+
+
+def test_paths_run_to_october_unless_cut_short(story) -> None:
+    late = {r: 0 for r in ROLES}
+    for s in story.endings:
+        role = story.role_of(s.id)
+        if s.date >= dt.date(1917, 10, 24):
+            late[role] += 1
+    assert all(n >= 2 for n in late.values()), late
+
+
+def test_epilogues_speak_of_the_constituent_assembly(story) -> None:
+    for s in story.endings:
+        assert re.search(r"Constituent Assembly|the Assembly", s.ending.epilogue), s.id
+
+
+def test_invented_people_are_marked(story) -> None:
+    notes = " ".join(s.note for s in story.scenes.values())
+    for name in ("Dunya", "Gusev", "Varfolomeev", "Olga", "Kuzmin", "Ryabov"):
+        assert re.search(rf"{name}[^.]*\(invented\)|\(invented\)[^.]*{name}", notes), name
+
+
+def test_glossary_and_documents(story) -> None:
+    assert len(story.glossary) >= 30
+    terms = {t.term for t in story.glossary}
+    assert {"Soviet", "Duma", "Order No. 1", "Red Guards", "Okhrana"} <= terms | {
+        a for t in story.glossary for a in t.aliases
+    }
+    wanted = {
+        "order_no_1",
+        "eight_hour_agreement",
+        "milyukov_note",
+        "april_theses",
+        "kornilov_appeal",
+        "mrc_proclamation",
+    }
+    assert wanted <= set(story.documents)
+    used = {d for s in story.scenes.values() for d in s.documents}
+    assert wanted <= used  # each is reachable from a scene where it matters
+
+
+def test_dates_are_old_style_1917_and_never_run_backwards(story) -> None:
+    for s in story.scenes.values():
+        assert dt.date(1917, 2, 23) <= s.date <= dt.date(1918, 1, 31), s.id
+        for c in s.choices:
+            assert story.scenes[c.goto].date >= s.date, (s.id, c.goto)
