@@ -336,50 +336,52 @@ def _short(value: str) -> str:
 
 def read_yaml(path: Path, diags: list[Diagnostic]) -> yaml.Node | None:
     """Compose one file into nodes, or report why it cannot be read. Never constructs objects."""
+    read = read_text(path, diags)
+    return None if read is None else compose(read[1], str(path), diags)
+
+
+def read_text(
+    path: Path, diags: list[Diagnostic], max_bytes: int = MAX_FILE_BYTES, too_large: str = ""
+) -> tuple[bytes, str] | None:
+    """A data file's bytes and UTF-8 text, or None with a diagnostic saying why it cannot be read."""
     spath = str(path)
+
+    def problem(code: str, message: str, line: int = 1, col: int = 1) -> None:
+        diags.append(Diagnostic(spath, line, col, "error", code, message))
+
     try:
+        if path.is_dir():
+            problem("unreadable", "this is a folder, not a file")
+            return None
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            diags.append(
-                Diagnostic(
-                    spath,
-                    1,
-                    1,
-                    "error",
-                    "file-too-large",
-                    f"file is {size // (1024 * 1024)} MB; story files may be at most "
-                    f"{MAX_FILE_BYTES // (1024 * 1024)} MB: split it into chapters",
-                )
+        if size > max_bytes:
+            problem(
+                "file-too-large",
+                too_large
+                or f"file is {size // (1024 * 1024)} MB; story files may be at "
+                f"most {max_bytes // (1024 * 1024)} MB: split it into chapters",
             )
             return None
         data = path.read_bytes()
+    except FileNotFoundError:
+        problem("unreadable", "no such file: check its name and folder")
+        return None
     except OSError as exc:
-        diags.append(
-            Diagnostic(spath, 1, 1, "error", "unreadable", f"cannot read the file: {exc.strerror or exc}")
-        )
+        problem("unreadable", f"cannot read the file: {exc.strerror or exc}")
         return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        diags.append(
-            Diagnostic(
-                spath,
-                line,
-                col,
-                "error",
-                "encoding",
-                f"file is not UTF-8 text (byte 0x{data[exc.start]:02X}); save it as UTF-8",
-            )
+        problem(
+            "encoding", f"file is not UTF-8 text (byte 0x{data[exc.start]:02X}); save it as UTF-8", line, col
         )
         return None
     if "\x00" in text:
-        diags.append(
-            Diagnostic(spath, 1, 1, "error", "encoding", "file contains NUL bytes: it is not a text file")
-        )
+        problem("encoding", "file contains NUL bytes: it is not a text file")
         return None
-    return compose(text, spath, diags)
+    return data, text
 
 
 def compose(text: str, spath: str, diags: list[Diagnostic]) -> yaml.Node | None:

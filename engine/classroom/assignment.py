@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from engine.diagnostics import Diagnostic, sort_key, suggest
-from engine.loader import _File, compose
+from engine.loader import _File, compose, read_text
 from engine.model import Source, Story
 
 MAX_BYTES = 1024 * 1024
@@ -79,64 +79,17 @@ class Assignment:
 
 def read(path: Path, diags: list[Diagnostic]) -> tuple[bytes, yaml.Node | None] | None:
     """The file's bytes and composed YAML, or None (with a diagnostic) when it cannot be read."""
-    spath = str(path)
-    try:
-        if path.is_dir():
-            diags.append(
-                Diagnostic(
-                    spath, 1, 1, "error", "unreadable", "this is a folder; give the assignment's .yaml file"
-                )
-            )
-            return None
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            diags.append(
-                Diagnostic(
-                    spath,
-                    1,
-                    1,
-                    "error",
-                    "file-too-large",
-                    f"file is {size} bytes; an assignment is at most {MAX_BYTES} bytes: "
-                    "is this the right file?",
-                )
-            )
-            return None
-        data = path.read_bytes()
-    except FileNotFoundError:
-        diags.append(
-            Diagnostic(
-                spath, 1, 1, "error", "unreadable", "no such file: check the assignment's name and folder"
-            )
-        )
+    size = path.stat().st_size if path.is_file() else 0
+    read = read_text(
+        path,
+        diags,
+        MAX_BYTES,
+        f"file is {size} bytes; an assignment is at most {MAX_BYTES} bytes: is this the right file?",
+    )
+    if read is None:
         return None
-    except OSError as exc:
-        diags.append(
-            Diagnostic(spath, 1, 1, "error", "unreadable", f"cannot read the file: {exc.strerror or exc}")
-        )
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        diags.append(
-            Diagnostic(
-                spath,
-                line,
-                col,
-                "error",
-                "encoding",
-                f"file is not UTF-8 text (byte 0x{data[exc.start]:02X}); save it as UTF-8",
-            )
-        )
-        return None
-    if "\x00" in text:
-        diags.append(
-            Diagnostic(spath, 1, 1, "error", "encoding", "file contains NUL bytes: it is not a text file")
-        )
-        return None
-    return data, compose(text, spath, diags)
+    data, text = read
+    return data, compose(text, str(path), diags)
 
 
 def load(path: str | Path, story: Story | None) -> tuple[Assignment | None, list[Diagnostic]]:
@@ -428,17 +381,8 @@ def check_record(record: Any) -> dict[str, Any]:
     answers = record.get("answers")
     if not isinstance(answers, list):
         raise RecordError("its assignment record has no list of answers")
-    for a in answers:
-        if not (
-            isinstance(a, dict)
-            and isinstance(a.get("ask"), str)
-            and isinstance(a.get("answer"), str)
-            and (a.get("at") is None or isinstance(a.get("at"), str))
-            and isinstance(a.get("step"), int)
-            and not isinstance(a.get("step"), bool)
-            and a["step"] >= 0
-        ):
-            raise RecordError("an answer in its assignment record has the wrong shape")
+    if not all(answer_shape_ok(a) for a in answers):
+        raise RecordError("an answer in its assignment record has the wrong shape")
     questions = record.get("questions", [])
     if not isinstance(questions, list) or not all(
         isinstance(q, dict)
@@ -482,3 +426,17 @@ def seals_hold(student: str, answers: list[dict[str, Any]], path: list[list[Any]
         if a.get("seal") != want:
             return n
     return None
+
+
+def answer_shape_ok(a: Any) -> bool:
+    """An answer as saves and reports record it: {at, ask, answer, step[, seal]}."""
+    return (
+        isinstance(a, dict)
+        and isinstance(a.get("ask"), str)
+        and isinstance(a.get("answer"), str)
+        and (a.get("at") is None or isinstance(a.get("at"), str))
+        and isinstance(a.get("step"), int)
+        and not isinstance(a.get("step"), bool)
+        and a["step"] >= 0
+        and (a.get("seal") is None or isinstance(a.get("seal"), str))
+    )

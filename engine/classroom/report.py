@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import runtime
-from engine.classroom.assignment import KEY, RecordError, check_record
+from engine.classroom.assignment import KEY, RecordError, answer_shape_ok, check_record
 from engine.loader import split_paragraphs
 from engine.model import Scene, Story
 from engine.runtime import GameError
@@ -173,16 +173,8 @@ def _check_block(block: Any) -> dict[str, Any]:
             and not isinstance(pair[1], bool)
         ):
             raise ReportError("the verification block's path has the wrong shape")
-    for a in _need(block, "answers", list):
-        if not (
-            isinstance(a, dict)
-            and isinstance(a.get("ask"), str)
-            and isinstance(a.get("answer"), str)
-            and (a.get("at") is None or isinstance(a.get("at"), str))
-            and isinstance(a.get("step"), int)
-            and not isinstance(a.get("step"), bool)
-        ):
-            raise ReportError("an answer in the verification block has the wrong shape")
+    if not all(answer_shape_ok(a) for a in _need(block, "answers", list)):
+        raise ReportError("an answer in the verification block has the wrong shape")
     asg = block.get("assignment")
     if asg is not None and not _assignment_shape(asg):
         raise ReportError("the verification block's assignment has the wrong shape")
