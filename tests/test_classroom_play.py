@@ -335,3 +335,38 @@ def test_a_damaged_assignment_record_is_a_clear_error(monkeypatch, capsys, tmp_p
     code = cli.main(["report", "bakery-anna", "--story", str(MINI), "--saves", str(tmp_path / "saves")])
     err = capsys.readouterr().err
     assert code == 1 and "answers" in err and "Traceback" not in err
+
+
+def test_quit_at_a_question_leaves_without_answering(monkeypatch, capsys, tmp_path):
+    asg = write_assignment(tmp_path)
+    code, out, _ = play(
+        monkeypatch, capsys, tmp_path, ["2", "quit"], "--assignment", str(asg), "--student", "Bo"
+    )
+    assert code == 0
+    assert save_data(tmp_path, "bakery-bo")["assignment"]["answers"] == []
+    # next lesson: the same question is asked again, and answered
+    code, out, _ = play(
+        monkeypatch,
+        capsys,
+        tmp_path,
+        ["help", "Bread.", "2", "Home."],
+        "--assignment",
+        str(asg),
+        "--student",
+        "Bo",
+    )
+    assert code == 0
+    assert "Why is the street full?" in out and "save the game" in out
+    assert [a["answer"] for a in save_data(tmp_path, "bakery-bo")["assignment"]["answers"]] == [
+        "Bread.",
+        "Home.",
+    ]
+
+
+def test_other_saves_are_refused_when_undo_is_not_allowed(monkeypatch, capsys, tmp_path):
+    asg = write_assignment(tmp_path)  # allow_undo: false
+    code, out, _ = play(
+        monkeypatch, capsys, tmp_path, ["save mine"], "--assignment", str(asg), "--student", "Cy"
+    )
+    assert "not allowed in this assignment" in " ".join(out.split())
+    assert not (tmp_path / "saves" / "mine.json").exists()

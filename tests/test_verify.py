@@ -236,3 +236,47 @@ def test_unreadable_reports_are_clear_errors(capsys, tmp_path):
     damaged.write_text("# R\n\n```dualpower-verification\n{not json\n```\n", encoding="utf-8")
     code, out = verify(capsys, damaged)
     assert code == 1 and "damaged" in out and "Traceback" not in out
+
+
+NO_QUESTIONS = """\
+title: Just play
+role: baker
+"""
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_a_name_or_date_edited_everywhere_is_invalid_even_without_answers(monkeypatch, capsys, tmp_path, fmt):
+    asg = write_assignment(tmp_path, NO_QUESTIONS, "just.yaml")
+    code, _, err = play(
+        monkeypatch, capsys, tmp_path, ["2", "2"], "--assignment", str(asg), "--student", "Anna Petrova"
+    )
+    assert code == 0, err
+    target = tmp_path / f"r.{fmt}"
+    assert (
+        cli.main(
+            [
+                "report",
+                "just-anna-petrova",
+                "--story",
+                str(MINI),
+                "--saves",
+                str(tmp_path / "saves"),
+                "-o",
+                str(target),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert verify(capsys, target)[0] == 0
+    original = target.read_text("utf-8")
+    renamed = tmp_path / f"renamed.{fmt}"
+    renamed.write_text(
+        original.replace("Anna Petrova", "Copycat Kid"), encoding="utf-8"
+    )  # text and block alike
+    code, out = verify(capsys, renamed)
+    assert code == 1 and "changed after it was played" in out
+    started = json.loads(re.search(r'"started": ("[^"]*")', original).group(1))
+    redated = tmp_path / f"redated.{fmt}"
+    redated.write_text(original.replace(started, "2020-01-01T00:00:00+00:00"), encoding="utf-8")
+    assert verify(capsys, redated)[0] == 1

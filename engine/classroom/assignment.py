@@ -440,3 +440,27 @@ def answer_shape_ok(a: Any) -> bool:
         and a["step"] >= 0
         and (a.get("seal") is None or isinstance(a.get("seal"), str))
     )
+
+
+def seal_record(block: dict[str, Any]) -> str:
+    """A seal over a whole assignment record as a report's block holds it: the student, when it started, the
+    assignment's hash, the role, start, starting values, the whole path, the end and every answer (with its own
+    seal). Made at every save during play, checked by `verify`, so a consistent edit of any of them shows."""
+    asg = block.get("assignment") if isinstance(block.get("assignment"), dict) else {}
+    body = json.dumps(
+        [
+            block.get("student"),
+            block.get("started"),
+            asg.get("sha256"),
+            block.get("role"),
+            block.get("start"),
+            block.get("initial"),
+            block.get("path"),
+            block.get("end"),
+            block.get("answers"),
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    return hashlib.sha256(SEAL_SALT + b"record" + body.encode("utf-8")).hexdigest()

@@ -25,6 +25,7 @@ from engine.classroom.assignment import (
     new_record,
     now_iso,
     seal_answers,
+    seal_record,
 )
 from engine.model import Story
 from engine.runtime import GameError
@@ -126,6 +127,10 @@ class AssignmentSession(Session):
         return [*views, *self.prompt_views()]
 
     def autosave(self) -> list[View]:
+        from engine.classroom.report import make_block
+
+        # Seal the whole record as it stands, so a report made from this save can show it was not edited.
+        self.record["seal"] = seal_record(make_block(self.story, self.state, self.record, ""))
         try:
             self.saves.save(self.slot, self.story, self.state, self.extra)
         except SaveError as exc:
@@ -136,11 +141,26 @@ class AssignmentSession(Session):
         q = self.pending()
         if q is None:
             return super().handle(line)
-        if _is_lookup(line):
+        if _is_command(line):
             # Questions ask students to compare with the sources: let them read the note or a document again
-            # before answering. Anything else typed is the answer.
-            return [*super().handle(line), Message(f"Now type your answer to question {q.number}.", "hint")]
+            # before answering; `quit` leaves (the question waits for the next lesson). Anything else typed,
+            # one word or many, is the answer.
+            views = super().handle(line)
+            if any(isinstance(v, Leave) for v in views):
+                return views
+            return [*views, Message(f"Now type your answer to question {q.number}.", "hint")]
         return self.answer(line)
+
+    def cmd_save(self, arg: str) -> list[View]:
+        if not self.allow_undo:
+            return [
+                Message(
+                    f"Your work is saved by itself after every step, as '{self.slot}'; other saves are "
+                    "not allowed in this assignment.",
+                    "hint",
+                )
+            ]
+        return super().cmd_save(arg)
 
     def answer(self, line: str) -> list[View]:
         q = self.pending()
@@ -215,9 +235,14 @@ LOOKUPS = ("note", "documents", "glossary", "journal", "stats")
 """Commands that only show something; typed alone (or `documents N`, `glossary TERM`) while a question waits."""
 
 
-def _is_lookup(line: str) -> bool:
+def _is_command(line: str) -> bool:
+    """A line that is a command even while a question waits: a look-up, `help`, `undo [N]` or `quit`."""
     word, _, arg = " ".join(line.split()).partition(" ")
     word = word.lower()
+    if word in ("help", "quit"):
+        return arg == ""
+    if word == "undo":
+        return arg == "" or arg.isdigit()
     if word not in LOOKUPS:
         return False
     if word == "documents":
@@ -395,7 +420,7 @@ def _intro(ui: Any, story: Story, assignment: Assignment, slot: str, student: st
     lines = [
         f"There are {len(assignment.questions)} questions; each is asked when you reach its scene, or at "
         "the end. The next line you type after a question is your answer (to read the note, a document or "
-        "the glossary again first, type note, documents or glossary)."
+        "the glossary again first, type note, documents or glossary; to stop and answer next lesson, quit)."
     ]
     if not assignment.allow_undo:
         lines.append("Undo is not allowed in this assignment: think before you choose.")

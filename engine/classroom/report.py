@@ -139,6 +139,7 @@ def make_block(story: Story, state: GameState, record: dict[str, Any] | None, sa
             {"at": a["at"], "ask": a["ask"], "answer": a["answer"], "step": a["step"], "seal": a.get("seal")}
             for a in (record["answers"] if record else [])
         ],
+        "seal": record.get("seal") if record else None,
     }
 
 

@@ -86,6 +86,11 @@ def verify_text(text: str, story: Story, assignment_file: Path | None = None) ->
             )
     if report.problems:
         return _invalid(report.problems[0])
+    if block.get("assignment") is not None and block.get("seal") != asg_mod.seal_record(block):
+        return _invalid(
+            "the record was changed after it was played: the student's name, the dates, the path or the "
+            "answers no longer match the seal made during play"
+        )
     version = block["story"].get("version")
     if version != story.version:
         notes.append(
