@@ -38,13 +38,19 @@ class SaveError(Exception):
 
 
 def default_dir(cwd: Path | None = None) -> Path:
-    """--saves, else $DUALPOWER_SAVES, else saves/ of the project checkout we run from, else the user's data dir."""
+    """$DUALPOWER_SAVES, else saves/ when run from inside the project's checkout, else the user's data folder
+    ($XDG_DATA_HOME/dualpower/saves, by default ~/.local/share/dualpower/saves). --saves DIR overrides all."""
     env = os.environ.get("DUALPOWER_SAVES")
     if env:
         return Path(env)
     here = Path(__file__).resolve().parent.parent
     if (here / "saves").is_dir() and (here / "pyproject.toml").is_file():
-        return here / "saves"
+        # Run from inside the project's checkout (as `make play` does): its saves/ folder.
+        try:
+            (cwd or Path.cwd()).resolve().relative_to(here)
+            return here / "saves"
+        except (ValueError, OSError):
+            pass
     data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(data) / "dualpower" / "saves"
 
@@ -148,9 +154,11 @@ class Saves:
         try:
             size = path.stat().st_size
         except FileNotFoundError:
-            raise SaveError(
-                f"there is no save {_name(slot_or_path)!r} (type 'load' to list the saves)"
-            ) from None
+            names = [i.slot for i in self.slots()][:8]
+            listed = (
+                f"; the saves there are: {', '.join(names)}" if names else "; there are no saves there yet"
+            )
+            raise SaveError(f"there is no save {_name(slot_or_path)!r} in {path.parent}{listed}") from None
         except OSError as exc:
             raise SaveError(f"cannot read {path}: {exc.strerror or exc}") from None
         if size > MAX_SAVE_BYTES:
@@ -277,9 +285,10 @@ def _name(slot_or_path: str | Path) -> str:
 def state_from_save(data: dict[str, Any], story: Story, where: str) -> GameState:
     saved_story = data.get("story", {})
     if saved_story.get("id") not in (story.id, None):
-        raise SaveError(
-            f"{where} belongs to another story ({saved_story.get('title')!r}), not {story.title!r}"
-        )
+        theirs, ours = saved_story.get("title"), story.title
+        if theirs == ours:  # the same title in another story folder: name them by id
+            theirs, ours = saved_story.get("id"), story.id
+        raise SaveError(f"{where} belongs to another story ({theirs!r}), not {ours!r}")
     try:
         state = GameState.from_dict(data["state"])
     except StateError as exc:

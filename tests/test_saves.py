@@ -139,3 +139,23 @@ def test_fresh_slot_names_are_readable(story, tmp_path: Path) -> None:
     assert saves.fresh_slot("baker-23feb") == "baker-23feb"
     saves.save("baker-23feb", story, runtime.new_game(story, "baker"))
     assert saves.fresh_slot("baker-23feb") == "baker-23feb-2"
+
+
+def test_default_saves_folder(tmp_path: Path, monkeypatch) -> None:
+    from engine.saves import default_dir
+    from tests.conftest import ROOT
+
+    monkeypatch.delenv("DUALPOWER_SAVES", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_dir(ROOT) == ROOT / "saves"  # make play, from the checkout
+    assert default_dir(ROOT / "docs") == ROOT / "saves"
+    assert default_dir(tmp_path) == tmp_path / "data" / "dualpower" / "saves"  # anywhere else
+    monkeypatch.setenv("DUALPOWER_SAVES", str(tmp_path / "mine"))
+    assert default_dir(ROOT) == tmp_path / "mine"
+
+
+def test_a_missing_save_names_the_folder_and_the_saves_there(story, tmp_path: Path) -> None:
+    saves = Saves(tmp_path)
+    saves.save("kept", story, runtime.new_game(story, "baker"))
+    with pytest.raises(SaveError, match=r"there is no save 'nope' in .*; the saves there are: kept"):
+        saves.load("nope", story)

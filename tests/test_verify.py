@@ -280,3 +280,12 @@ def test_a_name_or_date_edited_everywhere_is_invalid_even_without_answers(monkey
     redated = tmp_path / f"redated.{fmt}"
     redated.write_text(original.replace(started, "2020-01-01T00:00:00+00:00"), encoding="utf-8")
     assert verify(capsys, redated)[0] == 1
+
+
+def test_a_mistyped_assignment_path_is_the_teachers_error_not_invalid(capsys, reports, tmp_path):
+    code = cli.main(
+        ["verify", str(reports), "--story", str(MINI), "--assignment", str(tmp_path / "nope.yaml")]
+    )
+    out = capsys.readouterr()
+    assert code == 2
+    assert "no such assignment file" in out.err and "INVALID" not in out.out

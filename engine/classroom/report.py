@@ -516,6 +516,7 @@ def markdown(r: Report) -> str:
 CSS = """\
 :root { --ink: #1b1b1b; --muted: #555; --rule: #d4d0c8; --note: #f5f1e8; --accent: #7a2020; --qa: #2b5d8a; }
 * { box-sizing: border-box; }
+p, dd, li, h3, pre { overflow-wrap: anywhere; }
 body { font-family: Georgia, "Times New Roman", serif; color: var(--ink); line-height: 1.45; max-width: 52rem;
   margin: 2rem auto; padding: 0 1rem; }
 h1 { font-size: 1.7rem; margin: 0 0 .6rem; }
@@ -524,7 +525,7 @@ h3 { font-size: 1.05rem; margin: 0; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: 0; }
 dl.meta dt { font-weight: bold; }
 dl.meta dd { margin: 0; }
-.step { display: grid; grid-template-columns: 3fr 2fr; gap: 1.2rem; border-top: 1px solid var(--rule);
+.step { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 1.2rem; border-top: 1px solid var(--rule);
   padding: .6rem 0; break-inside: avoid; page-break-inside: avoid; }
 .when { color: var(--muted); font-style: italic; margin: .1rem 0 .4rem; }
 .choice { margin: .3rem 0; }

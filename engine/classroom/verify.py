@@ -232,7 +232,7 @@ def _check_assignment(
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from engine.cli import EXIT_FAIL, EXIT_OK, load_story, print_errors
+    from engine.cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, load_story, print_errors
 
     path: Path = args.report
     try:
@@ -256,10 +256,31 @@ def cmd_verify(args: argparse.Namespace) -> int:
             "processor? Verify the file the game wrote."
         )
         return EXIT_FAIL
+    if args.assignment is not None and not args.assignment.is_file():
+        # The teacher's typo must not count against the student: this is a usage error, not INVALID.
+        print(f"dualpower: no such assignment file: {args.assignment}", file=sys.stderr)
+        return EXIT_USAGE
     story, diags = load_story(args.story)
     if story is None:
         print_errors(diags)
         return EXIT_FAIL
     verdict = verify_text(text, story, args.assignment)
     print(verdict)
+    if not verdict.valid:
+        made_with = _story_version(text)
+        if made_with is not None and made_with != story.version:
+            print(
+                f"Note: the report was made with version {made_with} of the story, and this is version "
+                f"{story.version}: a changed story text also shows as a difference. Verify with the story "
+                "version the student played (--story DIR)."
+            )
     return EXIT_OK if verdict.valid else EXIT_FAIL
+
+
+def _story_version(text: str) -> int | None:
+    try:
+        _fmt, block = extract_block(text)
+    except ReportError:
+        return None
+    version = block.get("story", {}).get("version") if isinstance(block.get("story"), dict) else None
+    return version if isinstance(version, int) else None
