@@ -275,7 +275,10 @@ def _assignment_section(add: Callable[[str], None], story: Story, a: Assignment)
     else:
         add("- **Stops at:** any ending")
     if a.initial:
-        values = ", ".join(f"{_md(story.variables[k].label)} {v}" for k, v in a.initial.items())
+        values = ", ".join(
+            f"{_md(story.variables[k].label)} {('yes' if v else 'no') if isinstance(v, bool) else v}"
+            for k, v in a.initial.items()
+        )
         add(f"- **Starting values:** {values}")
     add(f"- **Undo:** {'allowed' if a.allow_undo else 'not allowed'}")
     add("")
