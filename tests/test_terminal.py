@@ -10,6 +10,7 @@ import dataclasses
 import io
 import json
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,24 @@ def test_watch_reloads_the_story_when_a_file_changes(tmp_path: Path, saves: Save
     out = console.file.getvalue()  # type: ignore[attr-defined]
     assert "Story reloaded." in out
     assert term.story.scenes["baker.street"].paragraphs[1].text == "Somebody is shouting."
+
+
+def test_a_pasted_colour_code_is_not_a_crash(
+    story: Story, saves: Saves, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ESC [ 3 1 m looks like a mouse report to prompt_toolkit, whose handler then fails ("Unhandled exception
+    # in event loop"): the game swallows mouse events, at the prompt and in the menus.
+    def hang(signum: int, frame: object) -> None:
+        raise AssertionError("the prompt hung on a pasted escape sequence")
+
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(30)  # before the fix, prompt_toolkit waited for "Press ENTER to continue" on closed input
+    try:
+        code, out = play(story, saves, "\x1b[31m" + "2" + ENTER + CTRL_D, role="baker")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "Unhandled exception" not in captured.out + captured.err
+    assert autosaved_scene(saves) == "baker.street"

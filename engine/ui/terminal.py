@@ -20,6 +20,7 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.keys import Keys
 from prompt_toolkit.layout import Layout, Window
 from prompt_toolkit.layout.controls import FormattedTextControl
 from prompt_toolkit.layout.dimension import Dimension
@@ -91,6 +92,7 @@ class Terminal:
             reserve_space_for_menu=4,
             bottom_toolbar=self._toolbar,
             style=STYLE,
+            key_bindings=_no_mouse(),
             input=input,
             output=output,
         )
@@ -358,7 +360,7 @@ def menu(
             items, selected[0], width, long=long, message=message, back=back
         )
 
-    kb = KeyBindings()
+    kb = _no_mouse()
 
     def move(step: int) -> None:
         selected[0] = (selected[0] + step) % len(items)
@@ -432,6 +434,18 @@ def menu(
         output=output,
     )
     return app.run()
+
+
+def _no_mouse() -> KeyBindings:
+    """Key bindings that swallow mouse events. The game does not use the mouse, and prompt_toolkit takes some
+    pasted escape sequences (ESC [ 3 1 m, a colour code) for malformed mouse reports and crashes on them."""
+    kb = KeyBindings()
+
+    @kb.add(Keys.Vt100MouseEvent)
+    def _ignore(event: KeyPressEvent) -> None:
+        pass
+
+    return kb
 
 
 def run(args: argparse.Namespace, story: Story, saves: Saves) -> int:
