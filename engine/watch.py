@@ -1,8 +1,9 @@
 """Live reload for `dualpower play --watch`: notice when a story file changes, by polling (no dependency).
 
 `Watcher.changed()` answers at once whether any story file was added, removed or modified since the last
-call (by modification time and size). The plain mode asks before each prompt (`reload_if_changed`); a full-screen
-front end can run `watch_in_background` and reload from its callback.
+call (by modification time and size). The plain mode asks before each prompt and again when a line has been typed
+(`watch_plain`); the terminal UI runs `watch_in_background`, whose callback ends the waiting prompt so the game
+reloads at once.
 """
 
 from __future__ import annotations
@@ -42,14 +43,16 @@ class Watcher:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self._last = snapshot(self.root)
+        self._lock = threading.Lock()  # asked from a polling thread and the game's own loop
 
     def changed(self) -> bool:
         """True when a story file was added, removed or modified since the last call (or since creation)."""
         now = snapshot(self.root)
-        if now == self._last:
-            return False
-        self._last = now
-        return True
+        with self._lock:
+            if now == self._last:
+                return False
+            self._last = now
+            return True
 
 
 def reload_if_changed(watcher: Watcher, session: Any) -> list[Any]:
@@ -60,12 +63,12 @@ def reload_if_changed(watcher: Watcher, session: Any) -> list[Any]:
 
 
 def watch_in_background(
-    root: str | Path, on_change: Callable[[], None], interval: float = INTERVAL
+    root: str | Path | Watcher, on_change: Callable[[], None], interval: float = INTERVAL
 ) -> Callable[[], None]:
-    """Poll `root` every `interval` seconds in a daemon thread and call `on_change()` (in that thread) after
-    each change. Returns a function that stops the thread. For a front end with its own event loop: from
-    `on_change`, schedule the reload on that loop (e.g. prompt_toolkit's `app.loop.call_soon_threadsafe`)."""
-    watcher = Watcher(root)
+    """Poll `root` (or a Watcher's folder) every `interval` seconds in a daemon thread and call `on_change()`
+    (in that thread) after each change. Returns a function that stops the thread. For a front end with its own
+    event loop: from `on_change`, schedule the reload on that loop (prompt_toolkit: `app.loop.call_soon_threadsafe`)."""
+    watcher = root if isinstance(root, Watcher) else Watcher(root)
     stop = threading.Event()
 
     def loop() -> None:
@@ -86,7 +89,11 @@ def watch_plain(ui: Any, session: Any, root: str | Path) -> Watcher:
     def ask_watching(prompt: str = "> ") -> str | None:
         for view in reload_if_changed(watcher, session):
             ui.show(view)
-        return ask(prompt)
+        line = ask(prompt)
+        # A file saved while the prompt waited: reload before the line is handled, so it meets the new story.
+        for view in reload_if_changed(watcher, session):
+            ui.show(view)
+        return line
 
     ui.ask = ask_watching
     return watcher

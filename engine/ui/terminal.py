@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -81,8 +82,10 @@ class Terminal:
         self.reload_story = reload_story
         self.seed = seed
         self.session: Session | None = None
-        # --watch: the story folder is checked before each prompt, as in plain mode.
+        # --watch: a background thread polls the story folder; a change ends the waiting prompt (with
+        # RELOAD) so the game reloads at once, and is checked again before any typed line is handled.
         self.watcher = watch.Watcher(watch_root) if watch_root is not None else None
+        self.changed = threading.Event()
         # One prompt for the whole run, so the history of typed commands outlives a single game.
         self.prompt: PromptSession[str] = PromptSession(
             history=InMemoryHistory(),
@@ -156,11 +159,38 @@ class Terminal:
         """Play one game. True: back to the title screen (after an ending); False: leave."""
         self.session = session
         self.show(session.current())
+        stop_watching = self._watch() if self.watcher is not None else None
+        try:
+            return self._play(session)
+        finally:
+            if stop_watching is not None:
+                stop_watching()
+
+    def _watch(self) -> Callable[[], None]:
+        def on_change() -> None:  # in the watcher's thread
+            self.changed.set()
+            app = self.prompt.app
+            if app.is_running:
+                app.loop.call_soon_threadsafe(lambda: app.is_running and app.exit(result=RELOAD))
+
+        assert self.watcher is not None
+        return watch.watch_in_background(self.watcher, on_change)
+
+    def _reload_if_changed(self, session: Session) -> None:
+        if self.watcher is not None and self.watcher.changed():
+            self.changed.set()
+        if self.changed.is_set():
+            self.changed.clear()
+            self.show(session.cmd_reload(""))
+
+    def _play(self, session: Session) -> bool:
         while True:
-            if self.watcher is not None:
-                self.show(watch.reload_if_changed(self.watcher, session))
+            self._reload_if_changed(session)
             self.story = session.story  # keep a `reload` for the games that follow
             line = self.ask()
+            self._reload_if_changed(session)  # a file saved while the prompt waited meets the line typed
+            if line == RELOAD:
+                continue
             if line is None:
                 self.show(session.autosave())
                 self.print(render.farewell(AUTOSAVE))
@@ -434,6 +464,10 @@ def menu(
         output=output,
     )
     return app.run()
+
+
+RELOAD = "\x00reload"
+"""What the prompt returns when --watch ended it because a story file changed (no typed line can hold NUL)."""
 
 
 def _no_mouse() -> KeyBindings:
