@@ -179,6 +179,11 @@ def _play_plain(args: argparse.Namespace, story: Any, saves: Any) -> int:
             if story.premise:
                 ui.para(story.premise)
             ui.write()
+            if story.content_notes:
+                ui.write("This story includes:")
+                for note in story.content_notes:
+                    ui.para(f"- {note}", indent="  ")
+                ui.write()
             role = ui.choose_role([(k, r.name, r.title, r.blurb) for k, r in story.roles.items()])
             if role is None:
                 return EXIT_OK

@@ -45,8 +45,15 @@ def display_path(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def sort_key(d: Diagnostic) -> tuple[str, int, int, int]:
-    return (d.path, d.line, d.col, 0 if d.severity == "error" else 1)
+def sort_key(d: Diagnostic) -> tuple[int, str, int, int, int]:
+    # story.yaml first: a mistake there (a variable's declaration, say) explains what follows it.
+    return (
+        0 if os.path.basename(d.path) == "story.yaml" else 1,
+        d.path,
+        d.line,
+        d.col,
+        0 if d.severity == "error" else 1,
+    )
 
 
 def errors(diags: Iterable[Diagnostic]) -> list[Diagnostic]:

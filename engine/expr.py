@@ -119,6 +119,10 @@ def tokenize(text: str) -> list[Token]:
             ch = text[pos]
             if ch in "'\"":
                 raise ExprError(f"unterminated string: close it with {ch}", pos + 1)
+            if ch == ".":
+                raise ExprError(
+                    "unexpected '.': a scene id goes in quotes, as visited('worker.feb.march')", pos + 1
+                )
             if ch == "=":
                 raise ExprError("unexpected '=': write '==' to compare", pos + 1)
             if ch == "&" or ch == "|" or ch == "!":
@@ -358,6 +362,17 @@ def names(node: Node) -> set[str]:
     if isinstance(node, Binary):
         return names(node.left) | names(node.right)
     return set()
+
+
+def name_nodes(node: Node) -> list[Name]:
+    """Every Name in the tree, with its column."""
+    if isinstance(node, Name):
+        return [node]
+    if isinstance(node, Unary):
+        return name_nodes(node.operand)
+    if isinstance(node, Binary):
+        return name_nodes(node.left) + name_nodes(node.right)
+    return []
 
 
 def calls(node: Node) -> list[Call]:

@@ -394,10 +394,29 @@ def compose(text: str, spath: str, diags: list[Diagnostic]) -> yaml.Node | None:
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{problem} ({exc.context})"
+        if "mapping values are not allowed" in problem:
+            problem += "; a value holding ': ' must be put in quotes, as title: \"The Bakery: Shuttered\""
+        elif "found character '\\t'" in problem:
+            problem += "; indent with spaces, not tabs"
         diags.append(Diagnostic(spath, line, col, "error", "yaml-syntax", f"YAML syntax: {problem}"))
         return None
+    except yaml.reader.ReaderError as exc:
+        pos = max(0, min(exc.position, len(text)))
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        diags.append(
+            Diagnostic(
+                spath,
+                line,
+                col,
+                "error",
+                "control-char",
+                f"the file holds a control character (U+{ord(exc.character) if isinstance(exc.character, str) else exc.character:04X}) that YAML does not allow; remove it",
+            )
+        )
+        return None
     except yaml.YAMLError as exc:
-        diags.append(Diagnostic(spath, 1, 1, "error", "yaml-syntax", f"YAML: {exc}"))
+        diags.append(Diagnostic(spath, 1, 1, "error", "yaml-syntax", f"YAML: {' '.join(str(exc).split())}"))
         return None
     except RecursionError:
         diags.append(Diagnostic(spath, 1, 1, "error", "too-deep", "YAML is nested too deeply"))
@@ -508,6 +527,9 @@ class _Builder:
     # Cross-file checks wait for every file; they keep positions, not YAML nodes, so each file's nodes can be
     # freed as soon as it is read.
     pending_calls: list[tuple[_File, Source, expr.Call, int]] = field(default_factory=list)
+    broken_ids: set[str] = field(default_factory=set)
+    role_keys: set[str] = field(default_factory=set)
+    names_unknown: bool = False
 
     # conditions and effects ---------------------------------------------------
 
@@ -522,7 +544,14 @@ class _Builder:
             cached = self.compiled.get(text)
             if cached is None:
                 tree = expr.parse(text)
-                kind = expr.check(tree, self.types)
+                for n in expr.name_nodes(tree):
+                    if n.name not in self.types and n.name in self.role_keys:
+                        raise expr.ExprError(
+                            f"{n.name!r} is a role, not a variable: compare with it in quotes, as "
+                            f"role == '{n.name}'",
+                            n.col,
+                        )
+                kind = "bool" if self.names_unknown else expr.check(tree, self.types)
                 if kind != "bool":
                     raise expr.ExprError(f"a condition must be true or false, but this is {expr._a(kind)}", 1)
                 cached = self.compiled[text] = (tree, expr.compile_node(tree), expr.calls(tree))
@@ -548,6 +577,8 @@ class _Builder:
         out: list[Effect] = []
         for name, (knode, vnode) in (entries or {}).items():
             var = self.variables.get(name)
+            if var is None and (name in self.types or self.names_unknown):
+                continue  # declared, but its declaration has an error of its own (reported there)
             if var is None:
                 f.error(
                     knode,
@@ -600,7 +631,7 @@ class _Builder:
                 f.error(
                     node, f"{what}: a lone {token!r}; write {token * 2} for a literal brace", "placeholder"
                 )
-            elif name != "role" and name not in self.variables:
+            elif name not in self.types and not self.names_unknown:
                 f.error(
                     node,
                     f"{what}: unknown variable {{{name}}} in the text{suggest(name, self.variables)}",
@@ -665,9 +696,12 @@ class _Builder:
                 if vtype is not None:
                     f.error(
                         v["type"][1],
-                        f"variable {name}: type must be int, bool or str, not {vtype!r}",
+                        f"variable {name}: type must be int, bool or str, not {vtype!r}"
+                        f"{suggest(vtype, ('int', 'bool', 'str'))}",
                         "wrong-type",
                     )
+                # Still declare the name, typed by its start value, so its uses are not reported too.
+                self.types[name] = _guess_type(v["start"][1]) if "start" in v else "int"
                 continue
             lo = f.integer(v["min"][1], f"variable {name}: min") if "min" in v else None
             hi = f.integer(v["max"][1], f"variable {name}: max") if "max" in v else None
@@ -773,6 +807,8 @@ class _Builder:
                 "add choices: or ending:",
                 "dead-end",
             )
+        if sid is not None and (title is None or date is None or paragraphs is None):
+            self.broken_ids.add(sid)  # it exists, with errors of its own: gotos to it are not wrong too
         if sid is None or title is None or date is None or paragraphs is None:
             return None
         return Scene(
@@ -882,6 +918,11 @@ class _AnyKeys(dict):  # type: ignore[type-arg]
         return False
 
 
+def _guess_type(node: yaml.Node) -> str:
+    tag = implicit_tag(node) if isinstance(node, yaml.ScalarNode) else STR
+    return {INT: "int", BOOL: "bool"}.get(tag, "str")
+
+
 def _in_bounds(var: Variable, value: int) -> bool:
     return (var.min is None or value >= var.min) and (var.max is None or value <= var.max)
 
@@ -937,6 +978,9 @@ def _load(root: Path, on_file: Callable[[Path], None] | None) -> tuple[Story | N
     head_f = _File(str(header_path), b.diags)
     head_node = read_yaml(header_path, b.diags)
     head = b.story_header(head_f, head_node) if head_node is not None else None
+    # Without a readable story.yaml no name is known: report the scenes' own mistakes, not every use of a name.
+    b.names_unknown = head is None
+    b.role_keys = set(head["roles"]) if head else set()
     glossary: list[Term] = []
     documents: dict[str, Document] = {}
     scene_sources: dict[str, Source] = {}
@@ -944,10 +988,15 @@ def _load(root: Path, on_file: Callable[[Path], None] | None) -> tuple[Story | N
     for path in files:
         if path == header_path:
             continue
+        before = len(b.diags)
         node = read_yaml(path, b.diags)
         if on_file:
             on_file(path)
         if node is None:
+            if len(b.diags) == before:
+                b.diags.append(
+                    Diagnostic(str(path), 1, 1, "warning", "ignored-file", "ignored: the file is empty")
+                )
             continue
         f = _File(str(path), b.diags, check_control=not getattr(node, "plain_text", False))
         rel = path.relative_to(root).as_posix()
@@ -958,7 +1007,17 @@ def _load(root: Path, on_file: Callable[[Path], None] | None) -> tuple[Story | N
             documents = b.documents(f, node)
             continue
         if not (isinstance(node, yaml.MappingNode) and any(k.value == "scenes" for k, _ in node.value)):
-            f.warning(node, "ignored: this YAML file has no top-level 'scenes:' list", "ignored-file")
+            near = (
+                [
+                    k.value
+                    for k, _ in node.value
+                    if isinstance(k, yaml.ScalarNode) and suggest(k.value, ["scenes"])
+                ]
+                if isinstance(node, yaml.MappingNode)
+                else []
+            )
+            hint = f" (is {near[0]!r} meant to be 'scenes'?)" if near else ""
+            f.warning(node, f"ignored: this YAML file has no top-level 'scenes:' list{hint}", "ignored-file")
             continue
         used_files.append(str(path))
         for scene in b.scene_file(f, node):
@@ -1002,11 +1061,11 @@ def _cross_check(
 ) -> None:
     ids = b.scenes
     for f, node, target in b.gotos:
-        if target not in ids:
+        if target not in ids and target not in b.broken_ids:
             f.error(node, f"goto: unknown scene {target!r}{suggest(target, ids)}", "unknown-target")
     for f, s, call, offset in b.pending_calls:
         target = call.args[0].value if call.args and isinstance(call.args[0], expr.Str) else ""
-        if target not in ids:
+        if target not in ids and target not in b.broken_ids:
             b.diags.append(
                 Diagnostic(
                     f.path,
@@ -1028,7 +1087,7 @@ def _cross_check(
         if not head["roles"] and not any(d.code == "missing-key" and d.path == head_f.path for d in b.diags):
             head_f.error(None, "story.yaml defines no roles", "no-roles")
         for key, role in head["roles"].items():
-            if role.start not in ids:
+            if role.start not in ids and role.start not in b.broken_ids:
                 head_f.error(
                     head["role_nodes"][key],
                     f"role {key}: start scene {role.start!r} does not exist{suggest(role.start, ids)}",

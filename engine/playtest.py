@@ -662,7 +662,13 @@ def format_text(result: PlaytestResult, story: Story, file_label: Callable[[str]
             lines.append(f"  {where}: {t.scene} ({t.role}): {what}")
             lines.append(f"    path: {_path(t.path)}")
     lines.append("")
-    if result.ok:
+    if result.ok and result.mode == "exhaustive" and result.capped:
+        lines.append(
+            f"No stuck states or endless loops found in the states visited, but the walk stopped at its cap "
+            f"for {', '.join(result.capped)}: those roles were not checked completely (random runs, or a "
+            "higher cap, reach further)."
+        )
+    elif result.ok:
         lines.append("No stuck states or endless loops found.")
     else:
         lines.append(

@@ -241,8 +241,9 @@ def test_text_output_sorted_with_summary_and_strict(
     assert cli.main(["check", "--story", str(root)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[-1] == "0 errors, 2 warnings"
-    assert out[0].endswith("[time-backwards]") and "a.yaml:7:" in out[0]
-    assert out[1].endswith("[unused-variable]") and "story.yaml:7:3: warning: " in out[1]
+    # story.yaml first (its mistakes explain what follows), then the scene files by path and line
+    assert out[0].endswith("[unused-variable]") and "story.yaml:7:3: warning: " in out[0]
+    assert out[1].endswith("[time-backwards]") and "a.yaml:7:" in out[1]
     assert cli.main(["check", "--strict", "--story", str(root)]) == 1
 
 

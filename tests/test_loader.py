@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from engine import loader
+from tests.conftest import HEADER as HEADER_TEXT
 from tests.conftest import MINI
 
 GOOD = """\
@@ -217,3 +218,38 @@ def test_missing_story_yaml(tmp_path: Path, name: str) -> None:
 def test_an_empty_epilogue_is_an_error_not_a_silent_dead_end(write_story) -> None:
     root = write_story({"scenes/a.yaml": GOOD.replace("epilogue: It ended.", 'epilogue: ""')})
     assert "epilogue is empty" in only(root, "empty")
+
+
+def test_one_mistake_gives_one_message(write_story) -> None:
+    # a mistyped declaration: its uses are not reported as well, and story.yaml comes first
+    header = HEADER_TEXT.replace("gold: {type: int", "gold: {type: integer")
+    root = write_story(
+        {"scenes/a.yaml": GOOD.replace("        goto: a.end", "        goto: a.end\n        if: gold > 0")},
+        header=header,
+    )
+    story, diags = loader.load(root)
+    assert [d.code for d in diags] == ["wrong-type"] and "did you mean int?" in diags[0].message
+    # a scene with an error of its own: the gotos to it are not wrong too
+    root = write_story({"scenes/a.yaml": GOOD.replace("date: 1917-02-24", "date: 1917-02-30")})
+    story, diags = loader.load(root)
+    assert [d.code for d in diags] == ["bad-date"]
+    # story.yaml that cannot be read: no flood of unknown names from the scenes
+    root = write_story(
+        {"scenes/a.yaml": GOOD.replace("        goto: a.end", "        goto: a.end\n        if: gold > 0")},
+        header=HEADER_TEXT.replace("variables:", "variables: {"),
+    )
+    story, diags = loader.load(root)
+    assert [d.code for d in diags] == ["yaml-syntax"] and "story.yaml" in diags[0].path
+
+
+def test_hints_for_common_mistakes(write_story) -> None:
+    text = GOOD.replace("title: Start", "title: The Bakery: Shuttered")
+    assert "must be put in quotes" in only(write_story({"scenes/a.yaml": text}), "yaml-syntax")
+    text = GOOD.replace("        goto: a.end", "        goto: a.end\n        if: role == hero")
+    assert "'hero' is a role, not a variable" in only(write_story({"scenes/a.yaml": text}), "condition")
+    text = GOOD.replace("        goto: a.end", "        goto: a.end\n        if: visited(a.start)")
+    assert "goes in quotes" in only(write_story({"scenes/a.yaml": text}), "condition")
+    root = write_story({"scenes/a.yaml": GOOD, "scenes/b.yaml": "scene:\n  - id: x\n", "scenes/c.yaml": ""})
+    story, diags = loader.load(root)
+    msgs = [d.message for d in diags if d.code == "ignored-file"]
+    assert any("'scene' meant to be 'scenes'" in m for m in msgs) and any("empty" in m for m in msgs)

@@ -6,6 +6,7 @@ import sys
 import textwrap
 from typing import TextIO
 
+from engine.saves import AUTOSAVE
 from engine.ui.session import EndingView, Leave, Message, SceneView, Session, TableView, View
 
 WIDTH = 78
@@ -89,6 +90,9 @@ class PlainUI:
             return None
         return line.rstrip("\r\n")
 
+    def farewell(self, slot: str = AUTOSAVE) -> None:
+        self.write(f"Your game is saved as '{slot}'. To carry on: dualpower --load {slot}")
+
     def choose_role(self, roles: list[tuple[str, str, str, str]]) -> str | None:
         """Ask which role to play; roles are (key, name, title, blurb). None at end of input."""
         self.write("Choose your role:")
@@ -100,10 +104,12 @@ class PlainUI:
             if answer is None:
                 return None
             answer = answer.strip().lower()
+            if answer in ("quit", "q"):
+                return None
             for i, (key, name, _t, _b) in enumerate(roles, 1):
                 if answer in (str(i), key, name.lower()):
                     return key
-            self.write(f"? Type a number from 1 to {len(roles)}.")
+            self.write(f"? Type a number from 1 to {len(roles)}, or 'quit'.")
 
     def run(self, session: Session, exit_on_ending: bool = True) -> int:
         """Play until quit, end of input, or (in plain mode) an ending. Returns the exit code."""
@@ -116,11 +122,13 @@ class PlainUI:
             if line is None:
                 for view in session.autosave():
                     self.show(view)
+                self.farewell()
                 return 0
             views = session.handle(line)
             for view in views:
                 self.show(view)
             if any(isinstance(v, Leave) for v in views):
+                self.farewell()
                 return 0
             if exit_on_ending and any(isinstance(v, EndingView) for v in views):
                 return 0

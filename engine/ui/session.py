@@ -201,11 +201,18 @@ class Session:
 
     def pick(self, text: str) -> list[View]:
         if self.ended:
-            return [Message("The story has ended here. Type 'undo' to go back, or 'quit'.", "hint")]
+            return [
+                Message(
+                    "The story has ended here: 'undo' goes back, 'journal' shows your path, 'quit' leaves.",
+                    "hint",
+                )
+            ]
         digits = text.lstrip("+")
-        n = -1 if len(digits) > 6 or text.startswith("-") else int(digits)
+        if len(digits) > 6 or text.startswith("-"):
+            n = len(runtime.options(self.story, self.state))
+            return [Message(f"There is no choice {clean(text, 24)}: pick 1 to {n}.", "hint")]
         try:
-            runtime.choose(self.story, self.state, n)
+            runtime.choose(self.story, self.state, int(digits))
         except GameError as exc:
             msg = str(exc)
             return [Message(msg[:1].upper() + msg[1:], "hint")]
@@ -327,7 +334,7 @@ class Session:
                 return [TableView("Documents (type: documents N)", ("", "title", "source"), rows)]
         if arg.isdigit() and 1 <= int(arg) <= len(docs):
             d = docs[int(arg) - 1]
-            return [Message(f"{d.text.strip()}\n\n— {d.attribution.strip()}", "text", d.title)]
+            return [Message(f"{reflow(d.text)}\n\n— {' '.join(d.attribution.split())}", "text", d.title)]
         return [Message(f"Type 'documents' and a number from 1 to {len(docs)}.", "hint")]
 
     def cmd_endings(self, arg: str) -> list[View]:
@@ -379,7 +386,7 @@ class Session:
 
 def help_view() -> TableView:
     """The list of commands (the `help` command, and Help on the title screen)."""
-    rows = tuple((name, text.split("  ", 1)[1].strip()) for name, text in COMMANDS.items())
+    rows = tuple(tuple(part.strip() for part in text.split("  ", 1)) for text in COMMANDS.values())
     return TableView("Commands (type a choice's number to choose)", ("command", "what it does"), rows)
 
 
@@ -415,3 +422,21 @@ def _first_sentence(text: str) -> str:
     if 0 <= end <= 110:
         return text[: end + 1]
     return text if len(text) <= 110 else text[:100].rsplit(" ", 1)[0] + " …"
+
+
+_LIST_ITEM = re.compile(r"\s*(?:[-*•]|\d+[.)])\s")
+
+
+def reflow(text: str) -> str:
+    """A document's text as paragraphs and list items: the line breaks of its YAML block are joined, except
+    before a blank line or a list item ('- ', '1. '), so the front end can wrap it to any width."""
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines: list[str] = []
+        for raw in block.splitlines():
+            if lines and not _LIST_ITEM.match(raw):
+                lines[-1] += " " + raw.strip()
+            else:
+                lines.append(raw.strip())
+        out.append("\n".join(lines))
+    return "\n\n".join(out)

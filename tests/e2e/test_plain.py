@@ -47,7 +47,9 @@ def test_role_menu_and_commands(tmp_path: Path) -> None:
     assert "== The Gate ==" in out
     assert "This scene has no historical note." in out
     assert "-- Journal --" in out
-    assert "undo [n]" not in out and "undo" in out  # help lists commands
+    assert "undo [n]  take back the last choice" in out  # help lists commands with their arguments
+    assert "This story includes:" in out and "Nothing frightening" in out  # content notes before the roles
+    assert out.index("Nothing frightening") < out.index("Choose your role:")
     assert "I don't know 'xyzzy'" in out
     assert "*** Duty Done ***" in out
 
@@ -160,3 +162,17 @@ def test_shipped_story_plays_in_plain_mode(role: str, tmp_path: Path) -> None:
     assert "Traceback" not in out
     assert "February 1917" in out
     assert "Endings found: 1/" in out
+
+
+def test_quit_says_where_the_game_is_saved(tmp_path: Path) -> None:
+    r = play("--story", str(MINI), "--role", "baker", stdin="2\nquit\n", saves=tmp_path)
+    assert r.returncode == 0
+    assert "Your game is saved as 'autosave'. To carry on: dualpower --load autosave" in r.stdout
+    r = play("--story", str(MINI), stdin="quit\n", saves=tmp_path)
+    assert r.returncode == 0 and "Type a number" not in r.stdout
+
+
+def test_documents_read_as_paragraphs(tmp_path: Path) -> None:
+    from engine.ui.session import reflow
+
+    assert reflow("One\nline.\n\n1. A\n   b\n2. C") == "One line.\n\n1. A b\n2. C"
