@@ -27,6 +27,9 @@ def analyse(story: Story) -> list[Diagnostic]:
             truths[cond.text] = _truth(cond.node, env, roles)
         return truths[cond.text] is False
 
+    # One pass over the scenes does everything below, with each goto's date looked up in a compact table:
+    # on a large story, walking the scenes (and chasing targets) again and again is what costs.
+    dates = {sid: sc.date for sid, sc in story.scenes.items()}
     for scene in story.scenes.values():
         _scene_text(scene, out)
         for p in scene.paragraphs:
@@ -48,14 +51,14 @@ def analyse(story: Story) -> list[Diagnostic]:
                     f"scene {scene.id}: choice {c.index + 1} can never be taken: its condition "
                     f"`{expr.unparse(c.cond.node)}` is always false{_bounds_note(story, c.cond.node)}",
                 )
-            target = story.scenes.get(c.goto)
-            if target is not None and target.date < scene.date:
+            when = dates.get(c.goto)
+            if when is not None and when < scene.date:
                 _warn(
                     out,
                     c.source,
                     "time-backwards",
                     f"scene {scene.id} ({scene.date.isoformat()}): choice {c.index + 1} goes back in time to "
-                    f"{target.id} ({target.date.isoformat()}); fix one of the dates or the goto",
+                    f"{c.goto} ({when.isoformat()}); fix one of the dates or the goto",
                 )
             key = " ".join(c.text.split())
             first = seen.get(key)
