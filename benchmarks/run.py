@@ -402,7 +402,7 @@ def main() -> int:
     started = time.time()
     try:
         first_screen(reps, tmp)
-        large_story(max(3, reps // 2), tmp, 2000 if a.quick else 10_000)
+        large_story(3 if a.quick else 5, tmp, 2000 if a.quick else 10_000)
         playtest_speed(3)
         render_speed()
         memory_and_growth(tmp, sizes)
