@@ -165,12 +165,27 @@ def write(path: Path, prints: list[list[Any]], story: Story, diags: list[Diagnos
         "diagnostics": [[d.path, d.line, d.col, d.severity, d.code, d.message] for d in diags],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
+    _prune(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     # One line for the header, then one line per scene, so a game can parse only the scenes it visits.
     lines = [json.dumps(data, ensure_ascii=False, separators=(",", ":"))]
     lines.extend(json.dumps(sc, ensure_ascii=False, separators=(",", ":")) for sc in scenes)
     tmp.write_text("\n".join(lines), encoding="utf-8")
     os.replace(tmp, path)
+
+
+KEEP = 24
+"""How many story caches to keep: the most recently written; older ones (folders long gone) are removed."""
+
+
+def _prune(folder: Path) -> None:
+    try:
+        entries = sorted(folder.glob("story-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for old in entries[KEEP - 1 :]:
+        with contextlib.suppress(OSError):
+            old.unlink()
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -38,3 +38,19 @@ def write_story(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return write
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_and_saves(tmp_path_factory: pytest.TempPathFactory):
+    """Keep the suite's story cache and saves out of the user's folders (tests that need others set their own)."""
+    import os
+
+    old = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "DUALPOWER_SAVES")}
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ["DUALPOWER_SAVES"] = str(tmp_path_factory.mktemp("saves"))
+    yield
+    for key, value in old.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -91,3 +91,16 @@ def test_the_cache_can_be_turned_off(
     monkeypatch.setenv("DUALPOWER_NO_CACHE", "1")
     story, _ = cache.load(story_dir)
     assert story is not None and not (tmp_path / "xdg").exists()
+
+
+def test_old_caches_are_pruned(story_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "xdg" / "dualpower"
+    folder.mkdir(parents=True)
+    for i in range(cache.KEEP + 10):
+        stale = folder / f"story-{i:032d}.json"
+        stale.write_text("{}")
+        os.utime(stale, (1_000_000 + i, 1_000_000 + i))
+    cache.load(story_dir)
+    left = list(folder.glob("story-*.json"))
+    assert len(left) == cache.KEEP
+    assert cache.cache_file(story_dir) in left
