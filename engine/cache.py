@@ -75,7 +75,7 @@ def load(root: str | Path) -> tuple[Story | None, list[Diagnostic]]:
     prints = fingerprint(root)
     path = cache_file(root)
     if prints is not None:
-        cached = read(path, prints)
+        cached = read(path, prints, root)
         if cached is not None:
             return cached
     story, diags = loader.load(root)
@@ -90,6 +90,10 @@ def load(root: str | Path) -> tuple[Story | None, list[Diagnostic]]:
 
 def write(path: Path, prints: list[list[Any]], story: Story, diags: list[Diagnostic]) -> None:
     files = sorted({s.source.path for s in story.scenes.values()} | {str(story.root / "story.yaml")})
+
+    def rel(path: str) -> str:
+        return os.path.relpath(path, story.root)
+
     index = {f: i for i, f in enumerate(files)}
 
     def src(s: Source) -> list[Any]:
@@ -156,12 +160,13 @@ def write(path: Path, prints: list[list[Any]], story: Story, diags: list[Diagnos
                 [d.id, d.title, d.date.isoformat() if d.date else None, d.attribution, d.text, *src(d.source)]
                 for d in story.documents.values()
             ],
-            "files": list(story.files),
+            "files": [rel(f) for f in story.files],
             "scene_ids": [sc[0] for sc in scenes],
             "ending_ids": [sc[0] for sc in scenes if sc[9] is not None],
         },
-        "paths": files,
-        "root": str(story.root),
+        "paths": [
+            rel(f) for f in files
+        ],  # relative to the story folder, which may be named otherwise next time
         "diagnostics": [[d.path, d.line, d.col, d.severity, d.code, d.message] for d in diags],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,7 +196,7 @@ def _prune(folder: Path) -> None:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def read(path: Path, prints: list[list[Any]]) -> tuple[Story, list[Diagnostic]] | None:
+def read(path: Path, prints: list[list[Any]], root: Path) -> tuple[Story, list[Diagnostic]] | None:
     """The cached story if the cache matches `prints` exactly; None for any mismatch or damage."""
     try:
         lines = path.read_bytes().split(b"\n")
@@ -205,7 +210,7 @@ def read(path: Path, prints: list[list[Any]]) -> tuple[Story, list[Diagnostic]] 
     was_enabled = gc.isenabled()
     gc.disable()  # many small acyclic objects: see loader.load
     try:
-        return _rebuild(data, lines[1:])
+        return _rebuild(data, lines[1:], root)
     except (KeyError, IndexError, TypeError, ValueError, expr.ExprError):
         return None  # a damaged cache is ignored; the caller rebuilds it
     finally:
@@ -268,8 +273,8 @@ class LazyScenes(Mapping[str, Scene]):
         return story.scenes[key]
 
 
-def _rebuild(data: dict[str, Any], lines: list[bytes]) -> tuple[Story, list[Diagnostic]]:
-    paths: list[str] = data["paths"]
+def _rebuild(data: dict[str, Any], lines: list[bytes], root: Path) -> tuple[Story, list[Diagnostic]]:
+    paths: list[str] = [str(root / p) for p in data["paths"]]
     st = data["story"]
 
     def src(f: int, line: int, col: int) -> Source:
@@ -317,7 +322,7 @@ def _rebuild(data: dict[str, Any], lines: list[bytes]) -> tuple[Story, list[Diag
             src(*rest),
         )
 
-    scenes = LazyScenes(st["scene_ids"], lines, st["ending_ids"], build, Path(data["root"]))
+    scenes = LazyScenes(st["scene_ids"], lines, st["ending_ids"], build, root)
     story = Story(
         id=st["id"],
         title=st["title"],
@@ -331,8 +336,8 @@ def _rebuild(data: dict[str, Any], lines: list[bytes]) -> tuple[Story, list[Diag
         documents={
             i: Document(i, t, date(d) if d else None, a, x, src(*r)) for i, t, d, a, x, *r in st["documents"]
         },
-        root=Path(data["root"]),
-        files=tuple(st["files"]),
+        root=root,  # as the caller named it now, not as it was named when the cache was written
+        files=tuple(str(root / f) for f in st["files"]),
     )
     diags = [Diagnostic(*d) for d in data["diagnostics"]]
     return story, diags

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -37,12 +38,17 @@ class Diagnostic:
 
 
 def display_path(path: str) -> str:
-    """A path as an author would type it: relative to the current folder when below it."""
+    """A path as an author would type it: relative to the current folder when below it (and never with a control
+    character that a terminal would act on)."""
     try:
         rel = os.path.relpath(path)
     except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
+        rel = path
+    shown = path if rel.startswith("..") else rel
+    return _CONTROL.sub("?", shown)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def sort_key(d: Diagnostic) -> tuple[int, str, int, int, int]:
@@ -54,10 +60,6 @@ def sort_key(d: Diagnostic) -> tuple[int, str, int, int, int]:
         d.col,
         0 if d.severity == "error" else 1,
     )
-
-
-def errors(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
-    return [d for d in diags if d.severity == "error"]
 
 
 def suggest(name: str, known: Iterable[str]) -> str:

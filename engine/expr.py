@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_LENGTH = 2000
-MAX_DEPTH = 60
+MAX_DEPTH = 100
 MAX_INT = 10**12
 
 Compiled = Callable[[Any], Any]
@@ -171,23 +171,31 @@ class _Parser:
             raise ExprError(f"unexpected {_describe(self.tok)}", self.tok.col)
         return node
 
-    def _nest(self) -> None:
+    def _nest(self) -> int:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise ExprError(f"condition is nested too deeply (more than {MAX_DEPTH} levels)", self.tok.col)
+        return 1
+
+    # A chain `a + b + c ...` makes a tree as deep as it is long: each operator counts as a level of nesting,
+    # so the tree walkers (check, compile, print) never recurse past MAX_DEPTH.
 
     def or_(self) -> Node:
-        node = self.and_()
+        node, levels = self.and_(), 0
         while self.at("kw", "or"):
             tok = self.take()
+            levels += self._nest()
             node = Binary("or", node, self.and_(), tok.col)
+        self.depth -= levels
         return node
 
     def and_(self) -> Node:
-        node = self.not_()
+        node, levels = self.not_(), 0
         while self.at("kw", "and"):
             tok = self.take()
+            levels += self._nest()
             node = Binary("and", node, self.not_(), tok.col)
+        self.depth -= levels
         return node
 
     def not_(self) -> Node:
@@ -209,17 +217,21 @@ class _Parser:
         return node
 
     def sum(self) -> Node:
-        node = self.product()
+        node, levels = self.product(), 0
         while self.at("op", "+", "-"):
             tok = self.take()
+            levels += self._nest()
             node = Binary(tok.text, node, self.product(), tok.col)
+        self.depth -= levels
         return node
 
     def product(self) -> Node:
-        node = self.unary()
+        node, levels = self.unary(), 0
         while self.at("op", "*"):
             tok = self.take()
+            levels += self._nest()
             node = Binary("*", node, self.unary(), tok.col)
+        self.depth -= levels
         return node
 
     def unary(self) -> Node:

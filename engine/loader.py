@@ -160,7 +160,6 @@ _REQUIRED = {
     )
 }
 
-SPECIAL_FILES = {"story.yaml", "glossary.yaml", "documents.yaml"}
 SKIP_DIRS = {"assignments"}
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -288,18 +287,26 @@ class _File:
                 return int(_CONSTRUCTOR.construct_yaml_int(node))
             except (ValueError, TypeError):
                 pass
-        self.error(node, f"{what} should be a whole number, not {_describe(node)}", "wrong-type")
+        self.error(node, f"{what} should be a whole number, not {_kind(node)}", "wrong-type")
         return None
 
     def boolean(self, node: yaml.Node, what: str) -> bool | None:
         if isinstance(node, yaml.ScalarNode) and implicit_tag(node) == BOOL:
             return node.value.lower() in ("true", "yes", "on", "y")
-        self.error(node, f"{what} should be true or false, not {_describe(node)}", "wrong-type")
+        self.error(node, f"{what} should be true or false, not {_kind(node)}", "wrong-type")
         return None
 
     def date(self, node: yaml.Node, what: str) -> _dt.date | None:
         if isinstance(node, yaml.ScalarNode):
             m = DATE_RE.match(node.value.strip())
+            if m and not 1900 <= int(m[1]) <= 2099:
+                self.error(
+                    node,
+                    f"{what}: {node.value.strip()} is outside 1900-2099, where the New Style date "
+                    "shown beside it is the Old Style one plus 13 days",
+                    "bad-date",
+                )
+                return None
             if m:
                 try:
                     return _dt.date(int(m[1]), int(m[2]), int(m[3]))
@@ -307,7 +314,7 @@ class _File:
                     self.error(node, f"{what}: {exc} ({node.value})", "bad-date")
                     return None
         self.error(
-            node, f"{what} should be a date written YYYY-MM-DD (Old Style), not {_describe(node)}", "bad-date"
+            node, f"{what} should be a date written YYYY-MM-DD (Old Style), not {_kind(node)}", "bad-date"
         )
         return None
 
@@ -320,10 +327,6 @@ def _kind(node: yaml.Node) -> str:
     if is_null(node):
         return "empty"
     return f"the value {_short(node.value)}"
-
-
-def _describe(node: yaml.Node) -> str:
-    return _kind(node)
 
 
 def _short(value: str) -> str:
@@ -646,7 +649,9 @@ class _Builder:
         if entries is None:
             return None
         head: dict[str, Any] = {"roles": {}, "content_notes": ()}
-        head["id"] = (f.string(entries["id"][1], "id") if "id" in entries else None) or self.root.name
+        head["id"] = (
+            f.string(entries["id"][1], "id") if "id" in entries else None
+        ) or self.root.resolve().name
         head["title"] = f.string(entries["title"][1], "title") if "title" in entries else None
         head["version"] = f.integer(entries["version"][1], "version") if "version" in entries else 1
         head["premise"] = (
@@ -661,6 +666,13 @@ class _Builder:
         if "roles" in entries:
             roles = f.mapping(entries["roles"][1], "roles", _AnyKeys())
             for key, (knode, vnode) in (roles or {}).items():
+                if not NAME_RE.match(key) or key in expr.KEYWORDS:
+                    f.error(
+                        knode,
+                        f"role key {_short(key)} is not allowed: use letters, digits and _, as worker",
+                        "bad-name",
+                    )
+                    continue
                 r = f.mapping(vnode, f"role {key}", ROLE_KEYS)
                 if r is None:
                     continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from engine.expr import Compiled, Node
@@ -152,7 +152,6 @@ class Story:
     documents: dict[str, Document] = field(default_factory=dict)
     root: Path = Path(".")
     files: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def endings(self) -> list[Scene]:

@@ -8,13 +8,13 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.model import Story
-from engine.state import GameState, StateError
+from engine.loader import CONTROL_RE
+from engine.model import Story, Variable
+from engine.state import GameState, StateError, Step
 
 FORMAT = "dualpower-save"
 FORMAT_VERSION = 1
@@ -166,7 +166,7 @@ class Saves:
         try:
             raw = path.read_bytes()
             data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: JSON errors, huge ints
             raise SaveError(
                 f"{path} is damaged or not a save file (it is not valid JSON); it was left as it is"
             ) from None
@@ -216,14 +216,18 @@ class Saves:
             except SaveError:
                 continue
             s = data.get("summary") if isinstance(data.get("summary"), dict) else {}
+
+            def text(value: Any, limit: int = 80) -> str:  # shown in menus: no escapes, nothing huge
+                return CONTROL_RE.sub("", str(value))[:limit]
+
             out.append(
                 SaveInfo(
                     p.stem,
-                    str(s.get("role", "?")),
-                    str(s.get("scene", "?")),
-                    str(s.get("title", "?")),
-                    str(s.get("date", "")),
-                    str(data.get("saved_at", "")),
+                    text(s.get("role", "?")),
+                    text(s.get("scene", "?")),
+                    text(s.get("title", "?")),
+                    text(s.get("date", "")),
+                    text(data.get("saved_at", "")),
                 )
             )
         out.sort(key=lambda i: i.saved_at, reverse=True)
@@ -301,22 +305,17 @@ def state_from_save(data: dict[str, Any], story: Story, where: str) -> GameState
             f"(saved with version {saved_story.get('version')}, this is version {story.version}); "
             "start a new game or load another save"
         )
-    # Variables added since the save start at their declared value; removed ones are dropped.
-    for name, var in story.variables.items():
-        value = state.vars.get(name)
-        ok = (
-            isinstance(value, bool)
-            if var.type == "bool"
-            else (
-                isinstance(value, int) and not isinstance(value, bool)
-                if var.type == "int"
-                else isinstance(value, str)
-            )
-        )
-        if not ok:
-            state.vars[name] = var.start
-    for name in [n for n in state.vars if n not in story.variables]:
-        del state.vars[name]
+    # Variables added since the save start at their declared value; removed ones, values of the wrong type and
+    # text with control characters (a save is untrusted: nothing from it reaches the terminal raw) are dropped.
+    state.vars = {
+        name: fitting(var, state.vars.get(name), var.start) for name, var in story.variables.items()
+    }
+    state.initial = {
+        name: value
+        for name, value in state.initial.items()
+        if name in story.variables and fitting(story.variables[name], value, None) is not None
+    }
+    state.history = [Step(h.scene, h.choice, CONTROL_RE.sub("", h.text)) for h in state.history]
     state.visits = {k: v for k, v in state.visits.items() if k in story.scenes}
     if not state.start or state.start not in story.scenes:
         state.start = story.roles[state.role].start
@@ -336,5 +335,12 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def iter_json(folder: Path) -> Iterator[Path]:
-    yield from sorted(folder.glob("*.json"))
+def fitting(var: Variable, value: Any, default: Any) -> Any:
+    """`value` when it has the variable's type (and, for text, no control characters); else `default`."""
+    if var.type == "bool":
+        ok = isinstance(value, bool)
+    elif var.type == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, str) and not CONTROL_RE.search(value)
+    return value if ok else default

@@ -104,3 +104,13 @@ def test_old_caches_are_pruned(story_dir: Path, tmp_path: Path) -> None:
     left = list(folder.glob("story-*.json"))
     assert len(left) == cache.KEEP
     assert cache.cache_file(story_dir) in left
+
+
+def test_the_cache_follows_the_folder_however_it_is_named(story_dir: Path, monkeypatch) -> None:
+    monkeypatch.chdir(story_dir.parent)
+    first, _ = cache.load(Path("mini"))
+    monkeypatch.chdir("/")
+    second, _ = cache.load(story_dir)
+    assert isinstance(second.scenes, cache.LazyScenes)
+    assert second.root == story_dir
+    assert second.scenes["baker.dawn"].source.path == str(story_dir / "scenes" / "baker.yaml")

@@ -370,3 +370,18 @@ def test_other_saves_are_refused_when_undo_is_not_allowed(monkeypatch, capsys, t
     )
     assert "not allowed in this assignment" in " ".join(out.split())
     assert not (tmp_path / "saves" / "mine.json").exists()
+
+
+def test_slot_names_for_any_student_name() -> None:
+    from engine.classroom.play import slot_for
+
+    class A:
+        name = "endings"
+
+    assert slot_for(A(), "Анна") != slot_for(A(), "Иван")  # other scripts keep their students apart
+    assert slot_for(A(), "Anna Petrova") == "endings-anna-petrova"
+
+    class B:
+        name = "con"
+
+    assert slot_for(B(), "").lower() not in ("con", "endings")  # never a reserved name

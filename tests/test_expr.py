@@ -115,6 +115,15 @@ def test_limits() -> None:
     with pytest.raises(ExprError, match="too long"):
         expr.parse("1 + " * 1000 + "1")
     with pytest.raises(ExprError, match="nested too deeply"):
-        expr.parse("(" * 100 + "1" + ")" * 100)
+        expr.parse("(" * 150 + "1" + ")" * 150)
     with pytest.raises(ExprError, match="too large"):
         expr.parse("99999999999999999999")
+
+
+def test_long_chains_are_refused_not_a_crash() -> None:
+    with pytest.raises(ExprError, match="nested too deeply"):
+        expr.parse("a" + "+1" * 490 + " >= 2")
+    with pytest.raises(ExprError, match="nested too deeply"):
+        expr.parse(" and ".join(["p"] * 300))
+    tree = expr.parse(" or ".join(["marched"] * 50))  # ordinary long conditions still parse
+    assert expr.check(tree, TYPES) == "bool"

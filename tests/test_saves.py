@@ -159,3 +159,29 @@ def test_a_missing_save_names_the_folder_and_the_saves_there(story, tmp_path: Pa
     saves.save("kept", story, runtime.new_game(story, "baker"))
     with pytest.raises(SaveError, match=r"there is no save 'nope' in .*; the saves there are: kept"):
         saves.load("nope", story)
+
+
+def test_untrusted_values_in_a_save_are_made_safe(story, tmp_path: Path) -> None:
+    saves = Saves(tmp_path)
+    state = runtime.new_game(story, "baker")
+    runtime.choose(story, state, 1)
+    saves.save("s", story, state)
+    data = json.loads((tmp_path / "s.json").read_text())
+    data["state"]["vars"]["name"] = "\x1b]0;pwned\x07\x1b[31mRED"
+    data["state"]["initial"] = {"bread": "x", "courage": 1}
+    data["state"]["history"][0]["text"] = "Sell\x1b[2J a loaf."
+    data["summary"]["title"] = "\x1b[2Jcleared"
+    (tmp_path / "s.json").write_text(json.dumps(data))
+    loaded, _ = saves.load("s", story)
+    assert loaded.vars["name"] == "Anna"  # back to its start: nothing from a save reaches the terminal raw
+    assert loaded.initial == {"courage": 1}
+    assert loaded.history[0].text == "Sell[2J a loaf."
+    assert runtime.undo(story, loaded).scene == "baker.dawn"  # and undo replays without a crash
+    assert "\x1b" not in saves.slots()[0].scene_title
+
+
+def test_a_save_with_a_huge_number_is_damaged_not_a_crash(story, tmp_path: Path) -> None:
+    (tmp_path / "big.json").write_text('{"format": "dualpower-save", "x": 1' + "0" * 5000 + "}")
+    with pytest.raises(SaveError, match="not valid JSON"):
+        Saves(tmp_path).load("big", story)
+    assert Saves(tmp_path).slots() == []

@@ -118,7 +118,7 @@ def chapters(story: Story, only: set[str] | None = None) -> list[Chapter]:
     for path in sorted(by_file, key=lambda p: (order.get(p, len(order)), p)):
         scenes = sorted(by_file[path], key=lambda s: s.source.line)
         roles = [story.role_of(s.id) for s in scenes]
-        role = max(set(roles), key=roles.count) if roles else None
+        role = max(roles, key=roles.count) if roles else None
         try:
             rel = Path(path).relative_to(story.root).as_posix()
         except ValueError:

@@ -7,6 +7,7 @@ carries it. Questions are asked by the session itself: while one is pending, the
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import sys
 import unicodedata
@@ -29,7 +30,7 @@ from engine.classroom.assignment import (
 )
 from engine.model import Story
 from engine.runtime import GameError
-from engine.saves import SLOT_RE, SaveError, Saves
+from engine.saves import RESERVED, SLOT_RE, SaveError, Saves
 from engine.state import GameState
 from engine.ui.session import Leave, Message, SceneView, Session, View, clean
 
@@ -40,9 +41,17 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 def slot_for(assignment: Assignment, student: str) -> str:
     """A readable slot per assignment and student, e.g. 'july-days-anna-petrova'."""
-    text = unicodedata.normalize("NFKD", f"{assignment.name}-{student}").encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:64].strip("-")
-    return slug or "assignment"
+
+    def ascii_slug(text: str) -> str:
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+
+    name = ascii_slug(student)
+    if not name or not student.isascii():
+        # Names in other scripts lose letters in the slug: a short hash keeps Анна's save apart from Иван's.
+        name = "-".join(p for p in (name, hashlib.sha256(student.encode("utf-8")).hexdigest()[:6]) if p)
+    slug = f"{ascii_slug(assignment.name) or 'assignment'}-{name}"[:64].strip("-")
+    return slug if slug.lower() not in RESERVED else f"{slug}-work"
 
 
 @dataclass
@@ -242,11 +251,11 @@ def _is_command(line: str) -> bool:
     if word in ("help", "quit"):
         return arg == ""
     if word == "undo":
-        return arg == "" or arg.isdigit()
+        return arg == "" or arg.isdecimal()
     if word not in LOOKUPS:
         return False
     if word == "documents":
-        return arg == "" or arg.isdigit()
+        return arg == "" or arg.isdecimal()
     if word == "glossary":
         return len(arg.split()) <= 3
     return arg == ""

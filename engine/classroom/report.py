@@ -159,8 +159,11 @@ def _check_block(block: Any) -> dict[str, Any]:
     story = _need(block, "story", dict)
     if not isinstance(story.get("id"), str):
         raise ReportError("the verification block does not name its story")
+    if not isinstance(story.get("version"), int) or isinstance(story.get("version"), bool):
+        raise ReportError("the verification block's story version is not a number")
     for key in ("student", "started", "saved", "role", "start", "end"):
-        _need(block, key, str)
+        if _CONTROL.search(_need(block, key, str)):
+            raise ReportError(f"the verification block's {key} holds control characters")
     _need(block, "seed", int)
     initial = _need(block, "initial", dict)
     if not all(isinstance(v, (int, str, bool)) for v in initial.values()):
@@ -186,6 +189,7 @@ def _assignment_shape(asg: Any) -> bool:
     return (
         isinstance(asg, dict)
         and all(isinstance(asg.get(k), str) for k in ("title", "file", "sha256"))
+        and re.fullmatch(r"[0-9a-f]{64}", asg["sha256"]) is not None
         and isinstance(asg.get("questions"), list)
         and all(
             isinstance(q, dict)
@@ -413,10 +417,10 @@ def markdown_lines(r: Report) -> Lines:
     add(f"- **Role:** {md(_role(r))}", "the role")
     add(f"- **Played:** {md(_played(r))}", "the date played")
     story = r.block["story"]
-    add(f"- **Story:** {md(r.story.title)}, version {story.get('version')}", "the story")
+    add(f"- **Story:** {md(r.story.title)}, version {md(str(story.get('version')))}", "the story")
     if r.has_assignment:
         add(
-            f"- **Assignment file:** {md(_file_name(r))} (sha256 {r.block['assignment']['sha256'][:16]})",
+            f"- **Assignment file:** {md(_file_name(r))} (sha256 {md(r.block['assignment']['sha256'][:16])})",
             "the assignment file",
         )
     add(f"- **Result:** {md(_result(r))}", "the result")
@@ -504,10 +508,6 @@ def _scene_title(story: Story, at: str | None) -> str:
         return "at the end"
     s = story.scenes.get(at)
     return f"at {s.title}" if s else f"at {at}"
-
-
-def markdown(r: Report) -> str:
-    return "\n".join(line for line, _ in markdown_lines(r)) + "\n"
 
 
 # --- HTML ---------------------------------------------------------------------------------------
@@ -674,10 +674,6 @@ def _html_answer(add: Any, a: Answer) -> None:
     add("</div>")
 
 
-def html_page(r: Report) -> str:
-    return "\n".join(line for line, _ in html_lines(r)) + "\n"
-
-
 def render_lines(r: Report, fmt: str) -> Lines:
     return html_lines(r) if fmt == "html" else markdown_lines(r)
 
@@ -702,7 +698,7 @@ def extract_block(text: str) -> tuple[str, dict[str, Any]]:
             raise ReportError("the verification block is not closed: the report was cut short") from None
         try:
             block = json.loads("\n".join(lines[start:end]))
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # ValueError: JSON errors, and integers too long to convert
             raise ReportError("the verification block is damaged (it is not valid JSON)") from None
         if not isinstance(block, dict):
             raise ReportError("the verification block is damaged")

@@ -16,7 +16,7 @@ from typing import Any
 from engine import runtime
 from engine.model import Scene, Story
 from engine.runtime import GameError
-from engine.saves import AUTOSAVE, SaveError, Saves
+from engine.saves import AUTOSAVE, SaveError, Saves, fitting
 from engine.state import GameState
 
 COMMANDS = {
@@ -277,7 +277,7 @@ class Session:
             return [Message("Undo is not allowed in this assignment: your choices stand.", "error")]
         steps = 1
         if arg:
-            if not arg.isdigit() or len(arg) > 6:
+            if not arg.isdecimal() or len(arg) > 6:
                 return [Message("Type 'undo' or 'undo N' with N a number of steps.", "hint")]
             steps = int(arg)
         self.state = runtime.undo(self.story, self.state, steps)
@@ -332,7 +332,7 @@ class Session:
             else:
                 rows = tuple((str(i), d.title, d.attribution) for i, d in enumerate(docs, 1))
                 return [TableView("Documents (type: documents N)", ("", "title", "source"), rows)]
-        if arg.isdigit() and 1 <= int(arg) <= len(docs):
+        if arg.isdecimal() and 1 <= int(arg) <= len(docs):
             d = docs[int(arg) - 1]
             return [Message(f"{reflow(d.text)}\n\n— {' '.join(d.attribution.split())}", "text", d.title)]
         return [Message(f"Type 'documents' and a number from 1 to {len(docs)}.", "hint")]
@@ -346,6 +346,14 @@ class Session:
         story, problem = self.reload_story()
         if story is None:
             return [Message(f"The story has errors, so the old version stays loaded:\n{problem}", "error")]
+        if self.state.role not in story.roles:
+            return [
+                Message(
+                    f"The reloaded story has no role {self.state.role!r} any more; the old version stays "
+                    "loaded.",
+                    "error",
+                )
+            ]
         try:
             state = runtime.replay(
                 story,
@@ -365,7 +373,7 @@ class Session:
                     )
                 ]
             state = self.state  # the path changed: keep where we are and the variables as they stand
-            state.vars = {n: state.vars.get(n, v.start) for n, v in story.variables.items()}
+            state.vars = {n: fitting(v, state.vars.get(n), v.start) for n, v in story.variables.items()}
         self.story, self.state = story, state
         return [Message("Story reloaded."), *self.current()]
 
