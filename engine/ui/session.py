@@ -110,6 +110,8 @@ class Session:
     extra: dict[str, Any] = field(default_factory=dict)
     """Saved beside the game state (an assignment's answers, for instance)."""
     ended: bool = False
+    autosave_checked: bool = False
+    """Whether this game has made sure the autosave it overwrites holds no other unfinished game."""
     last_glossary: list[str] = field(default_factory=list)
 
     # --- views ---
@@ -222,11 +224,41 @@ class Session:
         return out
 
     def autosave(self) -> list[View]:
+        out = self._keep_other_game()
         try:
             self.saves.save(AUTOSAVE, self.story, self.state, self.extra)
         except SaveError as exc:
-            return [Message(f"Autosave failed: {exc}", "error")]
-        return []
+            return [*out, Message(f"Autosave failed: {exc}", "error")]
+        return out
+
+    def _keep_other_game(self) -> list[View]:
+        """Before this game first overwrites the autosave: if the autosave holds another, unfinished game (a new
+        game was started, or another save loaded), keep it under a slot of its own, so no progress is lost."""
+        if self.autosave_checked:
+            return []
+        self.autosave_checked = True
+        try:
+            old, _data = self.saves.load(AUTOSAVE, self.story)
+        except SaveError:
+            return []  # none, damaged or another story's: nothing of this story's to keep
+        if self.story.scenes[old.scene].ending is not None:
+            return []
+        mine = [(s.scene, s.choice) for s in self.state.history]
+        theirs = [(s.scene, s.choice) for s in old.history]
+        # The same game carried on: our path extends the saved one. (After an undo it does not: the branch
+        # given up is kept too, which costs a slot and loses nothing.)
+        same_game = (
+            old.role == self.state.role and old.start == self.state.start and mine[: len(theirs)] == theirs
+        )
+        if same_game:
+            return []
+        scene = self.story.scenes[old.scene]
+        slot = self.saves.fresh_slot(f"{old.role}-{scene.date.day}{scene.date:%b}".lower())
+        try:
+            self.saves.save(slot, self.story, old)
+        except SaveError:
+            return []
+        return [Message(f"Your other unfinished game was kept as '{slot}' (load {slot}).")]
 
     # --- commands (cmd_<word>(arg) -> views) ---
 
@@ -268,6 +300,7 @@ class Session:
         state, data = self.saves.load(arg, self.story)
         self.state = state
         self.ended = False
+        self.autosave_checked = False
         extra = {k: v for k, v in data.items() if k in self.extra}
         self.extra.update(extra)
         return [Message(f"Loaded '{clean(arg, 70)}'."), *self.current()]

@@ -176,3 +176,15 @@ def test_documents_read_as_paragraphs(tmp_path: Path) -> None:
     from engine.ui.session import reflow
 
     assert reflow("One\nline.\n\n1. A\n   b\n2. C") == "One line.\n\n1. A b\n2. C"
+
+
+def test_a_new_game_keeps_the_unfinished_one(tmp_path: Path) -> None:
+    play("--story", str(MINI), "--role", "baker", stdin="2\n", saves=tmp_path)  # unfinished, at the Street
+    r = play("--story", str(MINI), "--role", "guard", stdin="", saves=tmp_path)  # a new game, left at once
+    assert "Your other unfinished game was kept as 'baker-24feb'" in r.stdout
+    kept = json.loads((tmp_path / "baker-24feb.json").read_text())
+    assert kept["state"]["scene"] == "baker.street" and len(kept["state"]["history"]) == 1
+    r = play("--story", str(MINI), "--load", "autosave", stdin="journal\n", saves=tmp_path)
+    assert (
+        "== The Gate ==" in r.stdout and "kept as" not in r.stdout
+    )  # carrying on the same game keeps nothing
