@@ -39,6 +39,19 @@ from engine.model import (
 FORMAT = 2
 
 
+def engine_stamp() -> str:
+    """The engine's version and its loading code's modification times: a developer's edit to the loader (new
+    checks, new keys) makes old caches stale, as a new release does."""
+    here = Path(__file__).parent
+    times = []
+    for name in ("loader.py", "model.py", "expr.py", "cache.py"):
+        try:
+            times.append(str((here / name).stat().st_mtime_ns))
+        except OSError:
+            times.append("?")
+    return f"{__version__}:{':'.join(times)}"
+
+
 def cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "dualpower"
@@ -140,7 +153,7 @@ def write(path: Path, prints: list[list[Any]], story: Story, diags: list[Diagnos
         )
     data = {
         "format": FORMAT,
-        "engine": __version__,
+        "engine": engine_stamp(),
         "fingerprint": prints,
         "story": {
             "id": story.id,
@@ -203,7 +216,7 @@ def read(path: Path, prints: list[list[Any]], root: Path) -> tuple[Story, list[D
         data = json.loads(lines[0])
     except (OSError, ValueError, RecursionError):
         return None
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("engine") != __version__:
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("engine") != engine_stamp():
         return None
     if data.get("fingerprint") != prints:
         return None
