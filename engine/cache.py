@@ -64,7 +64,7 @@ def cache_file(root: Path) -> Path:
 
 def fingerprint(root: Path) -> list[list[Any]] | None:
     """[relative path, size, mtime_ns, sha256] for every YAML file the loader reads; None if one can't be read."""
-    from engine.loader import story_files
+    from engine.files import story_files
 
     out: list[list[Any]] = []
     for path in [root / "story.yaml", *story_files(root, [])]:
@@ -79,18 +79,19 @@ def fingerprint(root: Path) -> list[list[Any]] | None:
 
 
 def load(root: str | Path) -> tuple[Story | None, list[Diagnostic]]:
-    """loader.load with the cache in front: the same result, faster the second time."""
-    from engine import loader
-
+    """loader.load with the cache in front: the same result, faster the second time (without even importing
+    the YAML loader)."""
     root = Path(root)
-    if os.environ.get("DUALPOWER_NO_CACHE") or not (root / "story.yaml").is_file():
-        return loader.load(root)
-    prints = fingerprint(root)
+    prints = None
+    if not os.environ.get("DUALPOWER_NO_CACHE") and (root / "story.yaml").is_file():
+        prints = fingerprint(root)
     path = cache_file(root)
     if prints is not None:
         cached = read(path, prints, root)
         if cached is not None:
             return cached
+    from engine import loader
+
     story, diags = loader.load(root)
     if story is not None and prints is not None:
         with contextlib.suppress(OSError, TypeError, ValueError):

@@ -136,11 +136,13 @@ def cmd_play(args: argparse.Namespace) -> int:
     saves = saves_for(args)
     saves.clean_stale()
     plain = args.plain or not (sys.stdin.isatty() and sys.stdout.isatty())
-    from engine.classroom import play as assignment_play
-
     # A save holding an assignment resumes as that assignment (its questions, its undo rule), not as free play.
-    if args.assignment is not None or assignment_play.holds_assignment(saves, args.load):
-        return assignment_play.run(args, story, saves, plain)
+    # (The classroom is imported only then: a plain new game starts faster without it.)
+    if args.assignment is not None or args.load:
+        from engine.classroom import play as assignment_play
+
+        if args.assignment is not None or assignment_play.holds_assignment(saves, args.load):
+            return assignment_play.run(args, story, saves, plain)
     if plain:
         return _play_plain(args, story, saves)
     from engine.ui import terminal

@@ -72,3 +72,8 @@ def summary(diags: list[Diagnostic]) -> str:
     n_err = sum(1 for d in diags if d.severity == "error")
     n_warn = len(diags) - n_err
     return f"{n_err} error{'s' if n_err != 1 else ''}, {n_warn} warning{'s' if n_warn != 1 else ''}"
+
+
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Characters no story text, save value or report field may hold: C0 and C1 controls (tab and newline aside),
+and the bidirectional overrides that can disguise text."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import gc
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +18,8 @@ from typing import Any
 import yaml
 
 from engine import expr
-from engine.diagnostics import Diagnostic, suggest
+from engine.diagnostics import CONTROL_RE, Diagnostic, suggest
+from engine.files import story_files
 from engine.model import (
     Choice,
     Condition,
@@ -88,7 +88,6 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as YamlLoader  # type: ignore[assignment]
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
-MAX_FILES = 5000
 
 T = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, SEQ, MAP = (
@@ -160,7 +159,6 @@ _REQUIRED = {
     )
 }
 
-SKIP_DIRS = {"assignments"}
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 SCENE_ID_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
@@ -170,7 +168,6 @@ _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 DECIMAL_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})\Z")
 BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 TAG_HINT_RE = re.compile(r"(?:^|[\s\[{,])!", re.MULTILINE)
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class LoadError(Exception):
@@ -456,64 +453,6 @@ def _check_tags(root: yaml.Node, f: _File) -> None:
             for k, v in node.value:
                 stack.append(k)
                 stack.append(v)
-
-
-def story_files(root: Path, diags: list[Diagnostic]) -> list[Path]:
-    """Every *.yaml below the story folder (not assignments/, not hidden), refusing links that leave it."""
-    out: list[Path] = []
-    real_root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        here = Path(dirpath)
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if not d.startswith(".") and not (here == root and d in SKIP_DIRS) and d != "__pycache__"
-        )
-        for d in list(dirnames):
-            p = here / d
-            if p.is_symlink():
-                dirnames.remove(d)
-                diags.append(
-                    Diagnostic(
-                        str(p),
-                        1,
-                        1,
-                        "warning",
-                        "symlink",
-                        "linked folder skipped: story folders may not contain folder links",
-                    )
-                )
-        for name in sorted(filenames):
-            if not name.endswith(".yaml") or name.startswith("."):
-                continue
-            p = here / name
-            if p.is_symlink():
-                try:
-                    target = p.resolve(strict=True)
-                except (OSError, RuntimeError):
-                    diags.append(Diagnostic(str(p), 1, 1, "error", "symlink", "broken symbolic link"))
-                    continue
-                if not target.is_relative_to(real_root):
-                    diags.append(
-                        Diagnostic(
-                            str(p),
-                            1,
-                            1,
-                            "error",
-                            "symlink",
-                            "symbolic link points outside the story folder; copy the file in",
-                        )
-                    )
-                    continue
-            out.append(p)
-            if len(out) > MAX_FILES:
-                diags.append(
-                    Diagnostic(
-                        str(root), 1, 1, "error", "too-many-files", f"more than {MAX_FILES} story files"
-                    )
-                )
-                return out
-    return out
 
 
 # --- building the story -------------------------------------------------------------------------

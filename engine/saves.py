@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.loader import CONTROL_RE
+from engine.diagnostics import CONTROL_RE
 from engine.model import Story, Variable
 from engine.state import GameState, StateError, Step
 
