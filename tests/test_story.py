@@ -111,3 +111,29 @@ def test_dates_are_old_style_1917_and_never_run_backwards(story) -> None:
         assert dt.date(1917, 2, 23) <= s.date <= dt.date(1918, 1, 31), s.id
         for c in s.choices:
             assert story.scenes[c.goto].date >= s.date, (s.id, c.goto)
+
+
+def test_every_chapter_has_decisions_read_later(story) -> None:
+    """Each chapter sets at least two things (variables, or scenes reached) that a later chapter reads; the last
+    chapter's decisions are read by its own endings."""
+    from engine import expr
+    from engine.loader import PLACEHOLDER_RE
+
+    sets: dict[tuple[str, str], set[str]] = {}
+    reads: dict[tuple[str, str], set[str]] = {}
+    for s in story.scenes.values():
+        key = (story.role_of(s.id), s.source.path.rsplit("/", 1)[1][:2])
+        made, seen = sets.setdefault(key, set()), reads.setdefault(key, set())
+        for c in s.choices:
+            made.update(e.var for e in c.effects)
+            made.add("@" + c.goto)
+        for cond in [p.cond for p in s.paragraphs] + [c.cond for c in s.choices]:
+            if cond is not None:
+                seen |= expr.names(cond.node) | {"@" + call.args[0].value for call in expr.calls(cond.node)}
+        for text in [p.text for p in s.paragraphs] + [c.text for c in s.choices]:
+            seen |= {m.group(1) for m in PLACEHOLDER_RE.finditer(text) if m.group(1)}
+    for role in ROLES:
+        for n in range(1, 9):
+            later = range(n + 1, 9) if n < 8 else [8]
+            read_later = set().union(*(reads.get((role, f"{m:02d}"), set()) for m in later))
+            assert len(sets[(role, f"{n:02d}")] & read_later) >= 2, (role, n)
