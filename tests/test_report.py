@@ -218,3 +218,13 @@ def test_the_until_scene_is_reported_as_where_the_assignment_stopped(monkeypatch
     code, out, _ = make_report(capsys, tmp_path, "bakery-anna")
     assert "## The assignment stopped at: The Street" in out
     assert "**Question 2:** How did your day end?\n\n**Answer:** Stopped." in out
+
+
+def test_an_unknown_output_format_is_refused(tmp_path, capsys):
+    from engine import cli
+
+    code = cli.main(
+        ["report", "anything", "--story", str(MINI), "--saves", str(tmp_path), "-o", str(tmp_path / "r.pdf")]
+    )
+    assert code == 2 and "cannot write a .pdf report" in capsys.readouterr().err
+    assert not (tmp_path / "r.pdf").exists()

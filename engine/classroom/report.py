@@ -720,9 +720,17 @@ def normalise(text: str) -> str:
 def cmd_report(args: Any) -> int:
     import sys
 
-    from engine.cli import EXIT_FAIL, EXIT_OK, load_story, print_errors, saves_for, write_output
+    from engine.cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, load_story, print_errors, saves_for, write_output
 
-    fmt = args.format or ("html" if args.output and args.output.suffix.lower() in (".html", ".htm") else "md")
+    suffix = args.output.suffix.lower() if args.output else ""
+    if args.format is None and suffix not in ("", ".md", ".markdown", ".txt", ".html", ".htm"):
+        print(
+            f"dualpower: cannot write a {suffix} report: use -o report.html (one page that prints well, also "
+            "to PDF from a browser) or -o report.md",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    fmt = args.format or ("html" if suffix in (".html", ".htm") else "md")
     story, diags = load_story(args.story)
     if story is None:
         print_errors(diags)
