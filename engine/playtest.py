@@ -73,9 +73,13 @@ def _effects(
 
 
 def _apply(values: dict[str, Any], effects: tuple[_Effect, ...]) -> None:
-    """runtime.apply on prepared effects (only int variables carry bounds, so only they are clamped)."""
+    """runtime.apply on prepared effects (only int variables carry bounds, so only they are clamped). In the
+    exhaustive walk None marks a variable no condition ahead reads: it is left as it is."""
     for name, add, value, lo, hi in effects:
-        v = values[name] + value if add else value
+        old = values[name]
+        if old is None:
+            continue
+        v = old + value if add else value
         if lo is not None and v < lo:
             v = lo
         elif hi is not None and v > hi:
@@ -382,20 +386,6 @@ class _Probe:
         self.role = role
 
 
-def _apply_live(values: dict[str, Any], effects: tuple[_Effect, ...]) -> None:
-    """_apply for the exhaustive walk, where None marks a variable no condition ahead reads (left as it is)."""
-    for name, add, value, lo, hi in effects:
-        old = values[name]
-        if old is None:
-            continue
-        v = old + value if add else value
-        if lo is not None and v < lo:
-            v = lo
-        elif hi is not None and v > hi:
-            v = hi
-        values[name] = v
-
-
 def exhaustive(story: Story, role: str | None = None, max_states: int = STATE_CAP) -> PlaytestResult:
     """Breadth-first over distinct states. A state is the scene plus what can still matter from there on: the
     variables that conditions ahead read, the once-only choices ahead already taken, and the visit counts that
@@ -522,9 +512,9 @@ class _Walk:
                 continue
             for c in opened:
                 values = dict(probe.vars)
-                _apply_live(values, c.effects)
+                _apply(values, c.effects)
                 target = c.goto
-                _apply_live(values, plan[target].on_enter)
+                _apply(values, plan[target].on_enter)
                 visits = probe.visits
                 if target in visits:
                     visits = dict(visits)
