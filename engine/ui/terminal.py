@@ -8,6 +8,7 @@ that tests can drive it with `create_pipe_input()`, `DummyOutput()` and a Consol
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -169,9 +170,15 @@ class Terminal:
     def _watch(self) -> Callable[[], None]:
         def on_change() -> None:  # in the watcher's thread
             self.changed.set()
-            app = self.prompt.app
-            if app.is_running:
-                app.loop.call_soon_threadsafe(lambda: app.is_running and app.exit(result=RELOAD))
+            app, loop = self.prompt.app, self.prompt.app.loop
+
+            def end_prompt() -> None:  # in the prompt's own loop; it may have ended in the meantime
+                if app.is_running and app.future is not None and not app.future.done():
+                    app.exit(result=RELOAD)
+
+            if app.is_running and loop is not None:
+                with contextlib.suppress(RuntimeError):  # the loop closed as the prompt ended
+                    loop.call_soon_threadsafe(end_prompt)
 
         assert self.watcher is not None
         return watch.watch_in_background(self.watcher, on_change)
