@@ -112,11 +112,11 @@ class PlainUI:
             self.write(f"? Type a number from 1 to {len(roles)}, or 'quit'.")
 
     def run(self, session: Session, exit_on_ending: bool = True) -> int:
-        """Play until quit, end of input, or (in plain mode) an ending. Returns the exit code."""
+        """Play until quit, end of input, or an ending reached by a choice. Returns the exit code.
+
+        A game loaded at its ending stays open, so that `undo` and `journal` can be used on it."""
         for view in session.current():
             self.show(view)
-        if session.ended and exit_on_ending:
-            return 0
         while True:
             line = self.ask("> ")
             if line is None:

@@ -188,3 +188,11 @@ def test_a_new_game_keeps_the_unfinished_one(tmp_path: Path) -> None:
     assert (
         "== The Gate ==" in r.stdout and "kept as" not in r.stdout
     )  # carrying on the same game keeps nothing
+
+
+def test_an_ended_game_can_be_loaded_and_undone(tmp_path: Path) -> None:
+    r = play("--story", str(MINI), "--role", "baker", stdin="2\n2\n", saves=tmp_path)
+    assert "*** Home Again ***" in r.stdout
+    r = play("--story", str(MINI), "--load", "autosave", stdin="undo\n", saves=tmp_path)
+    assert r.returncode == 0
+    assert "*** Home Again ***" in r.stdout and "Taken back." in r.stdout and "== The Street ==" in r.stdout
