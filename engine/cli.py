@@ -208,18 +208,23 @@ def emit_json(data: Any, stream: Any = None) -> None:
     (stream or sys.stdout).write("\n")
 
 
-def write_output(text: str, out: Path | None) -> None:
-    """Print, or write to a file named by -o (atomically, so a failed write leaves no half file)."""
+def write_output(text: str, out: Path | None) -> int:
+    """Print, or write to a file named by -o (atomically, so a failed write leaves no half file). Returns the
+    exit code: EXIT_FAIL, with a message, when the file cannot be written."""
     if out is None:
         sys.stdout.write(text)
-        return
+        return EXIT_OK
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, out)
+    except OSError as exc:
+        print(f"dualpower: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAIL
     finally:
         if tmp.exists():
             tmp.unlink()
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

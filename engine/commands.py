@@ -204,12 +204,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
         return cli.EXIT_USAGE
     text = graph.to_mermaid(story, args.role) if fmt == "mermaid" else graph.to_dot(story, args.role)
     if out is None or ext not in RENDERED:
-        try:
-            cli.write_output(text, out)
-        except OSError as exc:
-            print(f"dualpower: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
-            return cli.EXIT_FAIL
-        return cli.EXIT_OK
+        return cli.write_output(text, out)
     return _render(text, out, RENDERED[ext])
 
 

@@ -118,10 +118,14 @@ def _by_file(story: Story, scenes: list[Scene]) -> dict[str, list[Scene]]:
     return groups
 
 
-def _edge_label(choice: Choice) -> tuple[str, str | None]:
-    """The shortened choice text and, for a conditional choice, its shortened condition."""
-    cond = shorten(expr.unparse(choice.cond.node), COND_CHARS) if choice.cond is not None else None
-    return shorten(choice.text), cond
+def _edges(scenes: list[Scene], shown: Iterable[str]) -> Iterable[tuple[Scene, Choice, str, str | None]]:
+    """Each choice between shown scenes, with its shortened text and (when conditional) shortened condition."""
+    shown = set(shown)
+    for s in scenes:
+        for c in s.choices:
+            if c.goto in shown:
+                cond = shorten(expr.unparse(c.cond.node), COND_CHARS) if c.cond is not None else None
+                yield s, c, shorten(c.text), cond
 
 
 # --- DOT ----------------------------------------------------------------------------------------
@@ -156,18 +160,12 @@ def to_dot(story: Story, role: str | None = None) -> str:
                 style = ', style="rounded,filled,bold", fillcolor="#d6e8f4", penwidth=2'
             out.append(f"    {_dot_str(s.id)} [label={_dot_str(label)}{style}];")
         out.append("  }")
-    for s in scenes:
-        for c in s.choices:
-            if c.goto not in shown:
-                continue
-            text, cond = _edge_label(c)
-            if cond is None:
-                out.append(f"  {_dot_str(s.id)} -> {_dot_str(c.goto)} [label={_dot_str(text)}];")
-            else:
-                label = f"{text}\n[if {cond}]"
-                out.append(
-                    f"  {_dot_str(s.id)} -> {_dot_str(c.goto)} [label={_dot_str(label)}, style=dashed];"
-                )
+    for s, c, text, cond in _edges(scenes, shown):
+        if cond is None:
+            out.append(f"  {_dot_str(s.id)} -> {_dot_str(c.goto)} [label={_dot_str(text)}];")
+        else:
+            label = f"{text}\n[if {cond}]"
+            out.append(f"  {_dot_str(s.id)} -> {_dot_str(c.goto)} [label={_dot_str(label)}, style=dashed];")
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -198,15 +196,11 @@ def to_mermaid(story: Story, role: str | None = None) -> str:
             else:
                 out.append(f"    {ids[s.id]}[{_mm_str(s.title)}]")
         out.append("  end")
-    for s in scenes:
-        for c in s.choices:
-            if c.goto not in ids:
-                continue
-            text, cond = _edge_label(c)
-            if cond is None:
-                out.append(f"  {ids[s.id]} -->|{_mm_str(text)}| {ids[c.goto]}")
-            else:
-                out.append(f"  {ids[s.id]} -.->|{_mm_str(f'{text} [if {cond}]')}| {ids[c.goto]}")
+    for s, c, text, cond in _edges(scenes, ids):
+        if cond is None:
+            out.append(f"  {ids[s.id]} -->|{_mm_str(text)}| {ids[c.goto]}")
+        else:
+            out.append(f"  {ids[s.id]} -.->|{_mm_str(f'{text} [if {cond}]')}| {ids[c.goto]}")
     out.append("  classDef ending fill:#f4d6d6,stroke:#a33;")
     out.append("  classDef start fill:#d6e8f4,stroke:#236,stroke-width:2px;")
     endings = [ids[s.id] for s in scenes if s.ending is not None]

@@ -390,10 +390,7 @@ def cmd_guide(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_FAIL
-    try:
-        write_output(guide(story, assignment), args.output)
-    except OSError as exc:
-        print(f"dualpower: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+    if write_output(guide(story, assignment), args.output) != EXIT_OK:
         return EXIT_FAIL
     if args.output is not None:
         print(f"Guide written to {args.output}", file=sys.stderr)

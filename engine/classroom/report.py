@@ -742,10 +742,7 @@ def cmd_report(args: Any) -> int:
     except (SaveError, ReportError) as exc:
         print(f"dualpower: {exc}", file=sys.stderr)
         return EXIT_FAIL
-    try:
-        write_output(render(report, fmt), args.output)
-    except OSError as exc:
-        print(f"dualpower: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+    if write_output(render(report, fmt), args.output) != EXIT_OK:
         return EXIT_FAIL
     if args.output is not None:
         print(
