@@ -154,7 +154,7 @@ class Saves:
         try:
             size = path.stat().st_size
         except FileNotFoundError:
-            names = [i.slot for i in self.slots()][:8]
+            names = self.slot_names()[:8]
             listed = (
                 f"; the saves there are: {', '.join(names)}" if names else "; there are no saves there yet"
             )
@@ -200,6 +200,17 @@ class Saves:
             return Path(slot_or_path)
         check_slot(slot_or_path)
         return self.path(slot_or_path)
+
+    def slot_names(self) -> list[str]:
+        """The slot names in the folder, without reading the saves (for completion and messages)."""
+        try:
+            return sorted(
+                p.stem
+                for p in self.folder.glob("*.json")
+                if SLOT_RE.match(p.stem) and p.stem.lower() not in RESERVED
+            )
+        except OSError:
+            return []
 
     def slots(self) -> list[SaveInfo]:
         """Every readable save in the folder, newest first."""

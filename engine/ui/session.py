@@ -415,7 +415,7 @@ class Session:
 
     def arguments(self) -> dict[str, list[str]]:
         """For completion: every command, with the words it takes (slot names, glossary terms, numbers)."""
-        slots = [info.slot for info in self.saves.slots()]
+        slots = self.saves.slot_names()  # on every Tab: names only, no save is read
         glossary = self.story.glossary
         terms = sorted({t.term for t in glossary} | {a for t in glossary for a in t.aliases})
         documents = len(self.story.scenes[self.state.scene].documents)
