@@ -135,6 +135,7 @@ CHOICE_KEYS = {
     "set": False,
     "add": False,
     "once": False,
+    "historical": False,
 }
 EFFECT_KEYS = {"set": False, "add": False}
 ENDING_KEYS = {"title": True, "epilogue": True}
@@ -812,10 +813,13 @@ class _Builder:
         once = bool(f.boolean(c["once"][1], "once")) if "once" in c else False
         show_locked = bool(f.boolean(c["show_locked"][1], "show_locked")) if "show_locked" in c else False
         effects = self.effect_block(f, c, where) if "set" in c or "add" in c else ()
-        if text is None or goto is None:
+        # One sentence of evidence, as plain text (no {placeholders}: it is about history, not this game).
+        historical = f.string(c["historical"][1], f"{where}: historical") if "historical" in c else ""
+        historical = " ".join(historical.split()) if historical is not None else None
+        if text is None or goto is None or historical is None:
             return None
         self.gotos.append((f, f.src(c["goto"][1]), goto))
-        return Choice(text, goto, cond, effects, once, show_locked, index, f.src(node))
+        return Choice(text, goto, cond, effects, once, show_locked, index, f.src(node), historical)
 
     gotos: list[tuple[_File, Source, str]] = field(default_factory=list)
     document_refs: list[tuple[_File, Source, str]] = field(default_factory=list)

@@ -19,7 +19,7 @@ from typing import Any
 from engine import runtime
 from engine.classroom.assignment import KEY, RecordError, answer_shape_ok, check_record
 from engine.loader import split_paragraphs
-from engine.model import Scene, Story
+from engine.model import Choice, Scene, Story
 from engine.runtime import GameError
 from engine.saves import SaveError, state_from_save
 from engine.state import GameState, Step
@@ -59,6 +59,23 @@ class Entry:
     answers: tuple[Answer, ...]
     seen_at: int | None
     """The entry where this scene (and so its note) was already shown, for scenes passed through twice."""
+    choice_index: int | None = None
+    """The index of the choice made in the scene's list of choices (None for the last one)."""
+
+    @property
+    def historical(self) -> Choice | None:
+        """The scene's option marked `historical:` (what most real people did), if it has one."""
+        if self.choice_index is not None and self.scene.choices[self.choice_index].historical:
+            return self.scene.choices[self.choice_index]
+        return next((c for c in self.scene.choices if c.historical), None)
+
+    @property
+    def matched_history(self) -> bool | None:
+        """Whether the choice made is the historical one (None: no choice here, or none is marked)."""
+        mark = self.historical
+        if self.choice_index is None or mark is None:
+            return None
+        return mark.index == self.choice_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +290,7 @@ def build(block: Any, story: Story, strict: bool = True) -> Report:
                 choice,
                 tuple(a for a in answers if a.at is not None and a.step == i),
                 first_seen.get(sid),
+                state.history[i].choice if i < len(state.history) else None,
             )
         )
         first_seen.setdefault(sid, i + 1)
@@ -362,6 +380,16 @@ def _result(r: Report) -> str:
     return text
 
 
+def history_beside(e: Entry) -> str | None:
+    """What most real people did, for the line beside the student's choice (None when nothing is marked)."""
+    mark = e.historical
+    if e.choice is None or mark is None:
+        return None
+    if e.matched_history:
+        return f"the same as you. {mark.historical}"
+    return f"“{mark.text}”. {mark.historical}"
+
+
 def _when_where(scene: Scene) -> str:
     return " · ".join(p for p in (runtime.format_date(scene.date), _one_line(scene.place)) if p)
 
@@ -435,6 +463,10 @@ def markdown_lines(r: Report) -> Lines:
         if e.choice is not None:
             gap()
             add(f"**Your choice:** {md(e.choice)}", f"{label}: the choice")
+            beside = history_beside(e)
+            if beside is not None:
+                gap()
+                add(f"**What most people did:** {md(beside)}", f"{label}: what most people did")
         for a in e.answers:
             _md_answer(add, gap, a)
         if e.scene.note:
@@ -595,6 +627,12 @@ def html_lines(r: Report) -> Lines:
         add(f'<p class="when">{h(_when_where(e.scene))}</p>', f"{label}: the date and place")
         if e.choice is not None:
             add(f'<p class="choice"><b>Your choice:</b> {h(e.choice)}</p>', f"{label}: the choice")
+            beside = history_beside(e)
+            if beside is not None:
+                add(
+                    f'<p class="historical"><b>What most people did:</b> {h(beside)}</p>',
+                    f"{label}: what most people did",
+                )
         for a in e.answers:
             _html_answer(add, a)
         add("</div>")
