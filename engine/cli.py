@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     from engine import commands
 
     commands.add_subcommands(sub, _story_arg)
+    from engine import commands_class
+
+    commands_class.add_subcommands(sub, _story_arg)
     return parser
 
 
