@@ -365,3 +365,78 @@ def test_the_report_shows_what_most_people_did_beside_the_choice(lesson):
     assert f"**What most people did:** the same as you. {SENTENCE}" in md
     vera = (lesson / "reports" / "bakery-vera-zaitseva.html").read_text("utf-8")
     assert f"<b>What most people did:</b> “Go home.”. {SENTENCE}" in vera
+
+
+def test_two_imports_at_once_both_land_and_the_store_stays_whole(lesson, tmp_path):
+    db = tmp_path / "class.db"
+    reports = sorted((lesson / "reports").glob("*"))
+    cmd = [
+        sys.executable,
+        "-m",
+        "engine",
+        "class",
+        "import",
+        "--db",
+        str(db),
+        "--story",
+        str(lesson / "story"),
+    ]
+    procs = [
+        subprocess.Popen(
+            [*cmd, str(p)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
+        )
+        for p in reports
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert "database is locked" not in "".join(o[1] for o in outs)
+    assert "Traceback" not in "".join(o[1] for o in outs)
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert con.execute("SELECT count(*) FROM playthroughs").fetchone()[0] == 3  # Boris's is refused
+    assert con.execute("SELECT count(*) FROM assignments").fetchone()[0] == 1
+    con.close()
+
+
+def test_migrations_run_forward_and_a_newer_store_is_refused(lesson, tmp_path, monkeypatch):
+    from engine.classroom.store import ClassStore, StoreError
+
+    db = tmp_path / "class.db"
+    assert imp(lesson, db, lesson / "reports" / "bakery-anna-petrova.md").returncode == 0
+
+    def add_seats(con: sqlite3.Connection) -> None:
+        con.execute("CREATE TABLE seats (student INTEGER, seat TEXT)")
+
+    monkeypatch.setattr(ClassStore, "migrations", [*ClassStore.migrations, add_seats])
+    with ClassStore.open(db) as store:
+        assert store.rows("PRAGMA user_version")[0][0] == 2
+        assert store.rows("SELECT count(*) FROM seats")[0][0] == 0
+        assert [s.name for s in store.students()] == ["Anna Petrova"]  # the data came through
+        store.set_setting("class_code", "K7Q-2M")
+        store.set_setting("class_code", "K7Q-3M")
+        assert store.get_setting("class_code") == "K7Q-3M" and store.get_setting("nothing") is None
+    monkeypatch.undo()
+    with pytest.raises(StoreError, match="newer Dual Power"):
+        ClassStore.open(db)
+    result = summary(db)
+    assert result.returncode == 1 and "newer Dual Power" in result.stderr
+
+
+def test_summary_choices_of_assignment_and_format_are_checked(lesson, imported):
+    db, _ = imported
+    unknown = summary(db, "--assignment", "nope")
+    assert (
+        unknown.returncode == 1 and "no assignment 'nope'" in unknown.stderr and "'bakery'" in unknown.stderr
+    )
+    by_id = summary(db, "--assignment", "bakery", "--format", "json")
+    by_title = summary(db, "--assignment", "A day at the bakery", "--format", "json")
+    assert by_id.returncode == 0 and json.loads(by_id.stdout) == json.loads(by_title.stdout)
+
+
+def test_a_free_play_report_is_refused(lesson, tmp_path):
+    saves = tmp_path / "saves"
+    common = ["--story", str(lesson / "story"), "--saves", str(saves)]
+    assert run("--plain", *common, "--role", "baker", stdin="2\n2\n").returncode == 0
+    made = run("report", "autosave", *common, "-o", str(tmp_path / "free.md"))
+    assert made.returncode == 0, made.stderr
+    result = imp(lesson, tmp_path / "class.db", tmp_path / "free.md")
+    assert result.returncode == 1 and "free play" in result.stdout

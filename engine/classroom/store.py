@@ -18,6 +18,7 @@ Nothing here prints or imports a terminal or network library.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import json
 import sqlite3
@@ -426,6 +427,13 @@ class ClassStore:
             return ImportOutcome("refused", student, reason)
         try:
             fmt, block = extract_block(text)
+            if block.get("assignment") is None or not str(block.get("student", "")).strip():
+                return ImportOutcome(
+                    "refused",
+                    student,
+                    "a report of free play (not of an assignment, no student's name): only assignment "
+                    "reports go into the class store",
+                )
             report = build(block, story, strict=True)
         except ReportError as exc:  # pragma: no cover - verify_text has just replayed it
             return ImportOutcome("refused", student, str(exc))
@@ -436,13 +444,17 @@ class ClassStore:
         key = name_key(p.student)
         with self.transaction() as db:
             old = db.execute(
-                "SELECT p.id, p.block_sha256, p.report_sha256, p.saved, p.started FROM playthroughs p "
+                "SELECT p.id, p.block_sha256, p.report_sha256, p.saved, "
+                "(SELECT count(*) FROM steps t WHERE t.playthrough = p.id) "
+                "+ (SELECT count(*) FROM answers a WHERE a.playthrough = p.id) FROM playthroughs p "
                 "JOIN students s ON s.id = p.student WHERE s.name_key = ? AND p.assignment = ?",
                 (key, p.assignment_id),
             ).fetchone()
             if old is not None and (p.report_sha256 == old[2] or p.block_sha256 == old[1]):
                 return ImportOutcome("same", p.student, "the same playthrough again: nothing new")
-            if old is not None and (p.saved, p.started) < (old[3], old[4]):
+            if old is not None and _progress(p.saved, len(p.steps) + len(p.answers)) < _progress(
+                old[3], old[4]
+            ):
                 return ImportOutcome(
                     "older",
                     p.student,
@@ -588,6 +600,19 @@ class ClassStore:
         cur = self.db.cursor()
         cur.row_factory = sqlite3.Row
         return cur.execute(sql, params).fetchall()
+
+
+def _progress(saved: str, done: int) -> tuple[float, int]:
+    """How far along a playthrough is, to tell the newer of two: when it was saved (a time stamp to the
+    second, any time zone), then how many steps and answers it holds (two saves in one second)."""
+    try:
+        when = _dt.datetime.fromisoformat(saved)
+        if when.tzinfo is None:
+            when = when.astimezone()
+        stamp = when.timestamp()
+    except ValueError:
+        stamp = 0.0
+    return stamp, done
 
 
 def _student_of(text: str) -> str:
