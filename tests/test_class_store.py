@@ -31,7 +31,7 @@ PLAYS = {
     "Anna Petrova": ["2", "Bread, said Anna.", "2", "I went home."],
     "Boris Ivanov": ["2", "Bread, said Boris.", "1", "2", "2", "Home at last."],
     "Ana Kovač": ["2", '<b>Bread</b> & "queues"', "2", "Fine."],
-    "Vera Zaitseva": ["2", "Bread, said Vera.", "1", "q"],
+    "Vera Zaitseva": ["2", '=HYPERLINK("http://evil")', "1", "q"],
 }
 
 
@@ -179,6 +179,8 @@ def test_the_csv_is_one_gradebook_row_per_student(imported):
     assert by["Anna Petrova"]["choices matching history"] == "1"
     assert by["Vera Zaitseva"]["done"] == "no" and by["Vera Zaitseva"]["ending"].startswith("not done")
     assert by["Vera Zaitseva"]["choices matching history"] == "0"
+    # A formula typed as an answer stays text in a spreadsheet.
+    assert by["Vera Zaitseva"]["Q1: Why is the street full?"] == '\'=HYPERLINK("http://evil")'
     assert by["Ana Kovač"]["Q1: Why is the street full?"] == '<b>Bread</b> & "queues"'
     assert by["Anna Petrova"]["Q2: How did your day end?"] == "I went home."
 
@@ -206,16 +208,15 @@ def test_the_html_page_is_self_contained_escaped_and_charts_each_decision(lesson
     result = summary(db, "-o", str(out))
     assert result.returncode == 0, result.stderr
     page = out.read_text("utf-8")
-    assert (
-        page.startswith("<!DOCTYPE html>") and "<script" not in page and "http" not in page.split("<svg")[0]
-    )
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert "<link" not in page and "src=" not in page and "url(" not in page  # nothing fetched from elsewhere
     assert page.count("<svg") == 2  # Dawn and the Street
     assert SENTENCE in page
     assert "&lt;b&gt;Bread&lt;/b&gt; &amp; &quot;queues&quot;" in page and "<b>Bread</b>" not in page
     for name in ("Anna Petrova", "Ana Kovač", "Vera Zaitseva"):
         assert name in page
     assert "2 students (Ana Kovač, Anna Petrova)" not in page  # counts and names are separate
-    assert ">Go home. <b>(what most real people did)</b>: 2 students" in page
+    assert ">Go home. <b>(what most real people did)</b> — 2 students" in page
 
 
 def test_a_newer_playthrough_of_the_same_student_replaces_the_older(lesson, tmp_path):

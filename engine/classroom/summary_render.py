@@ -24,6 +24,12 @@ def when(iso: str) -> str:
         return iso
 
 
+def cell(text: str) -> str:
+    """A student's text made safe for a spreadsheet: a cell starting with = + - @ (or a tab or carriage
+    return) would be read as a formula, so it gets a leading apostrophe, which spreadsheets hide."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def to_csv(s: AssignmentSummary) -> str:
     """One row per student: student, role, ending, matched-history count, then one column per question."""
     out = io.StringIO()
@@ -42,13 +48,13 @@ def to_csv(s: AssignmentSummary) -> str:
     for st in s.students:
         w.writerow(
             [
-                st.name,
+                cell(st.name),
                 st.role,
-                st.outcome,
+                cell(st.outcome),
                 "yes" if st.done else "no",
                 st.scenes,
                 st.matched,
-                *(st.answers.get(q.number, "") for q in s.questions),
+                *(cell(st.answers.get(q.number, "")) for q in s.questions),
             ]
         )
     return out.getvalue()
@@ -157,7 +163,7 @@ def _assignment(out: list[str], s: AssignmentSummary) -> None:
             who = ", ".join(o.students) or "nobody"
             mark = " <b>(what most real people did)</b>" if o.historical else ""
             out.append(
-                f"<li>{escape(o.text)}{mark}: {o.count} student{'s' if o.count != 1 else ''}"
+                f"<li>{escape(o.text)}{mark} — {o.count} student{'s' if o.count != 1 else ''}"
                 f' <span class="who">({escape(who)})</span></li>'
             )
         out.append("</ol>")
