@@ -311,8 +311,9 @@ def test_the_terminal_front_end_asks_the_questions_too(tmp_path):
         term = Terminal(
             story, saves, console=Console(file=screen, width=100), input=pipe, output=DummyOutput()
         )
-        assert play_mod._terminal_loop(term, session) == 0
+        term.play(session)
     shown = screen.getvalue()
+    assert "The assignment is complete" in shown
     assert "Why is the street full?" in shown
     assert "How did your day end?" in shown
     # The empty line after the ending did not leave: the end question still got its answer.

@@ -23,9 +23,9 @@ from rich.console import Console
 from engine import loader, runtime
 from engine.model import NOWHERE, Story, Term
 from engine.saves import AUTOSAVE, Saves
+from engine.session import Session
 from engine.ui import terminal
 from engine.ui.render import MenuItem
-from engine.ui.session import Session
 
 MINI = Path(__file__).parent / "data" / "mini"
 DOWN, UP, ENTER, CTRL_C, CTRL_D = "\x1b[B", "\x1b[A", "\r", "\x03", "\x04"
