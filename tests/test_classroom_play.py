@@ -386,3 +386,54 @@ def test_slot_names_for_any_student_name() -> None:
         name = "con"
 
     assert slot_for(B(), "").lower() not in ("con", "endings")  # never a reserved name
+
+
+OPEN_ASSIGNMENT = ASSIGNMENT.replace("allow_undo: false", "allow_undo: true")
+
+
+def _open_session(tmp_path, student, text=OPEN_ASSIGNMENT, name="free.yaml"):
+    from engine import loader, runtime
+    from engine.classroom import assignment
+    from engine.classroom import play as play_mod
+    from engine.saves import Saves
+
+    story, _ = loader.load(MINI)
+    asg, diags = assignment.load(write_assignment(tmp_path, text, name), story)
+    assert asg is not None, diags
+    state = runtime.new_game(story, asg.role, initial=asg.initial)
+    slot = play_mod.slot_for(asg, student)
+    return play_mod.AssignmentSession(
+        story,
+        state,
+        Saves(tmp_path / "saves"),
+        allow_undo=True,
+        extra={"assignment": play_mod.new_record(asg, student)},
+        assignment=asg,
+        slot=slot,
+    )
+
+
+def _said(views):
+    return " ".join(getattr(v, "text", "") for v in views)
+
+
+def test_loading_another_students_save_inside_an_assignment_is_refused(tmp_path):
+    boris = _open_session(tmp_path, "Boris")
+    boris.handle("2")  # Take heart: to the street, where the question waits
+    assert (tmp_path / "saves" / f"{boris.slot}.json").is_file()
+    anna = _open_session(tmp_path, "Anna")
+    said = _said(anna.handle(f"load {boris.slot}"))
+    assert "is a save of another assignment or student" in said
+    assert anna.state.scene == "baker.dawn" and anna.record["student"] == "Anna"
+
+
+def test_loading_another_assignments_save_inside_an_assignment_is_refused(tmp_path):
+    other_text = ASSIGNMENT.replace("allow_undo: false", "allow_undo: true").replace(
+        "A day at the bakery", "Another day"
+    )
+    other = _open_session(tmp_path, "Anna", other_text, "other.yaml")
+    other.handle("2")
+    mine = _open_session(tmp_path, "Anna")
+    said = _said(mine.handle(f"load {other.slot}"))
+    assert "is a save of another assignment or student" in said
+    assert mine.state.scene == "baker.dawn" and mine.record["sha256"] != other.record["sha256"]
