@@ -199,7 +199,11 @@ def test_completion_offers_commands_and_slot_names(story: Story, saves: Saves) -
     term.session = session
 
     def complete(text: str) -> list[str]:
-        found = term._completer().get_completions(Document(text), CompleteEvent(completion_requested=True))
+        # The prompt's own completer, as Tab asks it.
+        assert term.prompt.completer is not None
+        found = term.prompt.completer.get_completions(
+            Document(text), CompleteEvent(completion_requested=True)
+        )
         return [c.text for c in found]
 
     assert complete("jo") == ["journal"]
@@ -217,9 +221,10 @@ def test_completion_offers_commands_and_slot_names(story: Story, saves: Saves) -
 
 def test_toolbar_shows_role_date_and_shown_variables(story: Story, saves: Saves) -> None:
     term = terminal.Terminal(story, saves, console=Console(file=io.StringIO()), output=DummyOutput())
-    assert term._toolbar() == []
+    toolbar = term.prompt.bottom_toolbar  # what the prompt draws under the line being typed
+    assert callable(toolbar) and toolbar() == []
     term.session = Session(story, runtime.new_game(story, "baker"), saves)
-    text = "".join(t for _s, t in term._toolbar())
+    text = "".join(t for _s, t in toolbar())
     assert text.strip() == "Baker · 23 Feb 1917 │ Bread 3 │ Courage 0"
 
 
