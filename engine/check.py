@@ -358,18 +358,18 @@ def _bounds_note(story: Story, node: expr.Node) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def run(story_dir: Path, assignment: Path | None = None) -> list[Diagnostic]:
-    """Everything `dualpower check` reports: the story's diagnostics and analysis, the assignments kept in its
-    assignments/ folder, and `assignment` (a file anywhere) when given."""
-    from engine.classroom import assignment as assignments
-
+def load_and_analyse(story_dir: Path) -> tuple[Story | None, list[Diagnostic]]:
+    """The story folder loaded, and its diagnostics with the analysis's (when it loads)."""
     story, diags = loader.load(story_dir)
     if story is not None:
         diags = diags + analyse(story)
-    diags = diags + assignments.check_folder(story_dir, story)
-    if assignment is not None:
-        diags = diags + assignments.check_file(assignment, story)
-    return sorted(diags, key=sort_key)
+    return story, diags
+
+
+def run(story_dir: Path) -> list[Diagnostic]:
+    """The story's diagnostics and analysis, sorted. (`dualpower check` adds the assignments' own: see
+    engine.commands.cmd_check.)"""
+    return sorted(load_and_analyse(story_dir)[1], key=sort_key)
 
 
 def report(diags: list[Diagnostic], fmt: str, strict: bool, out: TextIO) -> int:

@@ -7,9 +7,7 @@ questions asked there, and prompts made from the chapter's own notes and documen
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -368,30 +366,3 @@ def _chapter(add: Callable[[str], None], story: Story, ch: Chapter, assignment: 
         n += 1
         add(f"{n}. {p}")
     add("")
-
-
-def cmd_guide(args: argparse.Namespace) -> int:
-    from engine.classroom import assignment as asg_mod
-    from engine.cli import EXIT_FAIL, EXIT_OK, load_story, print_errors, write_output
-
-    story, diags = load_story(args.story)
-    if story is None:
-        print_errors(diags)
-        return EXIT_FAIL
-    assignment = None
-    if args.assignment is not None:
-        assignment, adiags = asg_mod.load(args.assignment, story)
-        if assignment is None:
-            for d in adiags:
-                if d.severity == "error":
-                    print(d, file=sys.stderr)
-            print(
-                "dualpower: the assignment has mistakes (above); fix them, then run the guide again",
-                file=sys.stderr,
-            )
-            return EXIT_FAIL
-    if write_output(guide(story, assignment), args.output) != EXIT_OK:
-        return EXIT_FAIL
-    if args.output is not None:
-        print(f"Guide written to {args.output}", file=sys.stderr)
-    return EXIT_OK

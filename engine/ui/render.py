@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.model import Story, Term
-from engine.ui.session import EndingView, Leave, Message, SceneView, TableView, View
+from engine.session import EndingView, Leave, Message, SceneView, TableView, View
 
 READING_WIDTH = 72
 """The widest a line of story text gets: about what a printed page holds."""
