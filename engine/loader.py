@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from engine import expr
-from engine.diagnostics import CONTROL_RE, Diagnostic, suggest
+from engine.diagnostics import Diagnostic, suggest
 from engine.files import story_files
 from engine.model import (
     Choice,
@@ -34,6 +34,7 @@ from engine.model import (
     Term,
     Variable,
 )
+from engine.text import TEXT_CONTROL_RE, first_control, has_braces, split_paragraphs, tokens
 
 
 class _LazyResolver(yaml.resolver.BaseResolver):
@@ -163,10 +164,8 @@ _REQUIRED = {
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 SCENE_ID_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
-PLACEHOLDER_RE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 DECIMAL_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})\Z")
-BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 TAG_HINT_RE = re.compile(r"(?:^|[\s\[{,])!", re.MULTILINE)
 
 
@@ -261,11 +260,11 @@ class _File:
         if not empty_ok and not value.strip():
             self.error(node, f"{what} is empty", "empty")
             return None
-        if self.check_control and CONTROL_RE.search(value):
+        bad = first_control(value) if self.check_control else None
+        if bad is not None:
             self.error(
                 node,
-                f"{what} contains a control character or terminal escape "
-                f"(U+{ord(CONTROL_RE.search(value).group()):04X}); remove it",
+                f"{what} contains a control character or terminal escape (U+{ord(bad):04X}); remove it",
                 "control-char",
             )
             return None
@@ -327,7 +326,7 @@ def _kind(node: yaml.Node) -> str:
 
 
 def _short(value: str) -> str:
-    value = CONTROL_RE.sub("?", value)
+    value = TEXT_CONTROL_RE.sub("?", value)
     return repr(value if len(value) <= 40 else value[:37] + "...")
 
 
@@ -428,7 +427,7 @@ def compose(text: str, spath: str, diags: list[Diagnostic]) -> yaml.Node | None:
         # skip the walk.
         if "!" in text and TAG_HINT_RE.search(text):
             _check_tags(node, _File(spath, diags))
-        node.plain_text = "\\" not in text and not CONTROL_RE.search(text)
+        node.plain_text = "\\" not in text and not TEXT_CONTROL_RE.search(text)
     return node
 
 
@@ -562,18 +561,16 @@ class _Builder:
 
     def text(self, f: _File, node: yaml.Node, what: str) -> str | None:
         value = f.string(node, what)
-        if value is None or ("{" not in value and "}" not in value):
+        if value is None or not has_braces(value):
             return value
-        for m in PLACEHOLDER_RE.finditer(value):
-            token = m.group()
-            if token in ("{{", "}}"):
-                continue
-            name = m.group(1)
-            if name is None:
+        for span in tokens(value):
+            if span.kind == "lone":
+                token = span.value
                 f.error(
                     node, f"{what}: a lone {token!r}; write {token * 2} for a literal brace", "placeholder"
                 )
-            elif name not in self.types and not self.names_unknown:
+            elif span.kind == "field" and span.value not in self.types and not self.names_unknown:
+                name = span.value
                 f.error(
                     node,
                     f"{what}: unknown variable {{{name}}} in the text{suggest(name, self.variables)}",
@@ -880,15 +877,6 @@ def _in_bounds(var: Variable, value: int) -> bool:
 
 def _bounds(var: Variable) -> str:
     return f"{'-inf' if var.min is None else var.min}..{'inf' if var.max is None else var.max}"
-
-
-def split_paragraphs(text: str) -> list[str]:
-    """Blank lines separate paragraphs; single line breaks inside a paragraph become spaces."""
-    if "\n" not in text:
-        text = text.strip()
-        return [text] if text else []
-    paras = [" ".join(block.split()) for block in BLANK_LINE_RE.split(text)]
-    return [p for p in paras if p]
 
 
 def load(

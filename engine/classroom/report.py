@@ -9,7 +9,6 @@ carries a label ("step 3: the choice", "the answer to question 2"), so a differe
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import json
 import re
 from dataclasses import dataclass
@@ -18,18 +17,18 @@ from typing import Any
 
 from engine import runtime
 from engine.classroom.assignment import KEY, RecordError, answer_shape_ok, check_record
-from engine.loader import split_paragraphs
 from engine.model import Scene, Story
 from engine.runtime import GameError
 from engine.saves import SaveError, state_from_save
 from engine.state import GameState, Step
+from engine.text import CONTROL_RE, clean_paragraphs, md, one_line
+from engine.text import html as h
 
 BLOCK_FORMAT = "dualpower-report"
 BLOCK_VERSION = 1
 MD_FENCE = "```dualpower-verification"
 HTML_OPEN = '<script type="application/json" id="dualpower-verification">'
 HTML_CLOSE = "</script>"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 Lines = list[tuple[str, str]]
 """A rendered report: (line, label) pairs; the label says what the line shows, for verify's messages."""
@@ -162,7 +161,7 @@ def _check_block(block: Any) -> dict[str, Any]:
     if not isinstance(story.get("version"), int) or isinstance(story.get("version"), bool):
         raise ReportError("the verification block's story version is not a number")
     for key in ("student", "started", "saved", "role", "start", "end"):
-        if _CONTROL.search(_need(block, key, str)):
+        if CONTROL_RE.search(_need(block, key, str)):
             raise ReportError(f"the verification block's {key} holds control characters")
     _need(block, "seed", int)
     initial = _need(block, "initial", dict)
@@ -296,42 +295,12 @@ def build(block: Any, story: Story, strict: bool = True) -> Report:
 # --- text helpers -----------------------------------------------------------------------------
 
 
-def _one_line(text: str) -> str:
-    """Any text as one clean line: no control characters or direction overrides, whitespace collapsed."""
-    return " ".join(_CONTROL.sub(" ", text).split())
-
-
-def _paras(text: str) -> list[str]:
-    return [
-        _one_line(p)
-        for p in split_paragraphs(_CONTROL.sub(lambda m: "\n" if m.group() == "\n" else " ", text))
-    ]
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#&!~{}])")
-
-
-def md(text: str) -> str:
-    """Inline Markdown-safe text: every character Markdown could act on is backslash-escaped."""
-    out = _MD_SPECIAL.sub(r"\\\1", _one_line(text))
-    # A line starting with '1.', '-', '+' or '=' could turn into a list or a heading.
-    return (
-        re.sub(r"^(\d+)\.", r"\1\\.", out)
-        if re.match(r"^(\d+)\.", out)
-        else ("\\" + out if out[:1] in "-+=" else out)
-    )
-
-
-def h(text: str) -> str:
-    return html.escape(_one_line(text), quote=True)
-
-
 def when(iso: str) -> str:
     """'26 November 2026, 07:03' from an ISO time stamp (the stamp itself when it is not one)."""
     try:
         t = _dt.datetime.fromisoformat(iso)
     except ValueError:
-        return _one_line(iso) or "unknown"
+        return one_line(iso) or "unknown"
     return f"{t.day} {t:%B %Y, %H:%M}"
 
 
@@ -363,7 +332,7 @@ def _result(r: Report) -> str:
 
 
 def _when_where(scene: Scene) -> str:
-    return " · ".join(p for p in (runtime.format_date(scene.date), _one_line(scene.place)) if p)
+    return " · ".join(p for p in (runtime.format_date(scene.date), one_line(scene.place)) if p)
 
 
 def _role(r: Report) -> str:
@@ -442,7 +411,7 @@ def markdown_lines(r: Report) -> Lines:
             if e.seen_at is not None:
                 add(f"> **What really happened:** see step {e.seen_at}.", f"{label}: the note")
             else:
-                for i, p in enumerate(_paras(e.scene.note)):
+                for i, p in enumerate(clean_paragraphs(e.scene.note)):
                     if i:
                         add(">", f"{label}: the note")
                     add(
@@ -453,7 +422,7 @@ def markdown_lines(r: Report) -> Lines:
     if r.finish == "ending":
         assert r.last.ending is not None
         add(f"## Ending: {md(r.last.ending.title)}", "the ending")
-        for p in _paras(r.last.ending.epilogue):
+        for p in clean_paragraphs(r.last.ending.epilogue):
             gap()
             add(md(p), "the epilogue")
     elif r.finish == "until":
@@ -604,7 +573,7 @@ def html_lines(r: Report) -> Lines:
             if e.seen_at is not None:
                 add(f"<p>See step {e.seen_at}.</p>", f"{label}: the note")
             else:
-                for p in _paras(e.scene.note):
+                for p in clean_paragraphs(e.scene.note):
                     add(f"<p>{h(p)}</p>", f"{label}: the note")
             add("</aside>")
         add("</section>")
@@ -612,7 +581,7 @@ def html_lines(r: Report) -> Lines:
     if r.finish == "ending":
         assert r.last.ending is not None
         add(f"<h2>Ending: {h(r.last.ending.title)}</h2>", "the ending")
-        for p in _paras(r.last.ending.epilogue):
+        for p in clean_paragraphs(r.last.ending.epilogue):
             add(f'<p class="epilogue">{h(p)}</p>', "the epilogue")
     elif r.finish == "until":
         add(f"<h2>The assignment stopped at: {h(r.last.title)}</h2>", "the ending")
