@@ -28,7 +28,7 @@ CONTROL_RE = re.compile(f"[{CONTROL_CHARS}]")
 """Any character of the set, tab and newline included: for one-line text shown again."""
 
 LAYOUT = "\t\n"
-TEXT_CONTROL_RE = re.compile(f"(?![{LAYOUT}])[{CONTROL_CHARS}]")
+TEXT_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f" + CONTROL_CHARS.removeprefix("\x00-\x1f") + "]")
 """A character of the set other than tab and newline: what no story text, save value or report field may hold."""
 
 
