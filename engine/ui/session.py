@@ -18,7 +18,7 @@ from engine.model import Scene, Story
 from engine.runtime import GameError
 from engine.saves import AUTOSAVE, SaveError, Saves, fitting
 from engine.state import GameState
-from engine.text import clean, first_sentence
+from engine.text import blocks, clean, first_sentence
 
 COMMANDS = {
     "save": "save [slot]        save the game (a name is made up when you give none)",
@@ -458,7 +458,7 @@ def reflow(text: str) -> str:
     """A document's text as paragraphs and list items: the line breaks of its YAML block are joined, except
     before a blank line or a list item ('- ', '1. '), so the front end can wrap it to any width."""
     out: list[str] = []
-    for block in re.split(r"\n\s*\n", text.strip()):
+    for block in blocks(text):
         lines: list[str] = []
         for raw in block.splitlines():
             if lines and not _LIST_ITEM.match(raw):
