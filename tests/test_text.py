@@ -170,4 +170,6 @@ def test_first_sentence_cuts_long_text_at_a_word():
 def test_story_text_refuses_the_same_set_except_tab_and_newline():
     for code in range(0x3000):
         c = chr(code)
-        assert (text.first_control(c) is not None) == (text.CONTROL_RE.match(c) is not None and c not in "\t\n")
+        assert (text.first_control(c) is not None) == (
+            text.CONTROL_RE.match(c) is not None and c not in "\t\n"
+        )
