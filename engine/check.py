@@ -8,8 +8,8 @@ from typing import TextIO
 
 from engine import expr, graph, loader
 from engine.diagnostics import Diagnostic, sort_key, summary
-from engine.loader import PLACEHOLDER_RE
 from engine.model import Choice, Condition, Scene, Source, Story
+from engine.text import placeholder_names
 
 
 def analyse(story: Story) -> list[Diagnostic]:
@@ -133,8 +133,7 @@ def _variables(story: Story, out: list[Diagnostic]) -> None:
                 seen_conditions.add(cond.text)
                 read |= expr.names(cond.node)
         for text in texts:
-            if "{" in text:
-                read.update(m.group(1) for m in PLACEHOLDER_RE.finditer(text) if m.group(1))
+            read.update(placeholder_names(text))
     for var in story.variables.values():
         # A variable shown in the toolbar is read by the player, even when no condition reads it.
         if var.name not in read and not var.show:

@@ -212,18 +212,19 @@ def cmd_guide(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from engine.classroom.report import ReportError, block_from_save, build, render
+    from engine.classroom.report import ReportError, block_from_save, build, format_for_suffix, render
     from engine.saves import SaveError
 
     suffix = args.output.suffix.lower() if args.output else ""
-    if args.format is None and suffix not in ("", ".md", ".markdown", ".txt", ".html", ".htm"):
+    chosen = format_for_suffix(suffix)
+    if args.format is None and chosen is None:
         print(
             f"dualpower: cannot write a {suffix} report: use -o report.html (one page that prints well, also "
             "to PDF from a browser) or -o report.md",
             file=sys.stderr,
         )
         return EXIT_USAGE
-    fmt = args.format or ("html" if suffix in (".html", ".htm") else "md")
+    fmt = args.format or (chosen.name if chosen else "md")
     story = app.load_or_complain(args.story)
     if story is None:
         return EXIT_FAIL

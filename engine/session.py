@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import runtime
-from engine.diagnostics import CONTROL_RE
 from engine.model import Scene, Story
 from engine.runtime import GameError
 from engine.saves import AUTOSAVE, RESERVED, SLOT_RE, SaveError, Saves, fitting
 from engine.state import GameState, Step
+from engine.text import CONTROL_RE, blocks, clean, first_sentence
 
 COMMANDS = {
     "save": "save [slot]        save the game (a name is made up when you give none)",
@@ -40,13 +40,6 @@ COMMANDS = {
     "quit": "quit               save and leave (Ctrl-D works too)",
 }
 MAX_INPUT = 2000
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean(text: str, limit: int = 200) -> str:
-    """Typed text made safe to show again: no control characters or escapes, not too long."""
-    text = _CONTROL.sub("", text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class StartError(Exception):
@@ -451,7 +444,7 @@ class Session:
             return [Message("This story has no glossary.", "hint")]
         if not arg:
             rows = tuple(
-                (t.term, _first_sentence(t.text)) for t in sorted(terms, key=lambda t: t.term.lower())
+                (t.term, first_sentence(t.text, 110)) for t in sorted(terms, key=lambda t: t.term.lower())
             )
             return [TableView("Glossary (type: glossary TERM)", ("term", ""), rows)]
         want = " ".join(arg.split()).lower()
@@ -568,14 +561,6 @@ def _iso_to_short(iso: str) -> str:
         return iso
 
 
-def _first_sentence(text: str) -> str:
-    text = " ".join(text.split())
-    end = text.find(". ")
-    if 0 <= end <= 110:
-        return text[: end + 1]
-    return text if len(text) <= 110 else text[:100].rsplit(" ", 1)[0] + " …"
-
-
 _LIST_ITEM = re.compile(r"\s*(?:[-*•]|\d+[.)])\s")
 
 
@@ -583,7 +568,7 @@ def reflow(text: str) -> str:
     """A document's text as paragraphs and list items: the line breaks of its YAML block are joined, except
     before a blank line or a list item ('- ', '1. '), so the front end can wrap it to any width."""
     out: list[str] = []
-    for block in re.split(r"\n\s*\n", text.strip()):
+    for block in blocks(text):
         lines: list[str] = []
         for raw in block.splitlines():
             if lines and not _LIST_ITEM.match(raw):

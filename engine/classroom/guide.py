@@ -14,8 +14,10 @@ from pathlib import Path
 
 from engine import runtime
 from engine.classroom.assignment import Assignment, reachable
-from engine.loader import split_paragraphs
 from engine.model import Scene, Story, Term
+from engine.text import first_sentence
+from engine.text import md as _md
+from engine.text import md_paragraphs as _paras
 
 MONTHS = (
     "January",
@@ -32,54 +34,6 @@ MONTHS = (
     "December",
 )
 MAX_PROMPTS = 5
-_MD = re.compile(r"([\\`*_\[\]<>])")
-
-
-def _md(text: str) -> str:
-    """Author's prose as Markdown text: collapsed to one line, the few characters Markdown acts on escaped."""
-    return _MD.sub(r"\\\1", " ".join(text.split()))
-
-
-def _paras(text: str) -> list[str]:
-    return [_md(p) for p in split_paragraphs(text)]
-
-
-_ABBREVIATIONS = {
-    "St",
-    "Mr",
-    "Mrs",
-    "Dr",
-    "No",
-    "Gen",
-    "Col",
-    "Capt",
-    "Lt",
-    "Sgt",
-    "vol",
-    "cf",
-    "e.g",
-    "i.e",
-    "N.S",
-    "O.S",
-    "pp",
-    "p",
-}
-
-
-def first_sentence(text: str, limit: int = 220) -> str:
-    """The text's first sentence (not fooled by initials such as 'I. V. Hessen' or 'No. 1'), or its start."""
-    text = " ".join(text.split())
-    for m in re.finditer(r"[.!?](?=\s+[A-Z“\"(])", text):
-        if m.end() > limit:
-            break
-        word = text[: m.start()].rsplit(" ", 1)[-1].lstrip('(“"')
-        if m.group() == "." and (word in _ABBREVIATIONS or (len(word) == 1 and word.isupper())):
-            continue
-        return text[: m.end()]
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:") + "…"
 
 
 @dataclass(frozen=True, slots=True)
