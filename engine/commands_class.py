@@ -124,8 +124,8 @@ def _read_report(path: Path) -> tuple[str | None, str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from engine.app import EXIT_FAIL, EXIT_OK, EXIT_USAGE, load_story, print_errors
     from engine.classroom.store import ImportOutcome, StoreError
-    from engine.cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, load_story, print_errors
 
     if args.assignment is not None and not args.assignment.is_file():
         print(f"dualpower: no such assignment file: {args.assignment}", file=sys.stderr)
@@ -190,8 +190,8 @@ def _format_for(args: argparse.Namespace) -> str:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    from engine.app import EXIT_FAIL, EXIT_OK, write_output
     from engine.classroom import summary, summary_render
-    from engine.cli import EXIT_FAIL, EXIT_OK, write_output
 
     store = _open(args.db)
     if store is None:
@@ -290,7 +290,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from engine.cli import EXIT_FAIL, EXIT_OK, write_output
+    from engine.app import EXIT_FAIL, EXIT_OK, write_output
 
     store = _open(args.db)
     if store is None:
@@ -324,7 +324,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from engine.cli import EXIT_FAIL, EXIT_OK
+    from engine.app import EXIT_FAIL, EXIT_OK
 
     store = _open(args.db)
     if store is None:

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from engine.classroom.report import Report, ReportError, build, extract_block, history_beside
+from engine.classroom.record import Report, ReportError, build, history_beside
+from engine.classroom.report import extract_block
 from engine.model import Story
 
 APPLICATION_ID = 0x44505331
