@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from engine import check, loader, playtest, stats
+from engine import check, loader, playtest, runtime, stats
 from tests.conftest import SHIPPED
 
 ROLES = ("worker", "soldier", "kadet")
@@ -87,61 +87,7 @@ def test_invented_people_are_marked(story) -> None:
         assert re.search(rf"{name}[^.]*\(invented\)|\(invented\)[^.]*{name}", notes), name
 
 
-def test_glossary_and_documents(story) -> None:
-    assert len(story.glossary) >= 30
-    terms = {t.term for t in story.glossary}
-    assert {"Soviet", "Duma", "Order No. 1", "Red Guards", "Okhrana"} <= terms | {
-        a for t in story.glossary for a in t.aliases
-    }
-    wanted = {
-        "order_no_1",
-        "eight_hour_agreement",
-        "milyukov_note",
-        "april_theses",
-        "kornilov_appeal",
-        "mrc_proclamation",
-    }
-    assert wanted <= set(story.documents)
-    used = {d for s in story.scenes.values() for d in s.documents}
-    assert wanted <= used  # each is reachable from a scene where it matters
-
-
-def test_dates_are_old_style_1917_and_never_run_backwards(story) -> None:
-    for s in story.scenes.values():
-        assert dt.date(1917, 2, 23) <= s.date <= dt.date(1918, 1, 31), s.id
-        for c in s.choices:
-            assert story.scenes[c.goto].date >= s.date, (s.id, c.goto)
-
-
-def test_every_chapter_has_decisions_read_later(story) -> None:
-    """Each chapter sets at least two things (variables, or scenes reached) that a later chapter reads; the last
-    chapter's decisions are read by its own endings."""
-    from engine import expr
-    from engine.loader import PLACEHOLDER_RE
-
-    sets: dict[tuple[str, str], set[str]] = {}
-    reads: dict[tuple[str, str], set[str]] = {}
-    for s in story.scenes.values():
-        key = (story.role_of(s.id), s.source.path.rsplit("/", 1)[1][:2])
-        made, seen = sets.setdefault(key, set()), reads.setdefault(key, set())
-        for c in s.choices:
-            made.update(e.var for e in c.effects)
-            made.add("@" + c.goto)
-        for cond in [p.cond for p in s.paragraphs] + [c.cond for c in s.choices]:
-            if cond is not None:
-                seen |= expr.names(cond.node) | {"@" + call.args[0].value for call in expr.calls(cond.node)}
-        for text in [p.text for p in s.paragraphs] + [c.text for c in s.choices]:
-            seen |= {m.group(1) for m in PLACEHOLDER_RE.finditer(text) if m.group(1)}
-    for role in ROLES:
-        for n in range(1, 9):
-            later = range(n + 1, 9) if n < 8 else [8]
-            read_later = set().union(*(reads.get((role, f"{m:02d}"), set()) for m in later))
-            assert len(sets[(role, f"{n:02d}")] & read_later) >= 2, (role, n)
-
-
 # --- Continuity: paths a player can take, and the text that player reads (issue 18) ---------------------------
-
-from engine import runtime  # noqa: E402
 
 KADET_TO_OCTOBER = {
     "kadet.feb.tauride": "Go with Olga",
@@ -335,3 +281,55 @@ def test_one_world_across_roles(story) -> None:
     for sid in ("kadet.apr.bureau", "worker.apr.chamber"):
         scene = story.scenes[sid]
         assert "Liteiny" in scene.place and "bootmaker" in " ".join(p.text for p in scene.paragraphs), sid
+
+
+def test_glossary_and_documents(story) -> None:
+    assert len(story.glossary) >= 30
+    terms = {t.term for t in story.glossary}
+    assert {"Soviet", "Duma", "Order No. 1", "Red Guards", "Okhrana"} <= terms | {
+        a for t in story.glossary for a in t.aliases
+    }
+    wanted = {
+        "order_no_1",
+        "eight_hour_agreement",
+        "milyukov_note",
+        "april_theses",
+        "kornilov_appeal",
+        "mrc_proclamation",
+    }
+    assert wanted <= set(story.documents)
+    used = {d for s in story.scenes.values() for d in s.documents}
+    assert wanted <= used  # each is reachable from a scene where it matters
+
+
+def test_dates_are_old_style_1917_and_never_run_backwards(story) -> None:
+    for s in story.scenes.values():
+        assert dt.date(1917, 2, 23) <= s.date <= dt.date(1918, 1, 31), s.id
+        for c in s.choices:
+            assert story.scenes[c.goto].date >= s.date, (s.id, c.goto)
+
+
+def test_every_chapter_has_decisions_read_later(story) -> None:
+    """Each chapter sets at least two things (variables, or scenes reached) that a later chapter reads; the last
+    chapter's decisions are read by its own endings."""
+    from engine import expr
+    from engine.loader import PLACEHOLDER_RE
+
+    sets: dict[tuple[str, str], set[str]] = {}
+    reads: dict[tuple[str, str], set[str]] = {}
+    for s in story.scenes.values():
+        key = (story.role_of(s.id), s.source.path.rsplit("/", 1)[1][:2])
+        made, seen = sets.setdefault(key, set()), reads.setdefault(key, set())
+        for c in s.choices:
+            made.update(e.var for e in c.effects)
+            made.add("@" + c.goto)
+        for cond in [p.cond for p in s.paragraphs] + [c.cond for c in s.choices]:
+            if cond is not None:
+                seen |= expr.names(cond.node) | {"@" + call.args[0].value for call in expr.calls(cond.node)}
+        for text in [p.text for p in s.paragraphs] + [c.text for c in s.choices]:
+            seen |= {m.group(1) for m in PLACEHOLDER_RE.finditer(text) if m.group(1)}
+    for role in ROLES:
+        for n in range(1, 9):
+            later = range(n + 1, 9) if n < 8 else [8]
+            read_later = set().union(*(reads.get((role, f"{m:02d}"), set()) for m in later))
+            assert len(sets[(role, f"{n:02d}")] & read_later) >= 2, (role, n)
