@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -166,6 +167,9 @@ def test_the_table_summary_holds_students_counts_and_history(imported):
     assert "not done (stopped at" in out  # Vera quit at Dawn
     assert SENTENCE in " ".join(out.split())
     assert "Boris" not in out
+    # Each option with its count: two went home (the historical option), one went back to the bakery.
+    assert re.search(r"2\. Go home\. \[what most real people did\]\s*│\s*2\s*│", out), out
+    assert re.search(r"1\. Go back to the bakery\.\s*│\s*1\s*│ Vera Zaitseva", out), out
 
 
 def test_the_csv_is_one_gradebook_row_per_student(imported):
