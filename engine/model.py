@@ -152,6 +152,8 @@ class Story:
     documents: dict[str, Document] = field(default_factory=dict)
     root: Path = Path(".")
     files: tuple[str, ...] = ()
+    rules: object = field(default=None, init=False, compare=False, repr=False)
+    """The prepared rule book (engine.runtime.rules makes it on first use; not part of the story's data)."""
 
     @property
     def endings(self) -> list[Scene]:
