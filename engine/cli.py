@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from engine import __version__
+from engine.files import atomic_write
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -214,16 +214,11 @@ def write_output(text: str, out: Path | None) -> int:
     if out is None:
         sys.stdout.write(text)
         return EXIT_OK
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
+        atomic_write(out, text)
     except OSError as exc:
         print(f"dualpower: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAIL
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return EXIT_OK
 
 

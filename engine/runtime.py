@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from engine import expr
 from engine.model import Choice, Effect, Scene, Story
@@ -111,11 +112,18 @@ def apply_changes(values: dict[str, Any], changes: tuple[Change, ...]) -> None:
 class Rules:
     """A story's rule book: each scene prepared once, when first needed (a large cached story stays lazy)."""
 
-    __slots__ = ("story", "_plans")
+    __slots__ = ("_story", "_plans")
 
     def __init__(self, story: Story) -> None:
-        self.story = story
+        self._story = weakref.ref(story)
         self._plans: dict[str, Plan] = {}
+
+    @property
+    def story(self) -> Story:
+        story = self._story()
+        if story is None:
+            raise RuntimeError("the story of this rule book is gone")
+        return story
 
     def plan(self, scene_id: str) -> Plan:
         found = self._plans.get(scene_id)
@@ -189,12 +197,17 @@ class Rules:
 
 
 def rules(story: Story) -> Rules:
-    """The story's rule book, made on first use and kept with the story."""
-    found = story.rules
-    if found is None:
-        found = Rules(story)
-        object.__setattr__(story, "rules", found)
-    return cast(Rules, found)
+    """The story's rule book, made on first use and kept while the story lives."""
+    key = id(story)
+    found = _BOOKS.get(key)
+    if found is None or found._story() is not story:
+        found = _BOOKS[key] = Rules(story)
+        weakref.finalize(story, _BOOKS.pop, key, None)
+    return found
+
+
+_BOOKS: dict[int, Rules] = {}
+"""id(story) -> its rule book (a frozen Story carries no cache of its own)."""
 
 
 def new_game(
