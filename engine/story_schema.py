@@ -354,6 +354,15 @@ class StoryReader:
                 c = self.choice(f, cnode, what, i)
                 if c is not None:
                     choices.append(c)
+                    marked = [m for m in choices if m.historical]
+                    if c.historical and len(marked) == 2:
+                        f.warning(
+                            cnode,
+                            f"{what}: choices {marked[0].index + 1} and {i + 1} are both marked historical: "
+                            "mark only the one most real people took (reports, the guide and the class "
+                            "summary show the first)",
+                            "historical-twice",
+                        )
         ending = None
         if "ending" in e:
             en = f.mapping(e["ending"][1], f"{what}: ending", ENDING_KEYS)

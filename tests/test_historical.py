@@ -64,3 +64,14 @@ def test_the_guide_lists_what_most_people_did(write_story, capsys):
     assert "### What most people really did" in out
     assert "**The Square** (23 February 1917" in out
     assert "“Join the crowd.”. Most people on the square joined the crowd that morning." in out
+
+
+def test_two_marks_in_one_scene_are_a_warning(write_story, capsys):
+    twice = STORY.replace(
+        "      - text: Go home.\n", "      - text: Go home.\n        historical: Others went home.\n"
+    )
+    root = write_story({"scenes/a.yaml": twice})
+    assert cli.main(["check", "--story", str(root)]) == 0
+    assert cli.main(["check", "--story", str(root), "--strict"]) == 1
+    out = capsys.readouterr().out
+    assert "choices 1 and 2 are both marked historical" in out and "a.yaml:10:" in out
