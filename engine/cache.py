@@ -502,11 +502,14 @@ def _rebuild(data: dict[str, Any], lines: list[bytes], root: Path) -> tuple[Stor
         raise ValueError("a damaged story row")
     raw_variables = raw[story_rows.names.index("variables")]
 
-    def variable_types() -> dict[str, str]:
-        return {n: v.type for n, v in decode_variables(raw_variables, reader).items()}
-
     decode_variables = story_rows.decoders[story_rows.names.index("variables")]
-    assert decode_variables is not None
+    if decode_variables is None:
+        raise ValueError("variables are not a model field")
+    decode: Decode = decode_variables
+
+    def variable_types() -> dict[str, str]:
+        return {n: v.type for n, v in decode(raw_variables, reader).items()}
+
     reader = Reader([str(root / p) for p in data["paths"]], variable_types)
     fields = dict(zip(story_rows.names, story_rows.values(raw, reader), strict=True))
     scene_rows = rows(Scene)
