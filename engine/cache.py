@@ -166,8 +166,9 @@ class Rows:
                 continue
             stored.append(f)
         self.names = [f.name for f in stored]
-        self.positional = self.maker is None and not skip and not any(f.kw_only for f in stored)
-        self.positional = self.positional and len(stored) == sum(1 for f in dataclasses.fields(cls) if f.init)
+        init = [f for f in dataclasses.fields(cls) if f.init]
+        # the stored fields are the constructor's arguments in order: build positionally (faster)
+        self.positional = self.maker is None and stored == init and not any(f.kw_only for f in stored)
         self._types = [hints[f.name] for f in stored]
         self.encoders: list[Encode | None] = []
         self.decoders: list[Decode | None] = []
@@ -291,6 +292,8 @@ def _tagged(options: list[Any], items: list[tuple[Encode | None, Decode | None]]
         if v is None:
             return None
         i, x = v
+        if type(i) is not int or not 0 <= i < len(items):
+            raise ValueError("a damaged union value")
         d = items[i][1]
         return x if d is None else d(x, r)
 
