@@ -250,8 +250,14 @@ class Classroom:
         """Every student's report (HTML, as `dualpower report -o NAME.html` writes it) in one zip file."""
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            used: set[str] = set()
             for row in self.live.students(self.key):
                 name, text = self.report(row, "html")
+                stem, n = name.removesuffix(".html"), 1
+                while name in used:  # 'Anna' and 'anna' have the same file name
+                    n += 1
+                    name = f"{stem}-{n}.html"
+                used.add(name)
                 z.writestr(name, text)
         return buf.getvalue()
 

@@ -61,6 +61,20 @@ def shown_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def _server_class() -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, which finishes the requests under way on Ctrl-C (SIGINT) or SIGTERM; then the
+        command ends normally (exit 0, with its last message) instead of dying of the signal."""
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()
+
+    return Server
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.ssh_port is not None:
         _err("--ssh-port is not available yet: start the server without it (students use a browser)")
@@ -115,10 +129,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     base = f"http://{shown_host(args.host)}:{port}"
     print(f"Students join at {base}/ with the class code {code}", flush=True)
     print(f"Teacher's dashboard: {base}/teacher?token={token}", flush=True)
+    server_class = _server_class()
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
-    server = uvicorn.Server(config)
+    server = server_class(config)
     try:
-        server.run(sockets=[sock])  # uvicorn stops cleanly on Ctrl-C (SIGINT) and SIGTERM
+        server.run(sockets=[sock])
     finally:
         sock.close()
         live.close()
