@@ -292,10 +292,12 @@ def test_a_name_already_in_the_class_is_not_given_someone_elses_game(class_):
 # --- the real process --------------------------------------------------------------------------
 
 
-def start_server(db: Path, asg: Path, *extra: str) -> tuple[subprocess.Popen[str], str, str, str]:
+def start_server(
+    db: Path, asg: Path, *extra: str, story: Path = MINI
+) -> tuple[subprocess.Popen[str], str, str, str]:
     """A real `dualpower serve` on 127.0.0.1 and a free port: (process, base URL, class code, token)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "engine", "serve", "--assignment", str(asg), "--story", str(MINI)]
+        [sys.executable, "-m", "engine", "serve", "--assignment", str(asg), "--story", str(story)]
         + ["--db", str(db), "--port", "0", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -211,7 +211,9 @@ def create_app(
             )
         return with_cookie(RedirectResponse("/play", status_code=303), row)
 
-    def play_page(request: Request, row: StudentRow, views: list[View], draft: str = "") -> Response:
+    def play_page(
+        request: Request, row: StudentRow, views: list[View], draft: str = "", first: bool = False
+    ) -> Response:
         session = room.session(row)
         q = session.pending()
         if q is not None:  # the page asks the question itself, with its answer field
@@ -225,7 +227,7 @@ def create_app(
             done=session.done,
             draft=draft,
             bar=session.toolbar(),
-            fresh=not session.state.history and not session.record["answers"],
+            fresh=first and not session.state.history and not session.record["answers"],
             role=story.roles[assignment.role],
             resume=resume_url(request, row),
             undo=assignment.allow_undo,
@@ -236,7 +238,7 @@ def create_app(
         if row is None:
             return RedirectResponse("/", status_code=303)
         if request.method == "GET":
-            return play_page(request, row, room.current(row))
+            return play_page(request, row, room.current(row), first=True)
         values = await form_line(request)
         if not values:
             return play_page(
@@ -268,6 +270,7 @@ def create_app(
             "rows": [(row, room.where(row), resume_url(request, row)) for row in rows],
             "token": creds.token,
             "code": creds.code,
+            "join_url": str(request.base_url),
             "finished": sum(1 for row in rows if row.finished),
             "questions": assignment.questions,
         }
