@@ -44,6 +44,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/serve_bench.py
 
 picture: $(STAMP)
 	$(BIN)/python docs/make_picture.py

@@ -105,6 +105,9 @@ def create_app(
     env.tests["table"] = lambda v: isinstance(v, TableView)
     env.tests["message"] = lambda v: isinstance(v, Message)
 
+    for name in env.list_templates():  # compiled now, not while the first students wait
+        env.get_template(name)
+
     def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
         return HTMLResponse(env.get_template(template).render(**context), status_code=status, headers=HEADERS)
 

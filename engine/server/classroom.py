@@ -44,7 +44,7 @@ class JoinError(Exception):
 class StoreSaves(Saves):
     """A Saves whose one slot is the student's row in the class store: nothing is written to any folder."""
 
-    def __init__(self, live: Live, student_id: int, slot: str, data: dict[str, Any]) -> None:
+    def __init__(self, live: Live, student_id: int | None, slot: str, data: dict[str, Any]) -> None:
         super().__init__(Path("/nonexistent-dualpower-web-saves"))
         self.live, self.student_id, self.slot, self.data = live, student_id, slot, data
         self.endings: dict[str, list[str]] = {}
@@ -53,9 +53,9 @@ class StoreSaves(Saves):
         if name == "endings.json":
             self.endings = data
         elif name == f"{self.slot}.json":
-            record = data.get(KEY, {})
-            self.live.put_save(self.student_id, data, finished="completed" in record)
-            self.data = data
+            if self.student_id is not None:  # (None: the first save, which makes the student's row)
+                self.live.put_save(self.student_id, data, finished="completed" in data.get(KEY, {}))
+            self.data = json.loads(json.dumps(data))
         else:
             raise SaveError("in the browser your work is saved by itself after every step")
         return Path(name)
@@ -138,11 +138,15 @@ class Classroom:
         )
         slot = slot_for(self.assignment, name)
         record = new_record(self.assignment, name)
-        # The save JSON the session writes is the row's content; make the first one the same way.
-        data = _save_data(self.story, state, {KEY: record})
-        row = self.live.add_student(self.key, name, data)
-        session = self._session(row.id, slot, data, state, record)
+        # The session seals and shapes its first save as it would any other; the row is then made with it, in
+        # one transaction, and the session's later saves update that row.
+        session = self._session(None, slot, {}, state, record)
         session.autosave()
+        saves = session.saves
+        assert isinstance(saves, StoreSaves)
+        row = self.live.add_student(self.key, name, saves.data)
+        saves.student_id = row.id
+        self.sessions[row.id] = session
         return row
 
     def student(self, student_id: int) -> StudentRow | None:
@@ -161,7 +165,7 @@ class Classroom:
         return session
 
     def _session(
-        self, student_id: int, slot: str, data: dict[str, Any], state: Any, record: dict[str, Any]
+        self, student_id: int | None, slot: str, data: dict[str, Any], state: Any, record: dict[str, Any]
     ) -> AssignmentSession:
         session = AssignmentSession(
             self.story,
@@ -174,7 +178,8 @@ class Classroom:
         )
         session.autosave_checked = True
         session.done = session.finished() and session.pending() is None
-        self.sessions[student_id] = session
+        if student_id is not None:
+            self.sessions[student_id] = session
         return session
 
     # --- playing ---
@@ -260,19 +265,6 @@ class Classroom:
                 used.add(name)
                 z.writestr(name, text)
         return buf.getvalue()
-
-
-def _save_data(story: Story, state: Any, extra: dict[str, Any]) -> dict[str, Any]:
-    """The save JSON engine/saves.py writes, captured instead of written."""
-    captured: dict[str, Any] = {}
-
-    class Capture(Saves):
-        def write_json(self, name: str, data: Any) -> Path:
-            captured.update(data)
-            return Path(name)
-
-    Capture(Path("/nonexistent-dualpower-web-saves")).save("capture", story, state, extra)
-    return json.loads(json.dumps(captured))
 
 
 _NUMBER = re.compile(r"\+?\d{1,6}")

@@ -114,10 +114,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _err(str(exc))
         return EXIT_FAIL
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP said outright: asyncio then sets TCP_NODELAY on each connection (without it every response
+    # waited some 40 ms for the browser's delayed acknowledgement of its headers).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))
+        sock.listen(2048)  # from now on browsers can connect: they wait until the server takes them
     except (OSError, OverflowError) as exc:
         sock.close()
         live.close()
