@@ -44,7 +44,15 @@ def engine_stamp() -> str:
     checks, new keys) makes old caches stale, as a new release does."""
     here = Path(__file__).parent
     times = []
-    for name in ("loader.py", "model.py", "expr.py", "cache.py"):
+    for name in (
+        "loader.py",
+        "yamlnodes.py",
+        "story_schema.py",
+        "text.py",
+        "model.py",
+        "expr.py",
+        "cache.py",
+    ):
         try:
             times.append(str((here / name).stat().st_mtime_ns))
         except OSError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from engine import expr
 from engine.model import Choice, Effect, Scene, Story
 from engine.state import GameState, Step
+from engine.text import fill
 
 MAX_STEPS = 100_000
 """A history longer than this is refused (no real playthrough comes near it)."""
@@ -171,30 +171,21 @@ def undo(story: Story, state: GameState, steps: int = 1) -> GameState:
     return replay(story, state.role, state.start, state.initial, state.history[:-steps], state.seed)
 
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
 def interpolate(story: Story, state: GameState, text: str) -> str:
     """Fill `{name}` with the variable's value (`{role}` with the role's name); `{{`/`}}` are braces."""
-    if "{" not in text and "}" not in text:
-        return text
 
-    def sub(m: re.Match[str]) -> str:
-        token = m.group()
-        if token == "{{":
-            return "{"
-        if token == "}}":
-            return "}"
-        name = m.group(1)
+    def value(name: str) -> str | None:
         if name == "role":
             role = story.roles.get(state.role)
             return role.name if role else state.role
-        value = state.vars.get(name, token)
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        return str(value)
+        got = state.vars.get(name)
+        if got is None:
+            return None
+        if isinstance(got, bool):
+            return "yes" if got else "no"
+        return str(got)
 
-    return _PLACEHOLDER.sub(sub, text)
+    return fill(text, value)
 
 
 def paragraphs(story: Story, state: GameState, current: Scene | None = None) -> list[str]:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.diagnostics import CONTROL_RE
 from engine.model import Story, Variable
 from engine.state import GameState, StateError, Step
+from engine.text import first_control, strip_control
 
 FORMAT = "dualpower-save"
 FORMAT_VERSION = 1
@@ -229,7 +229,7 @@ class Saves:
             s = data.get("summary") if isinstance(data.get("summary"), dict) else {}
 
             def text(value: Any, limit: int = 80) -> str:  # shown in menus: no escapes, nothing huge
-                return CONTROL_RE.sub("", str(value))[:limit]
+                return strip_control(str(value))[:limit]
 
             out.append(
                 SaveInfo(
@@ -326,7 +326,7 @@ def state_from_save(data: dict[str, Any], story: Story, where: str) -> GameState
         for name, value in state.initial.items()
         if name in story.variables and fitting(story.variables[name], value, None) is not None
     }
-    state.history = [Step(h.scene, h.choice, CONTROL_RE.sub("", h.text)) for h in state.history]
+    state.history = [Step(h.scene, h.choice, strip_control(h.text, keep_layout=True)) for h in state.history]
     state.visits = {k: v for k, v in state.visits.items() if k in story.scenes}
     if not state.start or state.start not in story.scenes:
         state.start = story.roles[state.role].start
@@ -353,5 +353,5 @@ def fitting(var: Variable, value: Any, default: Any) -> Any:
     elif var.type == "int":
         ok = isinstance(value, int) and not isinstance(value, bool)
     else:
-        ok = isinstance(value, str) and not CONTROL_RE.search(value)
+        ok = isinstance(value, str) and first_control(value) is None
     return value if ok else default
