@@ -27,6 +27,7 @@ with warnings.catch_warnings():
 import httpx  # noqa: E402
 
 from engine import cli  # noqa: E402
+from engine.app import load_story  # noqa: E402
 from engine.classroom import assignment as asg_mod  # noqa: E402
 from engine.server.app import Credentials, create_app  # noqa: E402
 from engine.server.classroom import Classroom  # noqa: E402
@@ -55,7 +56,7 @@ def asg_file(tmp_path: Path) -> Path:
 
 
 def make_client(tmp_path: Path, asg_file: Path, db: str = "class.db", **kw) -> tuple[TestClient, Live]:
-    story, _ = cli.load_story(MINI)
+    story, _ = load_story(MINI)
     assignment, diags = asg_mod.load(asg_file, story)
     assert assignment is not None, diags
     live = Live(tmp_path / db)

@@ -8,7 +8,6 @@ and everything under it, with `?token=...`. Static CSS/JS under `/static`. Every
 from __future__ import annotations
 
 import hmac
-import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -27,8 +26,9 @@ from starlette.staticfiles import StaticFiles
 
 from engine.server.classroom import Classroom, JoinError
 from engine.server.live import StudentRow, normal_code
+from engine.session import EndingView, Message, SceneView, TableView, View
+from engine.text import blocks
 from engine.ui.render import term_pattern
-from engine.ui.session import EndingView, Message, SceneView, TableView, View
 
 MAX_BODY = 64 * 1024
 """Bytes in one form post: room for the longest answer (4,000 characters) however it is encoded."""
@@ -49,10 +49,6 @@ class Credentials:
 
     def __init__(self, code: str, token: str, secret: str) -> None:
         self.code, self.token, self.secret = code, token, secret
-
-
-def blocks(text: str) -> list[str]:
-    return [b.strip() for b in re.split(r"\n[ \t]*\n", text.strip()) if b.strip()]
 
 
 def create_app(

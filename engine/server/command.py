@@ -89,8 +89,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ImportError:
         print(INSTALL_HINT, file=sys.stderr)
         return EXIT_FAIL
+    from engine.app import load_story, print_errors
     from engine.classroom import assignment as asg_mod
-    from engine.cli import load_story, print_errors
     from engine.server.classroom import Classroom
     from engine.server.live import Live, StoreError
 
