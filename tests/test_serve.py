@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import signal
 import subprocess
@@ -377,3 +378,22 @@ def test_serve_refuses_a_foreign_db_and_a_bad_assignment(capsys, asg_file, tmp_p
     assert code == 1 and "bad.yaml" in err and "Traceback" not in err
     code = cli.main(["serve", "--assignment", str(asg_file), "--story", str(MINI), "--ssh-port", "2222"])
     assert code == 2 and "not available yet" in capsys.readouterr().err
+
+
+def test_undo_is_a_button_only_when_the_assignment_allows_it(tmp_path, class_):
+    client, live = class_
+    join(client, live)
+    assert "undo" not in buttons(client.get("/play").text)
+    page = client.post("/play", data={"line": "undo"})
+    assert "Undo is not allowed" in main_text(page.text)
+    allowed = tmp_path / "free.yaml"
+    allowed.write_text(ASSIGNMENT.replace("allow_undo: false", "allow_undo: true"), encoding="utf-8")
+    free, free_live = make_client(tmp_path, allowed, db="free.db")
+    page = join(free, free_live)
+    assert buttons(page.text)["undo"] == "Take back my last choice"
+    free.post("/play", data={"line": "2"})
+    page = free.post("/play", data={"line": "undo"})
+    assert "Taken back." in main_text(page.text) and "Dawn" in main_text(page.text)
+    # The undo is in the store too: a fresh server process would resume at Dawn.
+    [(save,)] = free_live.db.execute("SELECT save FROM web_students").fetchall()
+    assert json.loads(save)["state"]["scene"] == "baker.dawn"
