@@ -7,6 +7,7 @@ command runs, and their absence is a message saying how to install them.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import socket
 import sys
 from collections.abc import Callable
@@ -75,6 +76,12 @@ def _server_class() -> Any:
     return Server
 
 
+async def serve(server: Any, sock: socket.socket) -> None:
+    """Everything the process serves, on one event loop: the web pages now; an SSH listener (issue 17) is
+    started here beside them, sharing the Classroom, and stopped when `server.serve` returns."""
+    await server.serve(sockets=[sock])
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.ssh_port is not None:
         _err("--ssh-port is not available yet: start the server without it (students use a browser)")
@@ -136,7 +143,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
     server = server_class(config)
     try:
-        server.run(sockets=[sock])
+        asyncio.run(serve(server, sock))
     finally:
         sock.close()
         live.close()
