@@ -183,7 +183,7 @@ def test_names_and_answers_are_escaped_on_the_dashboard_and_in_the_csv(class_):
     hostile = '<script>alert("x")</script>'
     join(client, live, hostile)
     client.post("/play", data={"line": "2"})
-    client.post("/play", data={"line": "<img src=x onerror=alert(1)>"})
+    client.post("/play", data={"line": '=HYPERLINK("http://x") <img src=x onerror=alert(1)>'})
     token = token_of(live)
     for path in ("/teacher", "/teacher/table"):
         html = client.get(path, params={"token": token}).text
@@ -198,7 +198,9 @@ def test_names_and_answers_are_escaped_on_the_dashboard_and_in_the_csv(class_):
     assert rows[0][:7] == ["student", "chapter", "date", "scene", "choices", "finished", "ending"]
     assert rows[0][7] == "Q1: Why is the street full?"
     assert (
-        rows[1][0] == hostile and rows[1][3] == "The Street" and rows[1][7] == "<img src=x onerror=alert(1)>"
+        rows[1][0] == hostile
+        and rows[1][3] == "The Street"
+        and rows[1][7] == '\'=HYPERLINK("http://x") <img src=x onerror=alert(1)>'
     )
 
 

@@ -85,7 +85,8 @@ class Where:
     chapter: str
     date: str
     scene: str
-    choices: int
+    choices: tuple[str, ...]
+    """The text of each choice made so far, in order."""
     answers: tuple[tuple[str, str], ...]
     """(question, answer) pairs."""
     finished: bool
@@ -226,7 +227,7 @@ class Classroom:
             chapter_of(scene),
             runtime.short_date(scene.date),
             scene.title,
-            len(session.state.history),
+            tuple(s.text for s in session.state.history),
             tuple((a["ask"], a["answer"]) for a in record["answers"]),
             "completed" in record,
             scene.ending.title if scene.ending else "",
@@ -245,9 +246,12 @@ class Classroom:
             where = self.where(row)
             given = dict(where.answers)
             w.writerow(
-                [row.name, where.chapter, where.date, where.scene, where.choices]
-                + ["yes" if where.finished else "no", where.ending]
-                + [given.get(q.ask, "") for q in questions]
+                [
+                    _cell(x)
+                    for x in [row.name, where.chapter, where.date, where.scene, str(len(where.choices))]
+                    + ["yes" if where.finished else "no", where.ending]
+                    + [given.get(q.ask, "") for q in questions]
+                ]
             )
         return out.getvalue()
 
@@ -272,6 +276,11 @@ _NUMBER = re.compile(r"\+?\d{1,6}")
 
 def _is_number(text: str) -> bool:
     return bool(_NUMBER.fullmatch(text))
+
+
+def _cell(text: str) -> str:
+    """A student's text made safe for a spreadsheet: a leading = + - @ would make it a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _about_the_terminal(view: View) -> bool:
