@@ -399,3 +399,36 @@ def test_undo_is_a_button_only_when_the_assignment_allows_it(tmp_path, class_):
     # The undo is in the store too: a fresh server process would resume at Dawn.
     [(save,)] = free_live.db.execute("SELECT save FROM web_students").fetchall()
     assert json.loads(save)["state"]["scene"] == "baker.dawn"
+
+
+def test_documents_and_glossary_entries_are_buttons_and_do_not_answer_the_question(tmp_path):
+    from tests.conftest import SHIPPED
+
+    asg = tmp_path / "abdication.yaml"
+    asg.write_text(
+        "title: The abdication\nrole: worker\nstart: worker.mar.abdication\n"
+        "questions:\n  - at: worker.mar.abdication\n    ask: What did the Tsar give up?\n",
+        encoding="utf-8",
+    )
+    story, _ = load_story(SHIPPED)
+    assignment, diags = asg_mod.load(asg, story)
+    assert assignment is not None, diags
+    live = Live(tmp_path / "class.db")
+    code, token, secret = live.credentials()
+    client = TestClient(create_app(Classroom(story, assignment, live), Credentials(code, token, secret)))
+    client.post("/join", data={"name": "Anna", "code": code})
+    page = client.post("/play", data={"line": "documents"})
+    listed = re.findall(r'value="(documents \d)" class="link">([^<]+)</button>', page.text)
+    assert [v for v, _ in listed] == ["documents 1", "documents 2"]
+    page = client.post("/play", data={"line": "documents 2"})
+    assert f"<h2>{listed[1][1]}</h2>" in page.text and 'id="answer"' in page.text
+    page = client.post("/play", data={"line": "glossary"})
+    long_term = "Committee for the Salvation of the Fatherland and the Revolution"
+    assert f'value="glossary {long_term}" class="link"' in page.text
+    page = client.post("/play", data={"line": f"glossary {long_term}"})
+    assert f"<h2>{long_term}</h2>" in page.text and "Now type your answer to question 1." in main_text(
+        page.text
+    )
+    assert 'id="answer"' in page.text  # still waiting: the click was not taken for the answer
+    [(save,)] = live.db.execute("SELECT save FROM web_students").fetchall()
+    assert json.loads(save)["assignment"]["answers"] == []

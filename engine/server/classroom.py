@@ -206,8 +206,23 @@ class Classroom:
                     "hint",
                 )
             ]
-        views = session.handle(line)
+        q = session.pending()
+        if q is not None and word == "glossary" and self._term(text.partition(" ")[2]):
+            # A term's button in the glossary list, clicked while a question waits: a long term ("Committee
+            # for the Salvation of ...") would otherwise be taken for the answer.
+            views = [
+                *session.cmd_glossary(text.partition(" ")[2]),
+                Message(f"Now type your answer to question {q.number}.", "hint"),
+            ]
+        else:
+            views = session.handle(line)
         return [v for v in views if not _about_the_terminal(v)]
+
+    def _term(self, typed: str) -> bool:
+        want = " ".join(typed.split()).lower()
+        return any(
+            want == t.term.lower() or want in (a.lower() for a in t.aliases) for t in self.story.glossary
+        )
 
     # --- results ---
 
