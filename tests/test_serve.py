@@ -124,7 +124,9 @@ def test_a_student_plays_to_the_end_and_the_report_verifies(class_, tmp_path, as
     page = client.post("/play", data={"line": "2"})
     assert "Ending: Home Again" in main_text(page.text) and "How did your day end?" in main_text(page.text)
     page = client.post("/play", data={"line": "I went home to bake."})
-    assert "The assignment is complete" in main_text(page.text)
+    assert "The assignment is complete" in main_text(page.text) and "Your ending: Home Again" in main_text(
+        page.text
+    )
 
     report = client.get("/report")
     assert report.status_code == 200 and "attachment" in report.headers["content-disposition"]

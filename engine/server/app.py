@@ -224,6 +224,7 @@ def create_app(
             views=views,
             question=q,
             done=session.done,
+            ending=(lambda s: s.ending.title if s.ending else "")(story.scenes[session.state.scene]),
             draft=draft,
             bar=session.toolbar(),
             fresh=first and not session.state.history and not session.record["answers"],
