@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: play test lint bench picture clean browser serve screenshots
+.PHONY: play test lint typecheck bench picture clean browser serve screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ screenshots: $(STAMP) browser
 lint: $(STAMP)
 	$(BIN)/ruff check engine tests benchmarks
 	$(BIN)/ruff format --check engine tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict engine
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
