@@ -109,7 +109,7 @@ def create_app(
 
     def problem(
         status: int, title: str, text: str, link: tuple[str, str] | None = ("/", "Back to the join page")
-    ):
+    ) -> HTMLResponse:
         return page("problem.html", status, title=title, text=text, link=link)
 
     # --- who is asking ---

@@ -24,7 +24,8 @@ from engine.classroom.play import MAX_NAME, AssignmentSession, slot_for
 from engine.model import Scene, Story
 from engine.saves import SaveError, Saves, state_from_save
 from engine.server.live import Live, StudentRow
-from engine.session import Leave, Message, View, clean
+from engine.session import Leave, Message, View
+from engine.text import clean
 
 MAX_STUDENTS = 200
 """Students per class: past this, joining is refused (a class is not a school; see docs/teaching.md)."""
