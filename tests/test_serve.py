@@ -107,6 +107,8 @@ def test_a_student_plays_to_the_end_and_the_report_verifies(class_, tmp_path, as
     assert "Dawn" in text and "23 February 1917" in text and "8 March" in text and "The corner bakery" in text
     assert "You have 3 loaves, Anna." in text
     assert "resume" in text.lower()
+    assert page.text.count("<form") == 1 and '<form method="post" action="/play"' in page.text
+    assert '<html lang="en">' in page.text and "<h1" in page.text and "<ol" in page.text
     choices = buttons(page.text)
     assert choices["2"] == "2 Take heart." and "note" in choices and "journal" in choices
     assert 'value="3" disabled' in page.text and "locked: needs Courage at least 2" in text
