@@ -153,6 +153,7 @@ def write(path: Path, prints: list[list[Any]], story: Story, diags: list[Diagnos
                         c.once,
                         c.show_locked,
                         c.index,
+                        c.historical,
                         *src(c.source),
                     ]
                     for c in s.choices
@@ -337,7 +338,8 @@ def _rebuild(data: dict[str, Any], lines: list[bytes], root: Path) -> tuple[Stor
             tuple(docs),
             effects(on_enter),
             tuple(
-                Choice(t, g, cond(c), effects(e), o, sl, i, src(*r)) for t, g, c, e, o, sl, i, *r in choices
+                Choice(t, g, cond(c), effects(e), o, sl, i, src(*r), hist)
+                for t, g, c, e, o, sl, i, hist, *r in choices
             ),
             None if ending is None else Ending(ending[0], ending[1], src(*ending[2:])),
             src(*rest),

@@ -278,6 +278,14 @@ def _chapter(add: Callable[[str], None], story: Story, ch: Chapter, assignment: 
                 add("")
                 add(p)
             add("")
+    marked = [(s, c) for s in ch.scenes for c in s.choices if c.historical]
+    if marked:
+        # The `historical:` marks: what most real people in the player's place did, beside the options.
+        add("### What most people really did")
+        add("")
+        for s, c in marked:
+            add(f"- **{_md(s.title)}** ({runtime.format_date(s.date)}): “{_md(c.text)}”. {_md(c.historical)}")
+        add("")
     docs: list[str] = []
     for s in ch.scenes:
         for did in s.documents:
