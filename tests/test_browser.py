@@ -135,7 +135,7 @@ def test_a_browser_plays_to_an_ending_and_the_dashboard_fills_in(tmp_path):
         # A latecomer appears without a reload (the page fetches its table every 5 seconds).
         with httpx.Client(base_url=base, follow_redirects=True, timeout=10) as c:
             c.post("/join", data={"name": "Vera Latecomer", "code": code})
-        assert wait_for(lambda: "Vera Latecomer" in driver.find_element(By.ID, "live").text, 15)
+        assert wait_for(lambda: "Vera Latecomer" in driver.find_element(By.ID, "live").text, 30)
         driver.save_screenshot(str(tmp_path / "web-dashboard.png"))
         for name in ("web-scene.png", "web-dashboard.png"):
             data = (tmp_path / name).read_bytes()

@@ -11,6 +11,7 @@ import io
 import json
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -143,11 +144,25 @@ def test_a_student_plays_to_the_end_and_the_report_verifies(class_, tmp_path, as
 
     board = client.get("/teacher", params={"token": token_of(live)})
     assert board.status_code == 200
+    assert "/teacher/summary?token=" in board.text
     text = main_text(board.text)
     assert "Anna Petrova" in text and "Home" in text and "yes: Home Again" in text
     assert (
         "Because of the bread." in text and "I went home to bake." in text and "1 student, 1 finished" in text
     )
+
+    # The finished playthrough is in the class store, as `dualpower class import` would have put it.
+    summary = client.get("/teacher/summary", params={"token": token_of(live)})
+    assert (
+        summary.status_code == 200
+        and "Anna Petrova" in summary.text
+        and "I went home to bake." in summary.text
+    )
+    capsys.readouterr()
+    db = str(tmp_path / "class.db")
+    assert cli.main(["class", "summary", "--db", db, "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[1][0] == "Anna Petrova" and "I went home to bake." in rows[1]
 
 
 def test_the_class_code_is_short_readable_and_a_wrong_one_lets_nobody_in(class_):
@@ -376,7 +391,13 @@ def test_serve_refuses_a_foreign_db_and_a_bad_assignment(capsys, asg_file, tmp_p
     foreign.write_text("not a database\n" * 100)
     code = cli.main(["serve", "--assignment", str(asg_file), "--story", str(MINI), "--db", str(foreign)])
     err = capsys.readouterr().err
-    assert code == 1 and "cannot be used as the class store" in err and str(foreign) in err
+    assert code == 1 and "is not a class store" in err and str(foreign) in err
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE notes (x)").connection.commit()
+    code = cli.main(["serve", "--assignment", str(asg_file), "--story", str(MINI), "--db", str(other)])
+    err = capsys.readouterr().err
+    assert code == 1 and "another program" in err
+    assert [r[0] for r in sqlite3.connect(other).execute("SELECT name FROM sqlite_master")] == ["notes"]
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: x\nrole: nobody\n")
     code = cli.main(["serve", "--assignment", str(bad), "--story", str(MINI), "--db", str(tmp_path / "c.db")])

@@ -299,6 +299,12 @@ def create_app(
             headers={**HEADERS, "Content-Disposition": 'attachment; filename="reports.zip"'},
         )
 
+    async def summary(request: Request) -> Response:
+        teacher(request)
+        # The store's page is self-contained (its own inline style sheet), so it gets its own policy.
+        policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+        return HTMLResponse(room.summary_html(), headers={**HEADERS, "Content-Security-Policy": policy})
+
     async def teacher_other(request: Request) -> Response:
         teacher(request)
         raise HTTPException(404, "unknown")
@@ -347,6 +353,7 @@ def create_app(
         Route("/teacher", dashboard, methods=["GET"]),
         Route("/teacher/table", dashboard_table, methods=["GET"]),
         Route("/teacher/students.csv", students_csv, methods=["GET"]),
+        Route("/teacher/summary", summary, methods=["GET"]),
         Route("/teacher/reports.zip", reports_zip, methods=["GET"]),
         Route("/teacher/{rest:path}", teacher_other),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+import sys
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ from engine import runtime
 from engine.classroom import report as report_mod
 from engine.classroom.assignment import KEY, Assignment, RecordError, check_record, new_record
 from engine.classroom.play import MAX_NAME, AssignmentSession, slot_for
+from engine.classroom.store import ImportOutcome
+from engine.classroom.summary import summarise
+from engine.classroom.summary_render import cell, to_html
 from engine.model import Scene, Story
 from engine.saves import SaveError, Saves, state_from_save
 from engine.server.live import Live, StudentRow
@@ -112,6 +116,8 @@ class Classroom:
     def __init__(self, story: Story, assignment: Assignment, live: Live) -> None:
         self.story, self.assignment, self.live = story, assignment, live
         self.sessions: dict[int, AssignmentSession] = {}
+        self.imported: set[int] = set()
+        """Students whose finished playthrough has gone into the class store in this run."""
 
     @property
     def key(self) -> str:
@@ -217,7 +223,27 @@ class Classroom:
             ]
         else:
             views = session.handle(line)
+        if session.done and row.id not in self.imported:
+            self.import_finished(row)
         return [v for v in views if not _about_the_terminal(v)]
+
+    def import_finished(self, row: StudentRow) -> ImportOutcome:
+        """Put the student's finished playthrough into the class store, as `dualpower class import` would put
+        the report: verified by replay, then stored (a repeat changes nothing)."""
+        _name, text = self.report(row, "md")
+        outcome = self.live.store.import_report(text, self.story, Path(self.assignment.path))
+        self.imported.add(row.id)
+        if outcome.refused:  # never expected: the report was just made from the game itself
+            print(f"dualpower serve: {row.name}'s report was not stored: {outcome.message}", file=sys.stderr)
+        return outcome
+
+    def summary_html(self) -> str:
+        """The class summary page of the class store (issue 15) for this assignment's finished playthroughs."""
+        try:
+            summaries = summarise(self.live.store, self.assignment.title)
+        except LookupError:
+            summaries = []
+        return to_html(summaries)
 
     def _term(self, typed: str) -> bool:
         want = " ".join(typed.split()).lower()
@@ -263,7 +289,7 @@ class Classroom:
             given = dict(where.answers)
             w.writerow(
                 [
-                    _cell(x)
+                    cell(x)
                     for x in [row.name, where.chapter, where.date, where.scene, str(len(where.choices))]
                     + ["yes" if where.finished else "no", where.ending]
                     + [given.get(q.ask, "") for q in questions]
@@ -292,11 +318,6 @@ _NUMBER = re.compile(r"\+?\d{1,6}")
 
 def _is_number(text: str) -> bool:
     return bool(_NUMBER.fullmatch(text))
-
-
-def _cell(text: str) -> str:
-    """A student's text made safe for a spreadsheet: a leading = + - @ would make it a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _about_the_terminal(view: View) -> bool:

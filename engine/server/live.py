@@ -1,9 +1,11 @@
-"""The web classroom's own tables in the class store file: settings (class code, teacher token) and students.
+"""The classroom server's games in progress, in the class store (engine/classroom/store.py).
 
-Stdlib sqlite3 on the `--db` file, in WAL mode, every write in its own transaction, committed before the
-function returns, so the page that follows a choice is sent only after the choice is on disk. Each student's
-game is kept as the save JSON the terminal would write (engine/saves.py), so it resumes with the same code.
-One connection, used from the server's event loop only (never from two threads at once).
+The store's file is opened (made if missing, refused if foreign) through ClassStore, whose migrations include
+the server's table `web_students` (schema 2). The class code, the teacher token and the cookie secret are the
+store's settings. Every write is one store transaction, committed before the function returns, so the page that
+follows a choice is sent only after the choice is in the store. Each student's game is kept as the save JSON
+the terminal would write (engine/saves.py), so it resumes exactly. One connection, used from the server's event
+loop only (never from two threads at once).
 """
 
 from __future__ import annotations
@@ -16,28 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.classroom.store import BUSY_TIMEOUT_MS, ClassStore, StoreError
+
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """Letters and digits that cannot be mistaken for one another when read aloud or written on a board."""
 CODE_LENGTH = 6
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS web_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS web_students (
-  id INTEGER PRIMARY KEY,
-  assignment TEXT NOT NULL,
-  name TEXT NOT NULL,
-  resume TEXT NOT NULL UNIQUE,
-  joined TEXT NOT NULL,
-  updated TEXT NOT NULL,
-  finished INTEGER NOT NULL DEFAULT 0,
-  save TEXT NOT NULL,
-  UNIQUE (assignment, name)
-);
-"""
-
-
-class StoreError(Exception):
-    """The --db file cannot be used (not SQLite, unreadable, read-only): the message says what to do."""
+__all__ = ["CODE_ALPHABET", "Live", "StoreError", "StudentRow", "new_code", "normal_code"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,34 +56,26 @@ class Live:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=5000")
-            self.db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{self.path} cannot be used as the class store ({exc}): give another file with --db FILE"
-            ) from None
+        ClassStore.open(self.path, create=True).close()  # made, checked, migrated; StoreError: foreign, newer
+        # Opened again for the server: its requests may run on another thread than this one (never two at once).
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.store = ClassStore(self.path, self.db)
+        # WAL with synchronous=NORMAL: a commit survives a killed process (kill -9); only a power cut of the
+        # machine can lose the last commits. (FULL would fsync every click: ten times slower under a class.)
+        self.db.execute("PRAGMA synchronous=NORMAL")
 
     def close(self) -> None:
-        self.db.close()
+        self.store.close()
 
     # --- settings ---
 
     def setting(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM web_settings WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        return self.store.get_setting(key)
 
     def set_setting(self, key: str, value: str) -> None:
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute(
-                "INSERT INTO web_settings (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+        self.store.set_setting(key, value)
 
     def credentials(self, renew: bool = False) -> tuple[str, str, str]:
         """(class code, teacher token, cookie secret): made once and kept, new ones with `renew`."""
@@ -121,9 +100,8 @@ class Live:
     def add_student(self, assignment: str, name: str, save: dict[str, Any]) -> StudentRow:
         stamp = now()
         resume = secrets.token_urlsafe(18)
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            cur = self.db.execute(
+        with self.store.transaction() as db:
+            cur = db.execute(
                 "INSERT INTO web_students (assignment, name, resume, joined, updated, save) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (assignment, name, resume, stamp, stamp, json.dumps(save, ensure_ascii=False)),
@@ -132,9 +110,8 @@ class Live:
         return StudentRow(cur.lastrowid, name, resume, stamp, stamp, False, save)
 
     def put_save(self, student_id: int, save: dict[str, Any], finished: bool) -> None:
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute(
+        with self.store.transaction() as db:
+            db.execute(
                 "UPDATE web_students SET save = ?, updated = ?, finished = ? WHERE id = ?",
                 (json.dumps(save, ensure_ascii=False), now(), int(finished), student_id),
             )
