@@ -31,6 +31,8 @@ pytest.importorskip("starlette", reason="the serve extra is not installed")
 
 import httpx  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 from tests.test_serve import start_server  # noqa: E402
 
@@ -66,6 +68,14 @@ def browser(profile: Path) -> webdriver.Chrome:
     return webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=DRIVER))
 
 
+def submit(driver: webdriver.Chrome, button) -> None:
+    """Click a button that sends the form, and wait until the next page has replaced this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(driver, 20).until(staleness_of(page))
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def wait_for(check, seconds: float = 15.0) -> bool:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -92,12 +102,14 @@ def test_a_browser_plays_to_an_ending_and_the_dashboard_fills_in(tmp_path):
         assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
         driver.find_element(By.ID, "name").send_keys("Anna Petrova")
         driver.find_element(By.ID, "code").send_keys(code.lower())
-        driver.find_element(By.CSS_SELECTOR, "form.join button").click()
+        submit(driver, driver.find_element(By.CSS_SELECTOR, "form.join button"))
         assert wait_for(lambda: driver.find_elements(By.ID, "scene-title"))
         assert driver.find_element(By.ID, "scene-title").text == "A Proclamation on the Wall"
         assert "25 October 1917" in driver.find_element(By.CSS_SELECTOR, ".when").text
         assert "you play Worker" in driver.find_element(By.CSS_SELECTOR, ".intro").text
-        driver.find_element(By.CSS_SELECTOR, "button[value=look]").click()  # the scene without the intro
+        submit(
+            driver, driver.find_element(By.CSS_SELECTOR, "button[value=look]")
+        )  # the scene without the intro
         assert not driver.find_elements(By.CSS_SELECTOR, ".intro")
         terms = driver.find_elements(By.CSS_SELECTOR, "abbr.term")
         assert terms and all(t.get_attribute("title") for t in terms)
@@ -108,7 +120,7 @@ def test_a_browser_plays_to_an_ending_and_the_dashboard_fills_in(tmp_path):
         for _ in range(30):  # click the first open choice until the story ends
             if driver.find_elements(By.ID, "ending-title"):
                 break
-            driver.find_element(By.CSS_SELECTOR, "ol.choices button:not([disabled])").click()
+            submit(driver, driver.find_element(By.CSS_SELECTOR, "ol.choices button:not([disabled])"))
         ending = driver.find_element(By.ID, "ending-title").text
         assert ending.startswith("Ending: ")
         for answer in (
@@ -117,7 +129,7 @@ def test_a_browser_plays_to_an_ending_and_the_dashboard_fills_in(tmp_path):
         ):
             box = driver.find_element(By.ID, "answer")
             box.send_keys(answer)
-            driver.find_element(By.CSS_SELECTOR, "button.primary").click()
+            submit(driver, driver.find_element(By.CSS_SELECTOR, "button.primary"))
         assert "The assignment is complete" in driver.find_element(By.ID, "done-title").text
         cookie = driver.get_cookie("dualpower_student")
         assert cookie and cookie["httpOnly"]
