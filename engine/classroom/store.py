@@ -304,6 +304,27 @@ def _schema_1(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+SCHEMA_2 = """
+CREATE TABLE web_students (
+    id INTEGER PRIMARY KEY,
+    assignment TEXT NOT NULL,
+    name TEXT NOT NULL,
+    resume TEXT NOT NULL UNIQUE,
+    joined TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    finished INTEGER NOT NULL DEFAULT 0,
+    save TEXT NOT NULL,
+    UNIQUE (assignment, name)
+)
+"""
+"""The classroom server's games in progress (engine/server/live.py): each student's save JSON, kept so a
+restarted server resumes every student where they were. `assignment` is the assignment file's SHA-256."""
+
+
+def _schema_2(db: sqlite3.Connection) -> None:
+    db.execute(SCHEMA_2)
+
+
 @dataclass
 class ClassStore:
     """An open class store. Use `ClassStore.open`; close with `close()` or as a context manager."""
@@ -311,7 +332,7 @@ class ClassStore:
     path: Path
     db: sqlite3.Connection = field(repr=False)
 
-    migrations: ClassVar[list[Callable[[sqlite3.Connection], None]]] = [_schema_1]
+    migrations: ClassVar[list[Callable[[sqlite3.Connection], None]]] = [_schema_1, _schema_2]
     """Forward migrations: migrations[i] takes the schema from user_version i to i + 1, inside a transaction."""
 
     @classmethod
