@@ -457,3 +457,15 @@ def test_documents_and_glossary_entries_are_buttons_and_do_not_answer_the_questi
     assert 'id="answer"' in page.text  # still waiting: the click was not taken for the answer
     [(save,)] = live.db.execute("SELECT save FROM web_students").fetchall()
     assert json.loads(save)["assignment"]["answers"] == []
+
+
+def test_class_remove_also_forgets_a_game_in_progress_so_the_name_can_join_again(class_, tmp_path, capsys):
+    from engine import cli
+
+    client, live = class_
+    assert join(client, live, "Anna Kovač").status_code == 200
+    assert join(TestClient(client.app), live, "Anna Kovač").status_code == 409
+    assert cli.main(["class", "remove", "anna  KOVAC", "--yes", "--db", str(tmp_path / "class.db")]) == 0
+    assert "Removed Anna Kovač" in capsys.readouterr().out
+    fresh = make_client(tmp_path, tmp_path / "bakery.yaml")[0]
+    assert join(fresh, live, "Anna Kovač").status_code == 200
