@@ -346,6 +346,16 @@ def _add_authoring(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_playtest)
 
+    t = sub.add_parser(
+        "test",
+        help="run the story's tests (tests/*.yaml in the story folder)",
+        description="Play every case in the story folder's tests/*.yaml through the game: the choices "
+        "typed by number, then what must hold (scene, ending, vars, visited, text). Prints "
+        "'N passed, M failed'; exit 1 on any failure or mistake in a test file.",
+    )
+    story_arg(t)
+    t.set_defaults(func=cmd_test)
+
     s = sub.add_parser(
         "stats", help="how big the story is, per role and in all, and how long a run takes to read"
     )
@@ -481,3 +491,41 @@ def cmd_stats(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(stats.format_text(data))
     return EXIT_OK
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from engine import storytest
+    from engine.saves import Saves
+
+    story_dir = args.story or app.default_story_dir()
+    story = _load(args)
+    if story is None:
+        return EXIT_FAIL
+    from engine.diagnostics import sort_key
+
+    cases, diags = storytest.load(story_dir, story)
+    for d in sorted(diags, key=sort_key):
+        print(d)
+    if diags:
+        print(
+            f"The test files have {len(diags)} mistake{'s' * (len(diags) != 1)} (above); fix them and run again."
+        )
+        return EXIT_FAIL
+    if not cases:
+        print(
+            f"No story tests in {story_dir / 'tests'}: add a tests/NAME.yaml with a 'tests:' list "
+            "(see docs/authoring-tools.md)."
+        )
+        return EXIT_FAIL
+    failed = 0
+    with tempfile.TemporaryDirectory(prefix="dualpower-test-") as tmp:
+        saves = Saves(Path(tmp))
+        for case in cases:
+            failure = storytest.run(story, case, saves)
+            if failure is not None:
+                failed += 1
+                print(f"FAIL {failure}")
+    print(f"{len(cases) - failed} passed, {failed} failed")
+    return EXIT_FAIL if failed else EXIT_OK
