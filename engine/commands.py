@@ -343,6 +343,11 @@ def _add_authoring(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None
         metavar="N",
         help="with --exhaustive: stop after N states per role (default 200,000)",
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="also exit 1 when a scene or ending is never reached (a gate for builds)",
+    )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_playtest)
 
@@ -475,8 +480,11 @@ def cmd_playtest(args: argparse.Namespace) -> int:
     if args.format == "json":
         app.emit_json(result.to_dict())
     else:
-        sys.stdout.write(playtest.format_text(result, story, lambda path: graph.file_label(story, path)))
-    return EXIT_OK if result.ok else EXIT_FAIL
+        sys.stdout.write(
+            playtest.format_text(result, story, lambda path: graph.file_label(story, path), args.strict)
+        )
+    ok = result.strict_ok() if args.strict else result.ok
+    return EXIT_OK if ok else EXIT_FAIL
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
