@@ -351,6 +351,15 @@ def _add_authoring(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_playtest)
 
+    n = sub.add_parser(
+        "new",
+        help="make a new story folder to start from (it passes check, test and playtest as made)",
+        description="Write a small, complete story folder: story.yaml, one scene file, one test file and "
+        "an assignment, which passes 'check --strict', 'test' and 'playtest --strict' as made.",
+    )
+    n.add_argument("folder", metavar="DIR", nargs="?", type=Path, default=Path("my-story"))
+    n.set_defaults(func=cmd_new)
+
     t = sub.add_parser(
         "test",
         help="run the story's tests (tests/*.yaml in the story folder)",
@@ -537,3 +546,44 @@ def cmd_test(args: argparse.Namespace) -> int:
                 print(f"FAIL {failure}")
     print(f"{len(cases) - failed} passed, {failed} failed")
     return EXIT_FAIL if failed else EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    import os
+    import shlex
+
+    from engine import scaffold
+
+    folder: Path = args.folder
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        what = "a folder that is not empty" if folder.is_dir() else "a file"
+        print(
+            f"dualpower: {folder} is already {what}; give a new folder's name: dualpower new DIR",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
+    schema = Path(__file__).resolve().parent / "schema" / "scene.schema.json"
+    try:
+        schema_ref = os.path.relpath(schema, (folder / "scenes").resolve())
+    except ValueError:  # another drive (Windows): the absolute path
+        schema_ref = str(schema)
+    quoted = shlex.quote(str(folder))
+    made = scaffold.files(quoted, folder.resolve().name, Path(schema_ref).as_posix())
+    try:
+        for rel, text in made.items():
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("x", encoding="utf-8") as fh:
+                fh.write(text)
+    except OSError as exc:
+        print(
+            f"dualpower: cannot write the new story: {exc.strerror or exc} ({exc.filename or folder})",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
+    print(f"Made a new story in {folder}: {', '.join(made)}")
+    print("Play it, then make it yours (docs/authoring.md); before each commit:")
+    for command in ("play", "check", "test", "playtest"):
+        extra = " --strict" if command in ("check", "playtest") else ""
+        print(f"  dualpower {command} --story {quoted}{extra}")
+    return EXIT_OK
