@@ -118,11 +118,14 @@ def cmd_play(args: argparse.Namespace) -> int:
             seed=args.seed,
             reload_story=reload_story,
             watch_root=story_dir if args.watch else None,
+            options=app.hint_options(args.story, args.saves),
         )
     from engine.ui.plain import PlainUI
     from engine.watch import Watcher
 
-    ui = PlainUI(watcher=Watcher(story_dir) if args.watch else None)
+    ui = PlainUI(
+        watcher=Watcher(story_dir) if args.watch else None, options=app.hint_options(args.story, args.saves)
+    )
     try:
         if args.load:
             session = Session.resume(story, args.load, saves, reload_story=reload_story)
@@ -170,7 +173,7 @@ def _play_assignment(args: argparse.Namespace, story: Any, saves: Any, plain: bo
             load=args.load,
             student=args.student,
             seed=args.seed,
-            saves_option=f" --saves {args.saves}" if args.saves else "",
+            saves_option=app.hint_options(args.story, args.saves),
         )
     except StartError as exc:
         for line in exc.details:
@@ -181,7 +184,7 @@ def _play_assignment(args: argparse.Namespace, story: Any, saves: Any, plain: bo
         return loop.play(session, ui)
     from engine.ui.terminal import Terminal
 
-    Terminal(story, saves, seed=args.seed).play(session)
+    Terminal(story, saves, seed=args.seed, options=app.hint_options(args.story, args.saves)).play(session)
     return EXIT_OK
 
 
@@ -240,7 +243,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.output is not None:
         print(
             f"Report written to {args.output}. Hand in this file as it is: your teacher checks it with "
-            f"'dualpower verify {args.output.name}'.",
+            f"'dualpower verify {args.output.name}{app.hint_options(args.story)}'.",
             file=sys.stderr,
         )
     return EXIT_OK
