@@ -302,17 +302,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def _add_authoring(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None]) -> None:
     g = sub.add_parser(
         "graph",
-        help="the branch map, as Graphviz DOT or Mermaid",
+        help="the branch map, as Graphviz DOT or Mermaid, or drawn as SVG/PNG/PDF",
         description="Print the branch map: scenes as nodes, choices as edges (dashed when they "
-        "have a condition), one cluster per scene file.",
+        "have a condition), one cluster per chapter (scene file), chapters in story order, four to a row.",
     )
     story_arg(g)
     g.add_argument("--role", help="only the scenes this role can reach")
     g.add_argument(
         "--format",
-        choices=("dot", "mermaid"),
+        choices=("dot", "mermaid", "svg", "png", "pdf"),
         default=None,
-        help="text format (default: from the -o file's extension, else dot)",
+        help="DOT or Mermaid text, or a picture drawn with Graphviz (default: from the -o file's extension, "
+        "else dot)",
+    )
+    g.add_argument(
+        "--labels",
+        action="store_true",
+        help="write each choice's text on its arrow (default: on hover, in SVG)",
     )
     g.add_argument(
         "-o",
@@ -425,53 +431,84 @@ def cmd_graph(args: argparse.Namespace) -> int:
     ext = out.suffix.lower() if out is not None else ""
     if out is not None and ext not in RENDERED and ext not in TEXT_FORMATS:
         print(
-            f"dualpower: cannot tell the format of {out}: name it .dot, .gv, .mmd, .svg or .png",
+            f"dualpower: cannot tell the format of {out}: name it .dot, .gv, .mmd, .svg, .png or .pdf",
             file=sys.stderr,
         )
         return EXIT_USAGE
-    fmt = args.format or TEXT_FORMATS.get(ext, "dot")
-    if ext in RENDERED and fmt != "dot":
-        print(f"dualpower: {ext} files are drawn by Graphviz from DOT; drop --format {fmt}", file=sys.stderr)
+    fmt = args.format or RENDERED.get(ext) or TEXT_FORMATS.get(ext, "dot")
+    wanted = RENDERED.get(ext) or TEXT_FORMATS.get(ext)
+    if out is not None and wanted != fmt:
+        print(
+            f"dualpower: -o {out.name} is not {fmt}: name the file .{fmt} or drop --format", file=sys.stderr
+        )
         return EXIT_USAGE
-    text = graph.to_mermaid(story, args.role) if fmt == "mermaid" else graph.to_dot(story, args.role)
-    if out is None or ext not in RENDERED:
-        return app.write_output(text, out)
-    return _render(text, out, RENDERED[ext])
+    if fmt == "mermaid":
+        return app.write_output(graph.to_mermaid(story, args.role), out)
+    if fmt == "dot":
+        return app.write_output(graph.to_dot(story, args.role, args.labels), out)
+    if out is None and fmt != "svg":
+        print(
+            f"dualpower: a {fmt} picture is not text: write it to a file with -o map.{fmt}", file=sys.stderr
+        )
+        return EXIT_USAGE
+    again = f"dualpower graph{app.hint_options(args.story)}" + (f" --role {args.role}" if args.role else "")
+    return _render(graph.dot_passes(story, args.role, args.labels), out, fmt, again)
 
 
-def _render(dot_text: str, out: Path, fmt: str) -> int:
-    """Draw DOT text into `out` with Graphviz's `dot`, or say how to install it."""
+def _render(passes: tuple[str, list[str]], out: Path | None, fmt: str, again: str) -> int:
+    """Draw the map with Graphviz into `out` (or SVG on stdout), or say how to install it. Two passes: `dot`
+    lays out the chapters in order, then `neato -n2` adds the edges between chapters without moving a node."""
     import shutil
     import subprocess
 
-    exe = shutil.which("dot")
-    if exe is None:
+    dot, neato = shutil.which("dot"), shutil.which("neato")
+    if dot is None or neato is None:
         print(
-            "dualpower: drawing an .svg or .png needs Graphviz's 'dot' program, which is not installed.\n"
+            f"dualpower: drawing a {fmt} picture needs Graphviz ('dot' and 'neato'), which is not installed.\n"
             "  Install it: sudo apt-get install graphviz   (Debian/Ubuntu)\n"
             "              brew install graphviz           (macOS)\n"
-            "  or write the DOT text instead: dualpower graph -o map.dot",
+            f"  or write the DOT text instead: {again} -o map.dot",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_FAIL
+    frame, crossing = passes
+
+    def run(cmd: list[str], text: str) -> bytes | None:
+        try:
+            done = subprocess.run(
+                cmd, input=text.encode("utf-8"), capture_output=True, timeout=300, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            print(f"dualpower: Graphviz failed: {exc}", file=sys.stderr)
+            return None
+        if done.returncode != 0:
+            print(
+                f"dualpower: Graphviz failed: {done.stderr.decode('utf-8', 'replace').strip()}",
+                file=sys.stderr,
+            )
+            return None
+        return done.stdout
+
+    laid = run([dot, "-Tdot"], frame)
+    if laid is None:
+        return EXIT_FAIL
+    text = laid.decode("utf-8")
+    cut = text.rstrip().rfind("}")
+    drawn = run([neato, "-n2", f"-T{fmt}"], text[:cut] + "".join(e + "\n" for e in crossing) + "}\n")
+    if drawn is None:
+        return EXIT_FAIL
+    if out is None:
+        sys.stdout.write(drawn.decode("utf-8"))
+        return EXIT_OK
     try:
-        done = subprocess.run(
-            [exe, f"-T{fmt}", "-o", str(out)],
-            input=dot_text.encode("utf-8"),
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        print(f"dualpower: Graphviz failed: {exc}", file=sys.stderr)
-        return 1
-    if done.returncode != 0:
-        print(
-            f"dualpower: Graphviz failed: {done.stderr.decode('utf-8', 'replace').strip()}", file=sys.stderr
-        )
-        return 1
+        from engine.files import atomic_write
+
+        atomic_write(out, drawn)
+    except OSError as exc:
+        print(f"dualpower: {exc}", file=sys.stderr)
+        return EXIT_FAIL
     print(f"Wrote {out}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_playtest(args: argparse.Namespace) -> int:
