@@ -747,15 +747,18 @@ def format_text(
         for sid in result.unreached:
             kind = " (ending)" if story.scenes[sid].ending is not None else ""
             lines.append(f"  {result.where[sid]}: {sid}{kind}")
-    for title, spots, show in (
-        ("Choices never taken", result.never_taken, lambda c: f'{c.scene}: "{c.text}"'),
-        ("Conditions never true", result.never_true, lambda c: f"if: {c.text}"),
-        ("Conditions never false", result.never_false, lambda c: f"if: {c.text}"),
+    for title, spots, is_choice in (
+        ("Choices never taken", result.never_taken, True),
+        ("Conditions never true", result.never_true, False),
+        ("Conditions never false", result.never_false, False),
     ):
         if spots:
             lines.append("")
             lines.append(f"{title} ({len(spots)}):")
-            lines.extend(f"  {c.where}: {show(c)}" for c in spots)
+            lines.extend(
+                f'  {c.where}: {c.scene}: "{c.text}"' if is_choice else f"  {c.where}: if: {c.text}"
+                for c in spots
+            )
     for title, troubles in (
         ("Stuck states", result.stuck),
         ("Loops that never reach an ending", result.loops),
