@@ -28,7 +28,7 @@ from engine.diagnostics import Diagnostic, suggest
 from engine.files import SUFFIXES
 from engine.model import Source, Story
 from engine.saves import Saves
-from engine.session import EndingView, Message, SceneView, Session, View
+from engine.session import EndingView, Message, SceneView, Session, StartError, View
 from engine.yamlnodes import AnyKeys, YamlFile, key_table, read_yaml
 
 FILE_KEYS = key_table({"tests": True})
@@ -74,7 +74,24 @@ def load(root: Path, story: Story) -> tuple[list[Case], list[Diagnostic]]:
     """Every case of the story's test files, and each mistake in them at file:line:col."""
     cases: list[Case] = []
     diags: list[Diagnostic] = []
+    inside = root.resolve()
     for path in test_files(root):
+        try:
+            outside = not path.resolve(strict=True).is_relative_to(inside)
+        except (OSError, RuntimeError):
+            outside = True
+        if outside:
+            diags.append(
+                Diagnostic(
+                    str(path),
+                    1,
+                    1,
+                    "error",
+                    "symlink",
+                    "a link that leads outside the story folder; copy the file in",
+                )
+            )
+            continue
         node = read_yaml(path, diags)
         if node is None:
             continue
@@ -199,7 +216,10 @@ class _Trial(Session):
 
 def run(story: Story, case: Case, saves: Saves) -> Failure | None:
     """Play the case through a Session, typing each choice's number; the first thing that goes wrong, or None."""
-    session = _Trial.new(story, case.role, saves)
+    try:
+        session = _Trial.new(story, case.role, saves)
+    except StartError as exc:
+        return Failure(case, 0, f"the game cannot start: {exc}")
     shown: list[View] = session.current()
     for step, number in enumerate(case.choices, 1):
         here = session.state.scene

@@ -179,3 +179,12 @@ def test_tests_leave_the_players_saves_alone(write_story, capsys) -> None:
     before = sorted(saves.rglob("*")) if saves.exists() else []
     assert run(root, capsys) == (0, "1 passed, 0 failed\n")
     assert (sorted(saves.rglob("*")) if saves.exists() else []) == before
+
+
+def test_a_test_file_linking_outside_the_story_is_refused(write_story, capsys, tmp_path) -> None:
+    root = write_story({"scenes/a.yaml": SCENES, "tests/t.yaml": "tests: []\n"})
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("tests:\n  - {name: x, role: hero, expect: {scene: a.start}}\n", encoding="utf-8")
+    (root / "tests" / "link.yaml").symlink_to(secret)
+    code, out = run(root, capsys)
+    assert code == 1 and f"{root / 'tests' / 'link.yaml'}:1:1: error: a link that leads outside" in out
