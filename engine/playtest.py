@@ -37,33 +37,54 @@ LOOP_TAIL = 50
 
 class _Counting(runtime.Rules):
     """The game's rule book, with each compiled choice condition wrapped to note whether it came out true or
-    false (by the choice's key); nothing else differs, so runs play exactly as with runtime.rules(story)."""
+    false (by the choice's key); nothing else differs, so runs play exactly as with runtime.rules(story). Once
+    every condition of a scene has come out both ways, the scene's unwrapped plan takes its place, so counting
+    costs nothing more there."""
 
-    __slots__ = ("true", "false")
+    __slots__ = ("true", "false", "_raw", "_pending")
 
     def __init__(self, story: Story) -> None:
         super().__init__(story)
         self.true: set[str] = set()
         self.false: set[str] = set()
+        self._raw: dict[str, runtime.Plan] = {}
+        self._pending: dict[str, set[str]] = {}
 
     def _plan(self, s: Any) -> runtime.Plan:
         plan = super()._plan(s)
-        if not any(m.test is not None for m in plan.moves):
+        pending = {m.key for m in plan.moves if m.test is not None}
+        if not pending:
             return plan
+        self._raw[s.id], self._pending[s.id] = plan, pending
         moves = tuple(
-            m if m.test is None else dataclasses.replace(m, test=_noted(m.test, m.key, self.true, self.false))
+            m if m.test is None else dataclasses.replace(m, test=self._noted(m.test, m.key, s.id))
             for m in plan.moves
         )
         return dataclasses.replace(plan, moves=moves)
 
+    def _noted(self, test: Callable[[Any], Any], key: str, scene_id: str) -> Callable[[Any], Any]:
+        true, false = self.true, self.false
 
-def _noted(test: Callable[[Any], Any], key: str, true: set[str], false: set[str]) -> Callable[[Any], Any]:
-    def noted(state: Any) -> Any:
-        got = test(state)
-        (true if got else false).add(key)
-        return got
+        def settle() -> None:
+            pending = self._pending[scene_id]
+            pending.discard(key)
+            if not pending:
+                self._plans[scene_id] = self._raw[scene_id]
 
-    return noted
+        def noted(state: Any) -> Any:
+            got = test(state)
+            if got:
+                if key not in true:
+                    true.add(key)
+                    if key in false:
+                        settle()
+            elif key not in false:
+                false.add(key)
+                if key in true:
+                    settle()
+            return got
+
+        return noted
 
 
 def _paragraph_key(scene_id: str, n: int) -> str:
@@ -77,12 +98,14 @@ class _Words:
     """Words read, per scene and per choice text: counted once where no placeholder or condition makes them
     depend on the state (reporting only; what is open and what a choice does come from runtime.Rules)."""
 
-    __slots__ = ("story", "scenes", "choices", "book")
+    __slots__ = ("story", "scenes", "choices", "book", "settled")
 
     def __init__(self, story: Story, book: _Counting) -> None:
         self.story = story
         self.book = book
         """Where the paragraph conditions' outcomes are noted, beside the choices'."""
+        self.settled: set[str] = set()
+        """Scenes whose paragraph conditions have all come out both ways."""
         self.scenes: dict[str, int] = {}
         self.choices: dict[str, int] = {}
         """Scene id / choice key -> words, or -1 when they depend on the state."""
@@ -101,10 +124,16 @@ class _Words:
                 self.scenes[sid] = n
                 return n
             self.scenes[sid] = -1
-        true, false = self.book.true, self.book.false
-        for n, p in enumerate(plan.scene.paragraphs):
-            if p.cond is not None:
-                (true if p.cond.test(state) else false).add(_paragraph_key(sid, n))
+        if sid not in self.settled:
+            true, false = self.book.true, self.book.false
+            varied = True
+            for n, p in enumerate(plan.scene.paragraphs):
+                if p.cond is not None:
+                    key = _paragraph_key(sid, n)
+                    (true if p.cond.test(state) else false).add(key)
+                    varied = varied and key in true and key in false
+            if varied:  # every paragraph condition here has come out both ways: no need to look again
+                self.settled.add(sid)
         read = sum(runtime.words(p) for p in runtime.paragraphs(self.story, state, plan.scene))
         if plan.scene.ending is not None:
             read += runtime.words(plan.scene.ending.epilogue)
