@@ -7,6 +7,7 @@ result into output and an exit code; the shared edges (loading a story, messages
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -161,6 +162,7 @@ def _play_assignment(args: argparse.Namespace, story: Any, saves: Any, plain: bo
     # Name, intro and messages before play are plain lines in both modes; the game itself is drawn by the
     # terminal UI unless plain mode was asked for (or stdin/stdout are not terminals).
     ui = PlainUI()
+    saves.list_names = False  # a class shares the folder: never show a student the others' save names
     try:
         session = assignment_play.start(
             story,
@@ -170,7 +172,7 @@ def _play_assignment(args: argparse.Namespace, story: Any, saves: Any, plain: bo
             load=args.load,
             student=args.student,
             seed=args.seed,
-            saves_option=f" --saves {args.saves}" if args.saves else "",
+            saves_option=f" --saves {shlex.quote(str(args.saves))}" if args.saves else "",
         )
     except StartError as exc:
         for line in exc.details:
@@ -229,6 +231,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if story is None:
         return EXIT_FAIL
     saves = app.saves_folder(args.saves)
+    saves.list_names = False  # a class shares the folder: the others' save names are theirs
     try:
         data = saves.read(args.save)
         report = build(block_from_save(data, story, args.save), story)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shlex
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,7 +31,7 @@ from engine.classroom.assignment import (
 )
 from engine.model import Story
 from engine.runtime import GameError
-from engine.saves import RESERVED, SLOT_RE, SaveError, Saves
+from engine.saves import RESERVED, SLOT_RE, SaveError, Saves, user_dir
 from engine.session import Leave, Message, SceneView, Session, StartError, View, clean
 from engine.state import GameState
 
@@ -62,6 +63,8 @@ class AssignmentSession(Session):
     saves_option: str = ""
     """' --saves DIR' when the saves folder was given, so the report command we suggest finds the save."""
     done: bool = False
+    save_problem: str | None = None
+    """Why the last save failed (None: the last save was written), so no message claims a save that failed."""
 
     @property
     def record(self) -> dict[str, Any]:
@@ -106,8 +109,10 @@ class AssignmentSession(Session):
         self.done = True
         if "completed" not in self.record:
             self.record["completed"] = now_iso()
+        failed = self.autosave()
+        if self.save_problem is not None:
+            return [*failed, self._not_saved("The assignment is complete, but"), Leave("done")]
         return [
-            *self.autosave(),
             Message(
                 f"The assignment is complete, and saved as '{self.slot}'. Make your report with:\n"
                 f"  {self.report_hint()}"
@@ -115,12 +120,26 @@ class AssignmentSession(Session):
             Leave("done"),
         ]
 
+    def _not_saved(self, lead: str) -> Message:
+        kept = (
+            "the last save that worked is kept"
+            if self.saves.exists(self.slot)
+            else "nothing of this game was saved"
+        )
+        return Message(
+            f"{lead} your work could NOT be saved: {self.save_problem}. Of this game, {kept}. Tell your "
+            "teacher before you close this window.",
+            "error",
+        )
+
     def prompt(self) -> str:
         return "Your answer> " if self.pending() is not None else "> "
 
     def goodbye(self, reason: str) -> list[View] | None:
         if self.done:
             return []
+        if self.save_problem is not None:
+            return [self._not_saved("Stopped, but")]
         return [
             Message(
                 f"Stopped. Your work is saved as '{self.slot}'. To carry on, run the same command "
@@ -155,7 +174,9 @@ class AssignmentSession(Session):
         try:
             self.saves.save(self.slot, self.story, self.state, self.extra)
         except SaveError as exc:
+            self.save_problem = exc.reason
             return [Message(f"Saving failed: {exc}", "error")]
+        self.save_problem = None
         return []
 
     def handle(self, line: str) -> list[View]:
@@ -321,6 +342,7 @@ def start(
 ) -> AssignmentSession:
     """The assignment session to play: resumed from `load` (or the student's own slot), else new. Writes the
     intro or a welcome back on `ui`; raises StartError (with the assignment's diagnostics in `details`)."""
+    saves, saves_option = _writable_saves(saves, ui, saves_option)
     student_arg = " ".join(clean(student, MAX_NAME).split()) if student else None
     record: dict[str, Any] | None = None
     state: GameState | None = None
@@ -387,7 +409,7 @@ def start(
             except GameError as exc:
                 raise StartError(f"the assignment cannot start: {exc}") from None
             record = new_record(assignment, name)
-            _intro(ui, story, assignment, slot, name)
+            _intro(ui, story, assignment, slot, name, saves.folder)
     assert state is not None and record is not None
     if slot is None:
         slot = slot_for(assignment, record["student"])
@@ -410,6 +432,29 @@ def start(
     )
 
 
+def _writable_saves(saves: Saves, ui: Lines, saves_option: str) -> tuple[Saves, str]:
+    """The saves folder to play in: `saves` when a save can be written there, else the student's own data
+    folder (saying so, before the intro); StartError when neither can be written."""
+    problem = saves.unwritable()
+    if problem is None:
+        return saves, saves_option
+    own = Saves(user_dir(), list_names=saves.list_names)
+    same = own.folder.absolute() == saves.folder.absolute()
+    other = None if same else own.unwritable()
+    if same or other is not None:
+        raise StartError(
+            f"your work could not be saved: {problem}"
+            + (f", nor in your own folder: {other}" if other else "")
+            + "; ask your teacher for a folder you can write to, and give it with --saves DIR"
+        )
+    ui.para(
+        f"Your work cannot be saved in {saves.folder}: {problem}. It is saved in your own folder instead: "
+        f"{own.folder}. Next lesson, run the same command: your game is found there."
+    )
+    ui.write()
+    return own, f" --saves {shlex.quote(str(own.folder))}"
+
+
 def _resume_slot(
     saves: Saves, slot: str, story: Story, assignment: Assignment, student: str
 ) -> tuple[GameState, dict[str, Any]] | None:
@@ -426,7 +471,9 @@ def _resume_slot(
     return state, record
 
 
-def _intro(ui: Lines, story: Story, assignment: Assignment, slot: str, student: str) -> None:
+def _intro(
+    ui: Lines, story: Story, assignment: Assignment, slot: str, student: str, saves_folder: Path
+) -> None:
     role = story.roles[assignment.role]
     ui.para(f"Student: {student}")
     ui.para(f"You play: {role.name}, {role.title}" if role.title else f"You play: {role.name}")
@@ -442,7 +489,7 @@ def _intro(ui: Lines, story: Story, assignment: Assignment, slot: str, student: 
     if not assignment.allow_undo:
         lines.append("Undo is not allowed in this assignment: think before you choose.")
     lines.append(
-        f"Your work is saved after every step as '{slot}'. To stop, type 'quit' (or press Ctrl-D); "
+        f"Your work is saved after every step as '{slot}' (in {saves_folder}). To stop, type 'quit' (or press Ctrl-D); "
         "next lesson, run the same command again to carry on."
     )
     for line in lines:
