@@ -144,7 +144,10 @@ def html_lines(r: Report) -> Lines:
         add("<h2>Questions not reached on this path</h2>")
         add("<ul>")
         for n, at, ask in r.unreached:
-            add(f"<li><b>Question {n}</b> ({h(scene_title(r.story, at))}): {h(ask)}</li>", f"question {n}")
+            add(
+                f"<li><b>Question {n}</b> ({h(scene_title(r.story, at))}): {h(ask)}</li>",
+                f"question {n}, not reached",
+            )
         add("</ul>")
         add("</section>")
     docs = documents_met(r)

@@ -94,7 +94,7 @@ def markdown_lines(r: Report) -> Lines:
         gap()
         for n, at, ask in r.unreached:
             where = scene_title(r.story, at)
-            add(f"- **Question {n}** ({md(where)}): {md(ask)}", f"question {n}")
+            add(f"- **Question {n}** ({md(where)}): {md(ask)}", f"question {n}, not reached")
     docs = documents_met(r)
     if docs:
         gap()
