@@ -62,6 +62,12 @@ def _add_classroom(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None
         type=Path,
         help="the assignment file (default: where the report says, else the story's assignments/)",
     )
+    v.add_argument(
+        "--complete",
+        action="store_true",
+        help="also fail (exit 1, INCOMPLETE) when the work is unfinished: stopped before the end, or a "
+        "question it met is unanswered",
+    )
     v.set_defaults(func=cmd_verify)
 
     t = sub.add_parser(
@@ -283,6 +289,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return EXIT_FAIL
     verdict = verify_text(text, story, args.assignment)
     print(verdict)
+    if args.complete and verdict.unfinished and (verdict.valid or not verdict.checked):
+        print(f"INCOMPLETE: the work in this report is not finished: {verdict.unfinished}.")
+        return EXIT_FAIL
     if not verdict.checked:
         return EXIT_FAIL
     if not verdict.valid:

@@ -122,3 +122,36 @@ def test_an_edited_report_on_a_story_without_that_path_is_invalid(capsys, lesson
     code, out = verify(capsys, story, report)
     assert code == 1
     assert out.startswith("INVALID")
+
+
+def test_verify_complete_fails_an_unfinished_report_and_passes_a_finished_one(monkeypatch, capsys, tmp_path):
+    asg = write_assignment(tmp_path)
+    saves = tmp_path / "saves"
+    args = ["play", "--story", str(MINI), "--saves", str(saves), "--plain", "--assignment", str(asg)]
+    runs = (
+        ("Kim", ["2", "Because of the bread.", "quit"]),
+        ("Lev", WHOLE_GAME[:3] + ["quit"]),
+        ("Anna", WHOLE_GAME),
+    )
+    for student, lines in runs:
+        monkeypatch.setattr("sys.stdin", __import__("io").StringIO("".join(f"{x}\n" for x in lines)))
+        assert cli.main([*args, "--student", student]) == 0
+        report = tmp_path / f"{student}.md"
+        slot = f"bakery-{student.lower()}"
+        assert cli.main(["report", slot, "--story", str(MINI), "--saves", str(saves), "-o", str(report)]) == 0
+    capsys.readouterr()
+    # Without --complete, Kim's honest unfinished report is VALID; with it, it fails.
+    assert cli.main(["verify", str(tmp_path / "Kim.md"), "--story", str(MINI)]) == 0
+    capsys.readouterr()
+    code = cli.main(["verify", str(tmp_path / "Kim.md"), "--story", str(MINI), "--complete"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "INCOMPLETE: the work in this report is not finished: it stops at 'The Street'" in out
+    # Lev reached the ending but left the end question unanswered.
+    code = cli.main(["verify", str(tmp_path / "Lev.md"), "--story", str(MINI), "--complete"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "INCOMPLETE: the work in this report is not finished: question 2 is not answered" in out
+    code = cli.main(["verify", str(tmp_path / "Anna.md"), "--story", str(MINI), "--complete"])
+    out = capsys.readouterr().out
+    assert code == 0 and "INCOMPLETE" not in out

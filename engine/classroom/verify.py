@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ class Verdict:
     checked: bool = True
     """False when the path and text fit the story but the answers could not be checked against the
     assignment (its file was not found): not VALID, not INVALID either."""
+    unfinished: str = ""
+    """Why the work in a report that fits is not finished ('' when it is): for `verify --complete`."""
 
     def __str__(self) -> str:
         return "\n".join([self.headline, *self.details])
@@ -144,6 +147,7 @@ def verify_text(text: str, story: Story, assignment_file: Path | None = None) ->
         f"{who} on {report.title!r}: {steps} choice{'s' if steps != 1 else ''}, "
         f"{answers} answer{'s' if answers != 1 else ''}, {end}."
     )
+    left = _unfinished(report)
     if not checked:
         return Verdict(
             False,
@@ -151,20 +155,37 @@ def verify_text(text: str, story: Story, assignment_file: Path | None = None) ->
             f"the assignment: {summary}",
             notes,
             checked=False,
+            unfinished=left,
         )
-    return Verdict(True, f"VALID: {summary}", notes)
+    return Verdict(True, f"VALID: {summary}", notes, unfinished=left)
+
+
+def _unfinished(report: Any) -> str:
+    """Why the work is not finished: the path stops before the ending (or the assignment's `until`), or a
+    question met on the path (or asked at the end) is unanswered. '' when it is finished."""
+    reasons = []
+    if report.finish == "unfinished":
+        reasons.append(f"it stops at {report.last.title!r}, before the end of the assignment")
+    on_path = {e.scene.id for e in report.entries}
+    missing = [n for n, at, _ask in report.unreached if at is None or at in on_path]
+    if missing and report.finish != "unfinished":
+        reasons.append(
+            f"question{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))} "
+            f"{'are' if len(missing) > 1 else 'is'} not answered"
+        )
+    return "; ".join(reasons)
 
 
 def _seals_hold(block: dict[str, Any]) -> bool:
     """Whether the answers' seals and the record's seal (made during play) hold: checkable without the story."""
-    answers = block.get("answers") if isinstance(block.get("answers"), list) else []
-    path = block.get("path") if isinstance(block.get("path"), list) else []
+    answers: list[dict[str, Any]] = block["answers"] if isinstance(block.get("answers"), list) else []
+    path: list[list[Any]] = block["path"] if isinstance(block.get("path"), list) else []
     if asg_mod.seals_hold(str(block.get("student", "")), answers, path) is not None:
         return False
     return block.get("assignment") is None or block.get("seal") == asg_mod.seal_record(block)
 
 
-Opcodes = list[tuple[str, int, int, int, int]]
+Opcodes = Sequence[tuple[str, int, int, int, int]]
 
 
 def _story_edits(
@@ -193,6 +214,7 @@ def _story_edits(
             region_unit[k] = None
             continue
         unit = in_region.pop()
+        assert unit is not None
         region_unit[k] = unit
         units.setdefault(unit, []).extend(line for line in actual[i1:i2] if line not in layout)
     texts = block.get("texts")
