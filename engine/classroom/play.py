@@ -8,7 +8,9 @@ the play command (engine/commands.py) shows it on a front end.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
+import platform
 import re
 import shlex
 import unicodedata
@@ -29,6 +31,7 @@ from engine.classroom.assignment import (
     seal_answers,
     seal_record,
 )
+from engine.classroom.record import when
 from engine.model import Story
 from engine.runtime import GameError
 from engine.saves import RESERVED, SLOT_RE, SaveError, Saves, user_dir
@@ -39,19 +42,38 @@ MAX_ANSWER = 4000
 MAX_NAME = 80
 
 
+def name_key(name: str) -> str:
+    """A name as it is matched: accents dropped, case and spacing ignored ('Ana  Kovač' -> 'ana kovac')."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
 def slot_for(assignment: Assignment, student: str) -> str:
-    """A readable slot per assignment and student, e.g. 'july-days-anna-petrova'."""
+    """A readable slot per assignment and student, e.g. 'july-days-anna-petrova'. Names that differ only in
+    accents, case or spacing get the same slot (the game then asks whether the save found there is theirs)."""
 
     def ascii_slug(text: str) -> str:
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
         return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
 
-    name = ascii_slug(student)
-    if not name or not student.isascii():
+    key = name_key(student)
+    name = ascii_slug(key)
+    if not name or not key.isascii():
         # Names in other scripts lose letters in the slug: a short hash keeps Анна's save apart from Иван's.
-        name = "-".join(p for p in (name, hashlib.sha256(student.encode("utf-8")).hexdigest()[:6]) if p)
-    slug = f"{ascii_slug(assignment.name) or 'assignment'}-{name}"[:64].strip("-")
+        name = "-".join(p for p in (name, hashlib.sha256(key.encode("utf-8")).hexdigest()[:6]) if p)
+    slug = f"{ascii_slug(assignment.name) or 'assignment'}-{name}"[:60].strip("-")
     return slug if slug.lower() not in RESERVED else f"{slug}-work"
+
+
+def device() -> str:
+    """A short fingerprint of this computer and account, kept in the record: a game resumed from another one
+    (a shared saves folder, two students of one name) is only carried on when the student says it is theirs."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = ""
+    return hashlib.sha256(f"{user}@{platform.node()}".encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -148,7 +170,7 @@ class AssignmentSession(Session):
         ]
 
     def report_hint(self) -> str:
-        return f"dualpower report {self.slot}{self.saves_option} -o report.html"
+        return f"dualpower report {self.slot}{self.saves_option} -o {self.slot}.html"
 
     # --- Session overrides ---
 
@@ -390,11 +412,13 @@ def start(
         if name is None:
             raise StartError("no name given, so the assignment was not started (give it with --student NAME)")
         slot = slot_for(assignment, name)
-        resumed = _resume_slot(saves, slot, story, assignment, name)
+        resumed = _find_game(saves, slot, story, assignment, name, ui)
         if resumed is not None:
-            state, record = resumed
+            slot, state, record = resumed
         else:
-            if saves.exists(slot):
+            if saves.exists(slot) and _resume_slot(saves, slot, story, assignment, name) is not None:
+                slot = saves.fresh_slot(slot)  # the game there is someone else's
+            elif saves.exists(slot):
                 # Another version of the assignment, or a damaged file: keep it, and start in a new slot.
                 old, slot = slot, saves.fresh_slot(slot)
                 ui.para(
@@ -409,6 +433,7 @@ def start(
             except GameError as exc:
                 raise StartError(f"the assignment cannot start: {exc}") from None
             record = new_record(assignment, name)
+            record["device"] = device()
             _intro(ui, story, assignment, slot, name, saves.folder)
     assert state is not None and record is not None
     if slot is None:
@@ -455,6 +480,44 @@ def _writable_saves(saves: Saves, ui: Lines, saves_option: str) -> tuple[Saves, 
     return own, f" --saves {shlex.quote(str(own.folder))}"
 
 
+def _find_game(
+    saves: Saves, slot: str, story: Story, assignment: Assignment, student: str, ui: Lines
+) -> tuple[str, GameState, dict[str, Any]] | None:
+    """The student's own game of this assignment, in `slot` or its numbered siblings ('-2', '-3', ...). A game
+    started under this very name on this computer and account is carried on; one started elsewhere, or under a
+    name spelled differently, only when the student says it is theirs."""
+    here = device()
+    for cand in [slot, *(f"{slot}-{n}" for n in range(2, 100))]:
+        if not saves.exists(cand):
+            if cand != slot:
+                return None
+            continue
+        found = _resume_slot(saves, cand, story, assignment, student)
+        if found is None:
+            continue
+        state, record = found
+        if record["student"] == student and record.get("device") == here:
+            return cand, state, record
+        n = len(state.history)
+        ui.para(
+            f"A game of this assignment by {record['student']}, started on {when(record['started'])} "
+            f"({n} choice{'s' if n != 1 else ''} made), is in this saves folder. Is it yours?"
+        )
+        while True:
+            reply = ui.ask("yes or no> ")
+            if reply is None:
+                raise StartError("no answer given, so the assignment was not started")
+            word = reply.strip().lower()
+            if word in ("y", "yes"):
+                record["device"] = here
+                return cand, state, record
+            if word in ("n", "no"):
+                ui.write()
+                break
+            ui.write("? Type yes or no, then press Enter.")
+    return None
+
+
 def _resume_slot(
     saves: Saves, slot: str, story: Story, assignment: Assignment, student: str
 ) -> tuple[GameState, dict[str, Any]] | None:
@@ -466,7 +529,7 @@ def _resume_slot(
         record = check_record(data.get(KEY))
     except (SaveError, RecordError):
         return None
-    if record["sha256"] != assignment.sha256 or record["student"] != student:
+    if record["sha256"] != assignment.sha256 or name_key(record["student"]) != name_key(student):
         return None
     return state, record
 
