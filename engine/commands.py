@@ -178,6 +178,7 @@ def _play_assignment(args: argparse.Namespace, story: Any, saves: Any, plain: bo
             load=args.load,
             student=args.student,
             seed=args.seed,
+            wait=sys.stdin.isatty(),
             saves_option=f" --saves {shlex.quote(str(args.saves))}" if args.saves else "",
         )
     except StartError as exc:

@@ -85,6 +85,8 @@ class AssignmentSession(Session):
     saves_option: str = ""
     """' --saves DIR' when the saves folder was given, so the report command we suggest finds the save."""
     done: bool = False
+    unconfirmed: str | None = None
+    """A very short or numeric answer typed to the pending question, waiting for the student to keep it."""
     save_problem: str | None = None
     """Why the last save failed (None: the last save was written), so no message claims a save that failed."""
 
@@ -202,9 +204,16 @@ class AssignmentSession(Session):
         return []
 
     def handle(self, line: str) -> list[View]:
+        word, _, arg = " ".join(line.split()).partition(" ")
+        if word.lower() == "answer" and (arg == "" or arg.isdecimal()):
+            return self.cmd_answer(arg)
         q = self.pending()
         if q is None:
             return super().handle(line)
+        if self.unconfirmed is not None:
+            kept, self.unconfirmed = self.unconfirmed, None
+            if " ".join(line.split()).lower() in ("yes", "y"):
+                return self.answer(kept, confirmed=True)
         if _is_command(line):
             # Questions ask students to compare with the sources: let them read the note or a document again
             # before answering; `quit` leaves (the question waits for the next lesson). Anything else typed,
@@ -226,7 +235,7 @@ class AssignmentSession(Session):
             ]
         return super().cmd_save(arg)
 
-    def answer(self, line: str) -> list[View]:
+    def answer(self, line: str, confirmed: bool = False) -> list[View]:
         q = self.pending()
         assert q is not None
         if len(line) > MAX_ANSWER:
@@ -240,16 +249,66 @@ class AssignmentSession(Session):
         text = " ".join(clean(unicodedata.normalize("NFC", line), MAX_ANSWER).split())
         if not text:
             return [Message("Type your answer to the question, then press Enter.", "hint")]
+        if not confirmed and _too_short(text):
+            # A reflexive '1' (a choice's number) or a word typed by mistake must not stand as the answer.
+            self.unconfirmed = text
+            return [
+                Message(
+                    f"Your answer to question {q.number} would be just '{text}'. To keep it, type yes; "
+                    "otherwise type your answer again.",
+                    "hint",
+                )
+            ]
         answer = {"at": q.at, "ask": q.ask, "answer": text, "step": len(self.state.history)}
         path = [[s.scene, s.choice] for s in self.state.history]
         answer["seal"] = seal_answers(self.record["student"], [*self.record["answers"], answer], path)[-1]
         self.record["answers"].append(answer)
-        out: list[View] = [*self.autosave(), Message("Answer saved.")]
+        saved = self.autosave()
+        out: list[View] = [
+            *saved,
+            Message(
+                "Answer saved. (To change it, type answer before your next choice.)"
+                if self.save_problem is None
+                else "Answer kept for now, but NOT saved (see above)."
+            ),
+        ]
         follow = self.prompt_views()
         if not follow:
             # Remind the player of the choices, which scrolled away above the question.
             follow = [replace(self.scene_view(), paragraphs=())]
         return [*out, *follow]
+
+    def cmd_answer(self, arg: str) -> list[View]:
+        """`answer [N]`: take back an answer given since the last choice (the last one, or question N's), so
+        that its question is asked again and the next line typed is the new answer."""
+        assert self.assignment is not None
+        steps = len(self.state.history)
+        answers = self.record["answers"]
+        numbers = {(q.at, q.ask): q.number for q in self.assignment.questions}
+        here = [i for i, a in enumerate(answers) if a["step"] == steps]
+        if arg:
+            here = [i for i in here if numbers.get((answers[i]["at"], answers[i]["ask"])) == int(arg)]
+        if not here:
+            which = f"question {arg}" if arg else "a question"
+            return [
+                Message(
+                    f"There is no answer to {which} to change here: an answer can be changed only before the "
+                    "next choice.",
+                    "hint",
+                )
+            ]
+        old = answers.pop(here[-1])
+        path = [[s.scene, s.choice] for s in self.state.history]
+        for a, seal in zip(answers, seal_answers(self.record["student"], answers, path), strict=True):
+            a["seal"] = seal
+        self.unconfirmed = None
+        return [
+            *self.autosave(),
+            Message(
+                f"Your answer was: {old['answer']}\nType your new answer (one line, then Enter).", "hint"
+            ),
+            *self.prompt_views(),
+        ]
 
     def pick(self, text: str) -> list[View]:
         if self.finished():
@@ -293,6 +352,14 @@ class AssignmentSession(Session):
         self.ended = False
         self.extra[KEY] = record
         return [Message(f"Loaded '{clean(arg, 70)}'."), *self.current()]
+
+
+SHORT_ANSWER = 12
+"""Answers shorter than this many characters (or only a number) are confirmed before they are kept."""
+
+
+def _too_short(text: str) -> bool:
+    return len(text) < SHORT_ANSWER or text.replace(".", "").replace(",", "").isdecimal()
 
 
 LOOKUPS = ("note", "documents", "glossary", "journal", "stats")
@@ -361,6 +428,7 @@ def start(
     student: str | None = None,
     seed: int = 0,
     saves_option: str = "",
+    wait: bool = False,
 ) -> AssignmentSession:
     """The assignment session to play: resumed from `load` (or the student's own slot), else new. Writes the
     intro or a welcome back on `ui`; raises StartError (with the assignment's diagnostics in `details`)."""
@@ -435,6 +503,10 @@ def start(
             record = new_record(assignment, name)
             record["device"] = device()
             _intro(ui, story, assignment, slot, name, saves.folder)
+            if wait:
+                # So the task stays on screen until the student has read it (the game's text would push it away).
+                ui.ask("Press Enter to begin. ")
+                ui.write()
     assert state is not None and record is not None
     if slot is None:
         slot = slot_for(assignment, record["student"])
