@@ -167,7 +167,7 @@ class AssignmentSession(Session):
         return [
             Message(
                 f"Stopped. Your work is saved as '{self.slot}'. To carry on, run the same command "
-                f"again, or: dualpower play --load {self.slot}{self.saves_option}"
+                f"again, or:\n  dualpower play --load {self.slot}{self.saves_option}"
             )
         ]
 

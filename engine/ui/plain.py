@@ -40,6 +40,9 @@ class PlainUI:
 
     def para(self, text: str, indent: str = "") -> None:
         for line in text.split("\n"):
+            if line.startswith("  ") and not indent:
+                self.write(line)  # an indented line is a command to copy: on its own line, never wrapped
+                continue
             self.write(
                 textwrap.fill(
                     line,
