@@ -78,6 +78,18 @@ def _add_classroom(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None
     )
     story_arg(t)
     t.add_argument("--assignment", metavar="FILE", type=Path, help="a guide for this assignment's path")
+    t.add_argument(
+        "--format",
+        choices=("md", "html"),
+        default=None,
+        help="Markdown, or one printable HTML page (default: html when -o ends in .html, else md)",
+    )
+    t.add_argument(
+        "--saves",
+        metavar="DIR",
+        type=Path,
+        help="the class's saves folder, put into the commands the guide prints for students",
+    )
     t.add_argument("-o", "--output", metavar="FILE", type=Path, help="write to FILE instead of the screen")
     t.set_defaults(func=cmd_guide)
 
@@ -196,7 +208,7 @@ def _play_assignment(args: argparse.Namespace, story: Any, saves: Any, plain: bo
 
 def cmd_guide(args: argparse.Namespace) -> int:
     from engine.classroom import assignment as asg_mod
-    from engine.classroom.guide import guide
+    from engine.classroom.guide import guide, guide_html
 
     story = app.load_or_complain(args.story)
     if story is None:
@@ -213,7 +225,14 @@ def cmd_guide(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_FAIL
-    if app.write_output(guide(story, assignment), args.output) != EXIT_OK:
+    story_option = f" --story {shlex.quote(str(args.story or app.default_story_dir()))}"
+    saves_option = f" --saves {shlex.quote(str(args.saves))}" if args.saves else ""
+    text = guide(story, assignment, story_option=story_option, saves_option=saves_option)
+    suffix = args.output.suffix.lower() if args.output else ""
+    if (args.format or ("html" if suffix in (".html", ".htm") else "md")) == "html":
+        title = f"Teacher's guide: {assignment.title if assignment else story.title}"
+        text = guide_html(text, title)
+    if app.write_output(text, args.output) != EXIT_OK:
         return EXIT_FAIL
     if args.output is not None:
         print(f"Guide written to {args.output}", file=sys.stderr)

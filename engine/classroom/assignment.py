@@ -36,8 +36,9 @@ KEYS = {
     "questions": False,
     "allow_undo": False,
     "until": False,
+    "objectives": False,
 }
-QUESTION_KEYS = {"at": False, "ask": True}
+QUESTION_KEYS = {"at": False, "ask": True, "model_answer": False, "rubric": False}
 FOLDER = "assignments"
 """Where a story keeps its shipped assignments (story/assignments/*.yaml)."""
 
@@ -50,6 +51,10 @@ class Question:
     number: int
     """1-based position in the assignment, as shown to students and in reports."""
     source: Source
+    model_answer: str = ""
+    """For the teacher's guide only: what a good answer says (students never see it)."""
+    rubric: tuple[str, ...] = ()
+    """For the teacher's guide only: levels of an answer, lowest first, each a sentence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,8 @@ class Assignment:
     sha256: str
     """Hash of the file's bytes: a report names the exact assignment it was played under."""
     source: Source
+    objectives: tuple[str, ...] = ()
+    """What students should learn, one sentence each (for the teacher's guide; students never see them)."""
 
     @property
     def name(self) -> str:
@@ -171,6 +178,7 @@ def _build(f: YamlFile, node: yaml.Node, sha: str, story: Story | None) -> Assig
             "this assignment has no questions: students will only play",
             "no-questions",
         )
+    objectives = tuple(_sentences(f, e["objectives"][1], "objectives")) if "objectives" in e else ()
     initial: dict[str, Any] = {}
     if story is not None:
         if role is not None and role not in story.roles:
@@ -223,7 +231,23 @@ def _build(f: YamlFile, node: yaml.Node, sha: str, story: Story | None) -> Assig
         path=f.path,
         sha256=sha,
         source=f.src(node),
+        objectives=objectives,
     )
+
+
+def _sentences(f: YamlFile, node: yaml.Node, what: str, least: int = 1) -> list[str]:
+    """A list of one-line texts (objectives, rubric levels); errors name the item."""
+    items = f.sequence(node, what)
+    if items is None:
+        return []
+    out = []
+    for i, item in enumerate(items, 1):
+        text = f.string(item, f"{what}, item {i}")
+        if text is not None:
+            out.append(" ".join(text.split()))
+    if len(items) < least:
+        f.error(node, f"{what} needs at least {least} levels, lowest first", "too-few")
+    return out
 
 
 def suggest_scene(value: str, story: Story) -> str:
@@ -267,8 +291,12 @@ def _questions(f: YamlFile, node: yaml.Node) -> list[tuple[Question, yaml.Node]]
             )
             continue
         seen[key] = n
+        model = ""
+        if "model_answer" in q:
+            model = " ".join((f.string(q["model_answer"][1], f"question {n}: model_answer") or "").split())
+        rubric = tuple(_sentences(f, q["rubric"][1], f"question {n}: rubric", 2)) if "rubric" in q else ()
         # Mistakes about where a question is asked point at its `at:` value.
-        out.append((Question(at, ask, n, f.src(qnode)), q["at"][1] if "at" in q else qnode))
+        out.append((Question(at, ask, n, f.src(qnode), model, rubric), q["at"][1] if "at" in q else qnode))
     return out
 
 
