@@ -554,6 +554,7 @@ def seal_record(block: dict[str, Any]) -> str:
             block.get("path"),
             block.get("end"),
             block.get("answers"),
+            *([block["reading"]] if "reading" in block else []),
         ],
         ensure_ascii=False,
         separators=(",", ":"),

@@ -13,6 +13,7 @@ import hashlib
 import platform
 import re
 import shlex
+import time
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -87,6 +88,8 @@ class AssignmentSession(Session):
     done: bool = False
     unconfirmed: str | None = None
     """A very short or numeric answer typed to the pending question, waiting for the student to keep it."""
+    _since: float | None = None
+    """When the time on the current scene was last counted (time.monotonic)."""
     save_problem: str | None = None
     """Why the last save failed (None: the last save was written), so no message claims a save that failed."""
 
@@ -190,9 +193,45 @@ class AssignmentSession(Session):
             views = [replace(views[0], options=()), Message("The assignment stops at this scene.")]
         return [*views, *self.prompt_views()]
 
+    # --- evidence of reading: what was opened, and the time on each scene ---
+
+    def reading(self) -> dict[str, Any]:
+        return self.record.setdefault("reading", {"opened": [], "seconds": []})  # type: ignore[no-any-return]
+
+    def _tick(self) -> None:
+        """Add the time since the last count to the current scene's (a pause over 10 minutes counts as 10)."""
+        now = time.monotonic()
+        if self._since is not None:
+            seconds = self.reading()["seconds"]
+            step = len(self.state.history)
+            seconds.extend([0] * (step + 1 - len(seconds)))
+            seconds[step] += int(min(now - self._since, 600))
+        self._since = now
+
+    def _opened(self, kind: str, what: str, views: list[View]) -> list[View]:
+        if any(isinstance(v, Message) and v.kind == "text" for v in views):
+            entry = [len(self.state.history), kind, what]
+            if entry not in self.reading()["opened"]:
+                self.reading()["opened"].append(entry)
+        return views
+
+    def cmd_note(self, arg: str) -> list[View]:
+        return self._opened("note", self.state.scene, super().cmd_note(arg))
+
+    def cmd_documents(self, arg: str) -> list[View]:
+        views = super().cmd_documents(arg)
+        title = next((v.title for v in views if isinstance(v, Message) and v.kind == "text"), "")
+        return self._opened("document", title, views)
+
+    def cmd_glossary(self, arg: str) -> list[View]:
+        views = super().cmd_glossary(arg)
+        title = next((v.title for v in views if isinstance(v, Message) and v.kind == "text"), "")
+        return self._opened("glossary", title, views)
+
     def autosave(self) -> list[View]:
         from engine.classroom.report import make_block
 
+        self._tick()
         # Seal the whole record as it stands, so a report made from this save can show it was not edited.
         self.record["seal"] = seal_record(make_block(self.story, self.state, self.record, ""))
         try:
@@ -313,6 +352,7 @@ class AssignmentSession(Session):
     def pick(self, text: str) -> list[View]:
         if self.finished():
             return [Message("The assignment stops here: there is nothing more to choose.", "hint")]
+        self._tick()  # the time so far belongs to the scene being left
         return super().pick(text)
 
     def cmd_look(self, arg: str) -> list[View]:
@@ -517,7 +557,7 @@ def start(
             f" made, {len(record['answers'])} of {len(assignment.questions)} questions answered."
         )
         ui.write()
-    return AssignmentSession(
+    session = AssignmentSession(
         story,
         state,
         saves,
@@ -527,6 +567,8 @@ def start(
         slot=slot,
         saves_option=saves_option,
     )
+    session._since = time.monotonic()
+    return session
 
 
 def _writable_saves(saves: Saves, ui: Lines, saves_option: str) -> tuple[Saves, str]:

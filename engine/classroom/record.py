@@ -138,6 +138,7 @@ def make_block(story: Story, state: GameState, record: dict[str, Any] | None, sa
             for a in (record["answers"] if record else [])
         ],
         "seal": record.get("seal") if record else None,
+        **({"reading": record["reading"]} if record and isinstance(record.get("reading"), dict) else {}),
     }
 
 
@@ -177,10 +178,71 @@ def _check_block(block: Any) -> dict[str, Any]:
             raise ReportError("the verification block's path has the wrong shape")
     if not all(answer_shape_ok(a) for a in _need(block, "answers", list)):
         raise ReportError("an answer in the verification block has the wrong shape")
+    if "reading" in block and not _reading_shape(block["reading"]):
+        raise ReportError("the verification block's record of reading has the wrong shape")
     asg = block.get("assignment")
     if asg is not None and not _assignment_shape(asg):
         raise ReportError("the verification block's assignment has the wrong shape")
     return block
+
+
+def _reading_shape(r: Any) -> bool:
+    return (
+        isinstance(r, dict)
+        and isinstance(r.get("opened"), list)
+        and all(
+            isinstance(o, list)
+            and len(o) == 3
+            and isinstance(o[0], int)
+            and not isinstance(o[0], bool)
+            and o[1] in ("note", "document", "glossary")
+            and isinstance(o[2], str)
+            and CONTROL_RE.search(o[2]) is None
+            for o in r["opened"]
+        )
+        and isinstance(r.get("seconds"), list)
+        and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in r["seconds"])
+    )
+
+
+def reading_line(r: Report, e: Entry) -> str:
+    """'2 min 10 s on this scene; opened: the note, the document “Order No. 1”' ('' without a record)."""
+    rec = r.block.get("reading")
+    if not isinstance(rec, dict):
+        return ""
+    i = e.number - 1
+    secs = rec["seconds"][i] if i < len(rec["seconds"]) else 0
+    opened = []
+    for step, kind, what in rec["opened"]:
+        if step == i:
+            opened.append(
+                "the note"
+                if kind == "note"
+                else f"the document “{what}”"
+                if kind == "document"
+                else f"the glossary entry “{what}”"
+            )
+    spent = f"{secs // 60} min {secs % 60} s" if secs >= 60 else f"{secs} s"
+    return f"{spent} on this scene; opened: {', '.join(opened) if opened else 'nothing'}"
+
+
+def reading_summary(r: Report) -> str:
+    rec = r.block.get("reading")
+    if not isinstance(rec, dict):
+        return ""
+    kinds = [k for _s, k, _w in rec["opened"]]
+    total = sum(rec["seconds"])
+
+    def n(kind: str, word: str) -> str:
+        c = kinds.count(kind)
+        return f"{c} {word}{'s' if c != 1 else ''}"
+
+    return (
+        f"opened {n('note', 'note')}, {n('document', 'document')} and {n('glossary', 'glossary entry')}".replace(
+            "entrys", "entries"
+        )
+        + f"; {total // 60} minutes on the path in all"
+    )
 
 
 def _assignment_shape(asg: Any) -> bool:

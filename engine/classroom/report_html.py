@@ -14,6 +14,8 @@ from engine.classroom.record import (
     documents_met,
     file_name,
     played,
+    reading_line,
+    reading_summary,
     result,
     role_label,
     scene_title,
@@ -97,6 +99,8 @@ def html_lines(r: Report) -> Lines:
             "the assignment file",
         )
     add(f"<dt>Result</dt><dd>{h(result(r))}</dd>", "the result")
+    if reading_summary(r):
+        add(f"<dt>Reading</dt><dd>{h(reading_summary(r))}</dd>", "the reading")
     add("</dl>")
     add("</header>")
     add("<main>")
@@ -111,6 +115,8 @@ def html_lines(r: Report) -> Lines:
             add(f'<p class="choice"><b>Your choice:</b> {h(e.choice)}</p>', f"{label}: the choice")
         for a in e.answers:
             _html_answer(add, a)
+        if reading_line(r, e):
+            add(f'<p class="reading">Reading: {h(reading_line(r, e))}</p>', f"{label}: the reading")
         add("</div>")
         if e.scene.note:
             add('<aside class="history">')

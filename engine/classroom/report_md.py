@@ -14,6 +14,8 @@ from engine.classroom.record import (
     documents_met,
     file_name,
     played,
+    reading_line,
+    reading_summary,
     result,
     role_label,
     scene_title,
@@ -47,6 +49,8 @@ def markdown_lines(r: Report) -> Lines:
             "the assignment file",
         )
     add(f"- **Result:** {md(result(r))}", "the result")
+    if reading_summary(r):
+        add(f"- **Reading:** {md(reading_summary(r))}", "the reading")
     gap()
     add("## The path", "the report's layout")
     for e in r.entries:
@@ -60,6 +64,9 @@ def markdown_lines(r: Report) -> Lines:
             add(f"**Your choice:** {md(e.choice)}", f"{label}: the choice")
         for a in e.answers:
             _md_answer(add, gap, a)
+        if reading_line(r, e):
+            gap()
+            add(f"*Reading: {md(reading_line(r, e))}*", f"{label}: the reading")
         if e.scene.note:
             gap()
             if e.seen_at is not None:
