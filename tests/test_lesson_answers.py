@@ -29,8 +29,8 @@ def test_a_reflexive_number_is_not_kept_as_the_answer(monkeypatch, capsys, tmp_p
 
 
 def test_a_short_answer_is_kept_when_the_student_says_yes(monkeypatch, capsys, tmp_path):
-    run(monkeypatch, capsys, tmp_path, ["2", "Hunger.", "yes", "quit"])
-    assert answers(tmp_path) == ["Hunger."]
+    run(monkeypatch, capsys, tmp_path, ["2", "Bread", "yes", "quit"])
+    assert answers(tmp_path) == ["Bread"]
 
 
 def test_answer_revises_an_answer_before_the_next_choice(monkeypatch, capsys, tmp_path):

@@ -36,8 +36,9 @@ from engine.classroom.record import when
 from engine.model import Story
 from engine.runtime import GameError
 from engine.saves import RESERVED, SLOT_RE, SaveError, Saves, user_dir
-from engine.session import Leave, Message, SceneView, Session, StartError, View, clean
+from engine.session import Leave, Message, SceneView, Session, StartError, View
 from engine.state import GameState
+from engine.text import clean
 
 MAX_ANSWER = 4000
 MAX_NAME = 80
@@ -394,7 +395,7 @@ class AssignmentSession(Session):
         return [Message(f"Loaded '{clean(arg, 70)}'."), *self.current()]
 
 
-SHORT_ANSWER = 12
+SHORT_ANSWER = 6
 """Answers shorter than this many characters (or only a number) are confirmed before they are kept."""
 
 

@@ -13,6 +13,7 @@ from engine.classroom.record import (
     block_json,
     documents_met,
     file_name,
+    history_beside,
     played,
     reading_line,
     reading_summary,
@@ -113,6 +114,12 @@ def html_lines(r: Report) -> Lines:
         add(f'<p class="when">{h(when_where(e.scene))}</p>', f"{label}: the date and place")
         if e.choice is not None:
             add(f'<p class="choice"><b>Your choice:</b> {h(e.choice)}</p>', f"{label}: the choice")
+            beside = history_beside(e)
+            if beside is not None:
+                add(
+                    f'<p class="historical"><b>What most people did:</b> {h(beside)}</p>',
+                    f"{label}: what most people did",
+                )
         for a in e.answers:
             _html_answer(add, a)
         if reading_line(r, e):

@@ -13,6 +13,7 @@ from engine.classroom.record import (
     block_json,
     documents_met,
     file_name,
+    history_beside,
     played,
     reading_line,
     reading_summary,
@@ -62,6 +63,10 @@ def markdown_lines(r: Report) -> Lines:
         if e.choice is not None:
             gap()
             add(f"**Your choice:** {md(e.choice)}", f"{label}: the choice")
+            beside = history_beside(e)
+            if beside is not None:
+                gap()
+                add(f"**What most people did:** {md(beside)}", f"{label}: what most people did")
         for a in e.answers:
             _md_answer(add, gap, a)
         if reading_line(r, e):
