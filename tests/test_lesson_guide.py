@@ -102,3 +102,22 @@ def test_the_guide_of_a_shipped_assignment_shows_no_raw_variable_name(capsys, tm
     raw = {name for name in story.variables if "_" in name} & words
     assert not raw
     assert "{" not in re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+
+
+def test_the_decision_map_shows_what_most_real_people_did(capsys, tmp_path):
+    story_dir = tmp_path / "story"
+    import shutil
+
+    shutil.copytree(MINI, story_dir)
+    scenes = story_dir / "scenes" / "baker.yaml"
+    sentence = "A test sentence, standing for the evidence an author gives."
+    scenes.write_text(
+        scenes.read_text("utf-8").replace(
+            "      - text: Go home.\n", f"      - text: Go home.\n        historical: {sentence}\n"
+        ),
+        "utf-8",
+    )
+    asg = write(tmp_path)
+    assert cli.main(["guide", "--story", str(story_dir), "--assignment", str(asg)]) == 0
+    text = capsys.readouterr().out
+    assert f"- Go home. → “Home” (ending: Home Again) **(what most real people did:** {sentence}**)**" in text

@@ -89,11 +89,16 @@ def decisions(story: Story, only: set[str]) -> list[Scene]:
 
 
 def _historical(c: Choice) -> str:
-    """The class store's `historical:` mark on a choice, as words ('' when the story does not mark it)."""
-    h = getattr(c, "historical", None)
+    """The story's `historical:` mark on a choice (what most real people in the player's place did), as words;
+    '' when the story does not mark it."""
+    h = getattr(c, "historical", "")
     if not h:
         return ""
-    return f" **(historical: {_md(h)})**" if isinstance(h, str) else " **(what most people really did)**"
+    return (
+        f" **(what most real people did:** {_md(h)}**)**"
+        if isinstance(h, str)
+        else " **(what most real people did)**"
+    )
 
 
 def lesson_sections(
@@ -216,7 +221,13 @@ def lesson_sections(
     add("")
     for n, s in enumerate(decisions(story, only)[:MAX_DEBRIEF], 1):
         options = " or ".join(f"“{_md(labelled(story, c.text))}”" for c in s.choices)
-        add(f"{n}. At “{_md(s.title)}”: who chose {options}? What did each group know, and fear?")
+        real = [c for c in s.choices if getattr(c, "historical", "")]
+        then = (
+            f" Then: most real people chose “{_md(labelled(story, real[0].text))}” (see the decision map)."
+            if real
+            else ""
+        )
+        add(f"{n}. At “{_md(s.title)}”: who chose {options}? What did each group know, and fear?{then}")
     add(
         f"{min(len(decisions(story, only)), MAX_DEBRIEF) + 1}. Close with the end questions: how did "
         f"different paths lead {_md(role.name)} to different endings, and which is closest to history?"
