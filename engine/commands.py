@@ -7,6 +7,7 @@ result into output and an exit code; the shared edges (loading a story, messages
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from collections.abc import Callable
@@ -115,6 +116,9 @@ def cmd_play(args: argparse.Namespace) -> int:
     if story is None:
         return EXIT_FAIL
     saves = app.saves_folder(args.saves)
+    # A folder given with --saves or $DUALPOWER_SAVES may be a class's: a mistyped --load must not list the
+    # other students' saves (the user's own default folder still does).
+    saves.list_names = not (args.saves or os.environ.get("DUALPOWER_SAVES"))
     saves.clean_stale()
     plain = args.plain or not (sys.stdin.isatty() and sys.stdout.isatty())
     story_dir = args.story or app.default_story_dir()

@@ -164,3 +164,22 @@ def test_report_of_a_missing_save_does_not_list_the_other_students(monkeypatch, 
     assert code != 0
     assert "there is no save 'bakery-anna'" in err
     assert "kim" not in err.lower()
+
+
+def test_load_alone_in_an_assignment_lists_no_other_students(monkeypatch, capsys, tmp_path):
+    asg = write_assignment(tmp_path, ASSIGNMENT.replace("allow_undo: false", "allow_undo: true"))
+    play(monkeypatch, capsys, tmp_path, ["2", "quit"], "--assignment", str(asg), "--student", "Kim Ng")
+    code, out, _ = play(
+        monkeypatch, capsys, tmp_path, ["load", "quit"], "--assignment", str(asg), "--student", "Anna"
+    )
+    assert "The list of saves is not shown in an assignment" in " ".join(out.split())
+    assert "kim" not in out.lower()
+
+
+def test_a_mistyped_load_in_a_class_folder_lists_no_other_students(monkeypatch, capsys, tmp_path):
+    asg = write_assignment(tmp_path)
+    play(monkeypatch, capsys, tmp_path, ["2", "quit"], "--assignment", str(asg), "--student", "Kim Ng")
+    code, out, err = play(monkeypatch, capsys, tmp_path, [], "--load", "bakery-anna")
+    assert code != 0
+    assert "there is no save 'bakery-anna'" in err
+    assert "kim" not in (out + err).lower()

@@ -375,7 +375,14 @@ class AssignmentSession(Session):
 
     def cmd_load(self, arg: str) -> list[View]:
         if not arg:
-            return super().cmd_load(arg)
+            # The saves folder is the class's: its list would show the other students' names.
+            return [
+                Message(
+                    f"Your work is saved as '{self.slot}'. The list of saves is not shown in an assignment "
+                    "(the folder holds your classmates' saves too).",
+                    "hint",
+                )
+            ]
         if not self.allow_undo:
             return [
                 Message(
