@@ -183,3 +183,20 @@ def test_a_mistyped_load_in_a_class_folder_lists_no_other_students(monkeypatch, 
     assert code != 0
     assert "there is no save 'bakery-anna'" in err
     assert "kim" not in (out + err).lower()
+
+
+def test_a_game_begun_in_the_class_folder_goes_on_in_the_own_folder_once_it_is_read_only(shared):
+    asg = write_assignment(shared)
+    class_saves = shared / "class-saves"
+    home = shared / "home"
+    home.mkdir()
+    args = ["play", "--story", str(MINI), "--saves", str(class_saves), "--plain", "--assignment", str(asg)]
+    first = run_as_student([*args, "--student", "Anna Petrova"], ["2", "Because of the bread.", "quit"], home)
+    assert first.returncode == 0, first.stderr
+    assert (class_saves / "bakery-anna-petrova.json").is_file()
+    class_saves.chmod(0o555)
+    again = run_as_student([*args, "--student", "Anna Petrova"], ["2", "I went home to bake."], home)
+    out = " ".join(again.stdout.split())
+    assert "Welcome back, Anna Petrova. Carrying on where you stopped: 1 choice made, 1 of 2" in out
+    assert "The assignment is complete, and saved as 'bakery-anna-petrova'" in out
+    assert (home / "dualpower" / "saves" / "bakery-anna-petrova.json").is_file()

@@ -480,6 +480,7 @@ def start(
 ) -> AssignmentSession:
     """The assignment session to play: resumed from `load` (or the student's own slot), else new. Writes the
     intro or a welcome back on `ui`; raises StartError (with the assignment's diagnostics in `details`)."""
+    shared = saves
     saves, saves_option = _writable_saves(saves, ui, saves_option)
     student_arg = " ".join(clean(student, MAX_NAME).split()) if student else None
     record: dict[str, Any] | None = None
@@ -529,6 +530,9 @@ def start(
             raise StartError("no name given, so the assignment was not started (give it with --student NAME)")
         slot = slot_for(assignment, name)
         resumed = _find_game(saves, slot, story, assignment, name, ui)
+        if resumed is None and shared is not saves and not saves.exists(slot):
+            # A game begun in the class folder while it could still be written: carried on in the own folder.
+            resumed = _find_game(shared, slot, story, assignment, name, ui)
         if resumed is not None:
             slot, state, record = resumed
         else:
