@@ -109,3 +109,10 @@ def test_the_intro_waits_for_enter_before_the_game(tmp_path):
     assert asked > intro
     assert any(line.startswith("Your work is saved after every step") for line in ui.log[intro:asked])
     assert session.state.scene == "baker.dawn"
+
+
+def test_the_last_answer_does_not_offer_a_change_that_cannot_happen(monkeypatch, capsys, tmp_path):
+    out = run(monkeypatch, capsys, tmp_path, ["2", "Because of the bread.", "2", "I went home to bake."])
+    tail = out.split("How did your day end?")[-1]
+    assert "Answer saved. The assignment is complete" in tail
+    assert "type answer before your next choice" not in tail

@@ -304,19 +304,17 @@ class AssignmentSession(Session):
         answer["seal"] = seal_answers(self.record["student"], [*self.record["answers"], answer], path)[-1]
         self.record["answers"].append(answer)
         saved = self.autosave()
-        out: list[View] = [
-            *saved,
-            Message(
-                "Answer saved. (To change it, type answer before your next choice.)"
-                if self.save_problem is None
-                else "Answer kept for now, but NOT saved (see above)."
-            ),
-        ]
         follow = self.prompt_views()
+        if self.save_problem is not None:
+            said = "Answer kept for now, but NOT saved (see above)."
+        elif self.done:  # the last answer: the assignment is complete, there is no next choice to wait for
+            said = "Answer saved."
+        else:
+            said = "Answer saved. (To change it, type answer before your next choice.)"
         if not follow:
             # Remind the player of the choices, which scrolled away above the question.
             follow = [replace(self.scene_view(), paragraphs=())]
-        return [*out, *follow]
+        return [*saved, Message(said), *follow]
 
     def cmd_answer(self, arg: str) -> list[View]:
         """`answer [N]`: take back an answer given since the last choice (the last one, or question N's), so
