@@ -19,8 +19,9 @@ from typing import Any
 
 from engine import graph, runtime
 from engine.expr import calls, names
-from engine.model import Story
+from engine.model import Scene, Story
 from engine.state import GameState
+from engine.text import has_braces
 
 RUNS = 100
 STEP_CAP = 2000
@@ -35,46 +36,49 @@ LOOP_TAIL = 50
 
 
 class _Words:
-    """Words read, per scene and per choice text: counted once where no placeholder or condition makes them
-    depend on the state (reporting only; what is open and what a choice does come from runtime.Rules)."""
+    """Words read, per scene and per choice text, as runtime.paragraphs and runtime.interpolate would give them
+    (reporting only; what is open and what a choice does come from runtime.Rules). Each scene is prepared once
+    into a table: the words of its always-shown plain paragraphs (and epilogue) as one number, then only the
+    paragraphs that depend on the state: a condition to test, and a count, or the text when a placeholder
+    must be filled in first."""
 
     __slots__ = ("story", "scenes", "choices")
 
     def __init__(self, story: Story) -> None:
         self.story = story
-        self.scenes: dict[str, int] = {}
+        self.scenes: dict[str, tuple[int, tuple[tuple[Any, int, str], ...]]] = {}
+        """Scene id -> (fixed words, ((condition test or None, words or -1, text), ...))."""
         self.choices: dict[str, int] = {}
-        """Scene id / choice key -> words, or -1 when they depend on the state."""
+        """Choice key -> words, or -1 when a placeholder makes them depend on the state."""
 
-    def scene(self, state: GameState, plan: runtime.Plan) -> int:
-        sid = plan.scene.id
-        n = self.scenes.get(sid, -1)
-        if n >= 0:
-            return n
-        if sid not in self.scenes:
-            s = plan.scene
-            static = all(p.cond is None and "{" not in p.text for p in s.paragraphs)
-            if static:
-                n = sum(runtime.words(p.text) for p in s.paragraphs)
-                n += runtime.words(s.ending.epilogue) if s.ending is not None else 0
-                self.scenes[sid] = n
-                return n
-            self.scenes[sid] = -1
-        read = sum(runtime.words(p) for p in runtime.paragraphs(self.story, state, plan.scene))
-        if plan.scene.ending is not None:
-            read += runtime.words(plan.scene.ending.epilogue)
+    def _table(self, scene: Scene) -> tuple[int, tuple[tuple[Any, int, str], ...]]:
+        fixed = runtime.words(scene.ending.epilogue) if scene.ending is not None else 0
+        rest: list[tuple[Any, int, str]] = []
+        for p in scene.paragraphs:
+            n = -1 if has_braces(p.text) else runtime.words(p.text)
+            if p.cond is None and n >= 0:
+                fixed += n
+            else:
+                rest.append((p.cond.test if p.cond is not None else None, n, p.text))
+        table = self.scenes[scene.id] = (fixed, tuple(rest))
+        return table
+
+    def scene(self, state: runtime.PlayState, plan: runtime.Plan) -> int:
+        table = self.scenes.get(plan.scene.id) or self._table(plan.scene)
+        read, rest = table
+        for test, n, text in rest:
+            if test is None or test(state):
+                read += n if n >= 0 else runtime.words(runtime.interpolate(self.story, state, text))
         return read
 
-    def choice(self, state: GameState, move: runtime.Move) -> int:
-        n = self.choices.get(move.key, -1)
+    def choice(self, state: runtime.PlayState, move: runtime.Move) -> int:
+        n = self.choices.get(move.key)
+        if n is None:
+            text = move.choice.text
+            n = self.choices[move.key] = -1 if has_braces(text) else runtime.words(text)
         if n >= 0:
             return n
-        text = move.choice.text
-        if move.key not in self.choices:
-            n = self.choices[move.key] = runtime.words(text) if "{" not in text else -1
-            if n >= 0:
-                return n
-        return runtime.words(runtime.interpolate(self.story, state, text))
+        return runtime.words(runtime.interpolate(self.story, state, move.choice.text))
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -321,13 +325,11 @@ def _play(
     state = runtime.new_game(story, role)
     path: list[tuple[runtime.Move, str]] = []
     read = 0
-    open_moves, advance = book.open_moves, book.advance
-    scene_words, choice_words = words.scenes, words.choices
+    open_moves, advance, get = book.open_moves, book.advance, counts.get
+    scene_words, choice_words = words.scene, words.choices
     plan = book.plan(state.scene)
     while True:
-        here = state.scene
-        n = scene_words.get(here, -1)
-        read += n if n >= 0 else words.scene(state, plan)
+        read += scene_words(state, plan)
         if plan.ending:
             return "ending", state, path, read
         if len(path) >= step_cap:
@@ -335,17 +337,25 @@ def _play(
         moves = open_moves(state, plan)
         if not moves:
             return "stuck", state, path, read
-        if len(moves) == 1:
-            pick = moves[0]
-        else:
-            least = min([counts.get(m.key, 0) for m in moves])
-            ties = [m for m in moves if counts.get(m.key, 0) == least]
-            pick = ties[0] if len(ties) == 1 else ties[rng.randrange(len(ties))]
-        counts[pick.key] = counts.get(pick.key, 0) + 1
-        path.append((pick, here))
-        n = choice_words.get(pick.key, -1)
+        pick = moves[0] if len(moves) == 1 else _least_taken(moves, get, rng)
+        key = pick.key
+        counts[key] = get(key, 0) + 1
+        path.append((pick, state.scene))
+        n = choice_words.get(key, -1)
         read += n if n >= 0 else words.choice(state, pick)
         plan = advance(state, pick)
+
+
+def _least_taken(
+    moves: list[runtime.Move], get: Callable[[str, int], int], rng: random.Random
+) -> runtime.Move:
+    """One of the moves taken least often so far; ties broken by `rng` (one draw only when there is a tie)."""
+    taken = [get(m.key, 0) for m in moves]
+    least = min(taken)
+    if taken.count(least) == 1:
+        return moves[taken.index(least)]
+    ties = [m for m, n in zip(moves, taken, strict=True) if n == least]
+    return ties[rng.randrange(len(ties))]
 
 
 # --- exhaustive walk ----------------------------------------------------------------------------
