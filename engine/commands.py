@@ -341,7 +341,7 @@ def _add_authoring(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None
         type=_positive,
         default=None,
         metavar="N",
-        help="with --exhaustive: stop after N states per role (default 200,000)",
+        help="with --exhaustive: stop after N states per role (default 1,000,000)",
     )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_playtest)

@@ -94,13 +94,16 @@ class Plan:
 
 
 def apply_changes(values: dict[str, Any], changes: tuple[Change, ...]) -> None:
-    """Apply prepared effects in order, clamping ints to their declared range. A value of None (a variable the
-    exhaustive walk knows no later rule reads) stays None."""
+    """Apply prepared effects in order, clamping ints to their declared range. An add to a value of None (a
+    variable whose value the exhaustive walk knows no later rule reads) leaves None; a set gives it a value."""
     for ch in changes:
-        old = values[ch.var]
-        if old is None:
-            continue
-        v = old + ch.value if ch.add else ch.value
+        if ch.add:
+            old = values[ch.var]
+            if old is None:
+                continue
+            v = old + ch.value
+        else:
+            v = ch.value
         lo, hi = ch.lo, ch.hi
         if lo is not None and v < lo:
             v = lo
