@@ -645,6 +645,15 @@ def _cut(op: str, c: int) -> set[int]:
     return {">=": {c}, "<": {c}, ">": {c + 1}, "<=": {c + 1}}.get(op, {c, c + 1})
 
 
+def _in_range(story: Story, name: str, cuts: set[int]) -> frozenset[int]:
+    """The cuts that divide the declared range [min, max] of an int (a cut c divides it when min < c <= max);
+    every value an int holds is in its range (start values and sets are checked, adds are clamped)."""
+    var = story.variables[name]
+    lo = var.min if var.min is not None else -(10**18)
+    hi = var.max if var.max is not None else 10**18
+    return frozenset(c for c in cuts if lo < c <= hi)
+
+
 def _condition_reads(story: Story, node: Any, live: _Live) -> None:
     """Add a condition's reads to `live`: an int against a constant gives cuts, any other read is EXACT."""
     if isinstance(node, Binary) and node.op in _MIRROR:
@@ -653,7 +662,9 @@ def _condition_reads(story: Story, node: Any, live: _Live) -> None:
             left, right, op = right, left, _MIRROR[op]
         c = _const(right)
         if isinstance(left, Name) and c is not None and story.variables[left.name].type == "int":
-            _join_one(live, left.name, frozenset(_cut(op, c)))
+            cuts = _in_range(story, left.name, _cut(op, c))
+            if cuts:  # none: the comparison gives one answer over the whole declared range
+                _join_one(live, left.name, cuts)
             return
     if isinstance(node, Name):
         if node.name in story.variables:
@@ -705,10 +716,7 @@ def _live_before(story: Story, effects: tuple[Effect, ...], after: _Live) -> _Li
         if e.op == "set":
             del live[e.var]
         elif live[e.var] is not EXACT:
-            var = story.variables[e.var]
-            lo = var.min if var.min is not None else -(10**18)
-            hi = var.max if var.max is not None else 10**18
-            moved = frozenset(c - int(e.value) for c in live[e.var] if lo < c - int(e.value) <= hi)  # type: ignore[union-attr]
+            moved = _in_range(story, e.var, {c - int(e.value) for c in live[e.var]})  # type: ignore[union-attr]
             if moved:
                 live[e.var] = moved
             else:
