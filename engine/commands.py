@@ -374,9 +374,9 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _check_role(story: Any, role: str | None) -> bool:
-    from engine.session import unknown_role
-
     if role is not None and role not in story.roles:
+        from engine.session import unknown_role  # only on a mistake: the session module is not light
+
         app.error(unknown_role(story, role))
         return False
     return True

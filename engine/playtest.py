@@ -43,12 +43,14 @@ class _Words:
     paragraphs that depend on the state: a condition to test, and a count, or the text when a placeholder
     must be filled in first."""
 
-    __slots__ = ("story", "scenes", "choices")
+    __slots__ = ("story", "scenes", "fixed", "choices")
 
     def __init__(self, story: Story) -> None:
         self.story = story
         self.scenes: dict[str, tuple[int, tuple[tuple[Any, int, str], ...]]] = {}
         """Scene id -> (fixed words, ((condition test or None, words or -1, text), ...))."""
+        self.fixed: dict[str, int] = {}
+        """Scene id -> words, for the scenes whose words never depend on the state."""
         self.choices: dict[str, int] = {}
         """Choice key -> words, or -1 when a placeholder makes them depend on the state."""
 
@@ -62,6 +64,8 @@ class _Words:
             else:
                 rest.append((p.cond.test if p.cond is not None else None, n, p.text))
         table = self.scenes[scene.id] = (fixed, tuple(rest))
+        if not rest:
+            self.fixed[scene.id] = fixed
         return table
 
     def scene(self, state: runtime.PlayState, plan: runtime.Plan) -> int:
@@ -333,10 +337,11 @@ def _play(
     path: list[tuple[runtime.Move, str]] = []
     read = 0
     open_moves, advance, get = book.open_moves, book.advance, counts.get
-    scene_words, choice_words = words.scene, words.choices
+    scene_words, fixed_words, choice_words = words.scene, words.fixed.get, words.choices.get
     plan = book.plan(state.scene)
     while True:
-        read += scene_words(state, plan)
+        n = fixed_words(state.scene, -1)
+        read += n if n >= 0 else scene_words(state, plan)
         if plan.ending:
             return "ending", state, path, read
         if len(path) >= step_cap:
@@ -344,25 +349,22 @@ def _play(
         moves = open_moves(state, plan)
         if not moves:
             return "stuck", state, path, read
-        pick = moves[0] if len(moves) == 1 else _least_taken(moves, get, rng)
+        if len(moves) == 1:
+            pick = moves[0]
+        else:  # one taken least often so far; ties broken by rng (one draw only when there is a tie)
+            taken = [get(m.key, 0) for m in moves]
+            least = min(taken)
+            if taken.count(least) == 1:
+                pick = moves[taken.index(least)]
+            else:
+                ties = [m for m, t in zip(moves, taken, strict=True) if t == least]
+                pick = ties[rng.randrange(len(ties))]
         key = pick.key
         counts[key] = get(key, 0) + 1
         path.append((pick, state.scene))
-        n = choice_words.get(key, -1)
+        n = choice_words(key, -1)
         read += n if n >= 0 else words.choice(state, pick)
         plan = advance(state, pick)
-
-
-def _least_taken(
-    moves: list[runtime.Move], get: Callable[[str, int], int], rng: random.Random
-) -> runtime.Move:
-    """One of the moves taken least often so far; ties broken by `rng` (one draw only when there is a tie)."""
-    taken = [get(m.key, 0) for m in moves]
-    least = min(taken)
-    if taken.count(least) == 1:
-        return moves[taken.index(least)]
-    ties = [m for m, n in zip(moves, taken, strict=True) if n == least]
-    return ties[rng.randrange(len(ties))]
 
 
 # --- exhaustive walk ----------------------------------------------------------------------------
