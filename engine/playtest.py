@@ -289,11 +289,14 @@ def random_runs(
     counts: dict[str, int] = {}
     rng = random.Random(seed)
     found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]] = {}
+    starts: dict[str, GameState] = {}
     for n in range(runs):
         key = roles[n % len(roles)]
         stats = result.roles[key]
         stats.runs += 1
-        outcome, state, path, read = _play(story, book, words, key, counts, rng, step_cap)
+        if key not in starts:
+            starts[key] = runtime.new_game(story, key)
+        outcome, state, path, read = _play(story, book, words, starts[key], counts, rng, step_cap)
         result.steps += len(path)
         stats.reached.update(state.visits)
         if keep_runs:
@@ -326,14 +329,15 @@ def _play(
     story: Story,
     book: runtime.Rules,
     words: _Words,
-    role: str,
+    start: GameState,
     counts: dict[str, int],
     rng: random.Random,
     step_cap: int,
 ) -> tuple[str, GameState, list[tuple[runtime.Move, str]], int]:
     """One run: ('ending' | 'stuck' | 'loop', final state, [(choice, scene it was taken in)], words read).
-    It plays by the game's own rule book (runtime.Rules), without keeping a history (the path is kept here)."""
-    state = runtime.new_game(story, role)
+    It plays by the game's own rule book (runtime.Rules), without keeping a history (the path is kept here).
+    `start` is runtime.new_game(story, role), made once per role: each run plays a copy of it."""
+    state = start.copy()
     path: list[tuple[runtime.Move, str]] = []
     read = 0
     open_moves, advance, get = book.open_moves, book.advance, counts.get
