@@ -580,3 +580,75 @@ def test_reduced_walk_finds_what_the_unreduced_walk_finds(tmp_path: Path, seed: 
     assert [(t.scene, t.role) for t in reduced.stuck] == [(t.scene, t.role) for t in full.stuck]
     assert [(t.scene, t.role) for t in reduced.loops] == [(t.scene, t.role) for t in full.loops]
     assert reduced.states <= full.states
+
+
+def test_exhaustive_keeps_an_int_only_as_the_class_its_comparisons_see(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Waiting raises `trust` from 0 to 10, but the only comparison ahead is `trust >= 3`: at the square the walk
+    # keeps trust as 0, 1, 2 (the waits still needed) or 3-10, 4 states where a walk keeping it whole has 11; at
+    # the end nothing is read, so the 8 ways of arriving there are one state.
+    scenes = (
+        """\
+- id: a.start
+  title: Square
+  date: 1917-02-23
+  text: "You have waited {trust} hours."
+  choices:
+    - text: Wait an hour.
+      add: {trust: 1}
+      goto: a.start
+    - text: Go in.
+      if: trust >= 3
+      goto: a.end
+"""
+        + END
+    )
+    root = make_story(tmp_path, scenes, "  trust: {type: int, start: 0, min: 0, max: 10}\n")
+    story = load(root)
+    assert playtest.exhaustive(story, _reduce=False).states == 11 + 8  # the end with each of trust 3-10
+    assert cli.main(["playtest", "--story", str(root), "--exhaustive", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["states"] == 4 + 1 and data["capped"] == [] and data["endings"] == {"a.end": 1}
+    assert data["roles"]["a"]["states"] == 5
+    assert data["reduction"]["variables"] == 1 and data["reduction"]["int_values"] == 11
+    assert data["reduction"]["int_values_kept_max"] == 4
+    assert cli.main(["playtest", "--story", str(root), "--exhaustive"]) == 0
+    out = capsys.readouterr().out
+    assert "Playtest: exhaustive, 5 distinct states" in out
+    assert "state reduction: a state keeps at most 1 of 1 variables" in out
+    assert "No stuck states or endless loops found." in out
+
+
+def test_exhaustive_set_ends_what_came_before(tmp_path: Path) -> None:
+    # `mood` is read at the gate, but every way there sets it first: the counter it held before is dead, so
+    # the many ways of raising it in the yard are one state.
+    scenes = (
+        """\
+- id: a.start
+  title: Yard
+  date: 1917-02-23
+  text: The yard.
+  choices:
+    - text: Shout.
+      add: {mood: 1}
+      goto: a.start
+    - text: Leave.
+      set: {mood: 0}
+      goto: a.gate
+- id: a.gate
+  title: Gate
+  date: 1917-02-23
+  text: The gate.
+  choices:
+    - text: Through.
+      if: mood == 0
+      goto: a.end
+"""
+        + END
+    )
+    story = load(make_story(tmp_path, scenes, "  mood: {type: int, start: 0, min: 0, max: 50}\n"))
+    full = playtest.exhaustive(story, _reduce=False)
+    reduced = playtest.exhaustive(story)
+    assert (full.states, reduced.states) == (51 + 1 + 1, 1 + 1 + 1)
+    assert reduced.ok and full.ok and reduced.reached == full.reached
