@@ -5,7 +5,8 @@ ending, each with the path of choice texts that leads there. Pure: no I/O; `Play
 JSON contract of `dualpower playtest --format json` and `format_text` its text report.
 
 Play here follows engine.runtime exactly (new_game, then what runtime.take does) but on per-scene tables
-prepared once, so a story of a few hundred scenes plays well over 100,000 choices a second.
+prepared once, so a story of a few hundred scenes plays well over 250,000 choices a second. The exhaustive walk
+merges states no later choice can tell apart (live variables and int value classes per scene: see _live_sets).
 """
 
 from __future__ import annotations
@@ -401,9 +402,10 @@ def exhaustive(
     story: Story, role: str | None = None, max_states: int = STATE_CAP, *, _reduce: bool = True
 ) -> PlaytestResult:
     """Breadth-first over distinct states. A state is the scene plus what can still matter from there on: the
-    variables that conditions ahead read, the once-only choices ahead already taken, and the visit counts that
-    visited()/visits() ahead read. Finds every stuck state and every state from which no ending can be reached,
-    each by a shortest path; stops at `max_states` per role and says so.
+    variables live there (ints only as the value class the comparisons ahead see), the once-only choices ahead
+    already taken, and the visit counts that visited()/visits() ahead read. Finds every stuck state and every
+    state from which no ending can be reached, each by a shortest path; stops at `max_states` per role and says
+    so. `_reduce=False` (tests only) keeps every state whole, to check the reductions against.
     """
     roles = _roles(story, role)
     result = _frame(story, roles, "exhaustive", 0)
@@ -667,10 +669,11 @@ def _condition_reads(story: Story, node: Any, live: _Live) -> None:
         if isinstance(right, Name) and _const(left) is not None:
             left, right, op = right, left, _MIRROR[op]
         c = _const(right)
-        if isinstance(left, Name) and c is not None and story.variables[left.name].type == "int":
-            cuts = _in_range(story, left.name, _cut(op, c))
+        var = story.variables.get(left.name) if isinstance(left, Name) else None
+        if var is not None and c is not None and var.type == "int":
+            cuts = _in_range(story, var.name, _cut(op, c))
             if cuts:  # none: the comparison gives one answer over the whole declared range
-                _join_one(live, left.name, cuts)
+                _join_one(live, var.name, cuts)
             return
     if isinstance(node, Name):
         if node.name in story.variables:
