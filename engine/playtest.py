@@ -48,36 +48,42 @@ class _Words:
 
     def __init__(self, story: Story) -> None:
         self.story = story
-        self.scenes: dict[str, tuple[int, tuple[tuple[Any, int, str], ...]]] = {}
-        """Scene id -> (fixed words, ((condition test or None, words or -1, text), ...))."""
+        self.scenes: dict[str, tuple[int, tuple[tuple[Any, int], ...], tuple[tuple[Any, str], ...]]] = {}
+        """Scene id -> (fixed words, ((condition, words) of plain conditional paragraphs), ((condition or None,
+        text) of paragraphs with a placeholder))."""
         self.fixed: dict[str, int] = {}
         """Scene id -> words, for the scenes whose words never depend on the state."""
         self.choices: dict[str, int] = {}
         """Choice key -> words, or -1 when a placeholder makes them depend on the state."""
 
-    def _table(self, scene: Scene) -> tuple[int, tuple[tuple[Any, int, str], ...]]:
+    def _table(self, scene: Scene) -> tuple[int, tuple[tuple[Any, int], ...], tuple[tuple[Any, str], ...]]:
         fixed = runtime.words(scene.ending.epilogue) if scene.ending is not None else 0
-        rest: list[tuple[Any, int, str]] = []
+        shown_if: list[tuple[Any, int]] = []
+        filled: list[tuple[Any, str]] = []
         for p in scene.paragraphs:
-            n = -1 if has_braces(p.text) else runtime.words(p.text)
-            if p.cond is None and n >= 0:
-                fixed += n
+            test = p.cond.test if p.cond is not None else None
+            if has_braces(p.text):
+                filled.append((test, p.text))
+            elif test is None:
+                fixed += runtime.words(p.text)
             else:
-                rest.append((p.cond.test if p.cond is not None else None, n, p.text))
-        table = self.scenes[scene.id] = (fixed, tuple(rest))
-        if not rest:
+                shown_if.append((test, runtime.words(p.text)))
+        table = self.scenes[scene.id] = (fixed, tuple(shown_if), tuple(filled))
+        if not shown_if and not filled:
             self.fixed[scene.id] = fixed
         return table
 
-    def scene(self, state: runtime.PlayState, plan: runtime.Plan) -> int:
-        table = self.scenes.get(plan.scene.id) or self._table(plan.scene)
-        read, rest = table
-        for test, n, text in rest:
+    def scene(self, state: GameState, plan: runtime.Plan) -> int:
+        read, shown_if, filled = self.scenes.get(plan.scene.id) or self._table(plan.scene)
+        for test, n in shown_if:
+            if test(state):
+                read += n
+        for test, text in filled:
             if test is None or test(state):
-                read += n if n >= 0 else runtime.words(runtime.interpolate(self.story, state, text))
+                read += runtime.words(runtime.interpolate(self.story, state, text))
         return read
 
-    def choice(self, state: runtime.PlayState, move: runtime.Move) -> int:
+    def choice(self, state: GameState, move: runtime.Move) -> int:
         n = self.choices.get(move.key)
         if n is None:
             text = move.choice.text
