@@ -615,8 +615,10 @@ class _Walk:
             for b in outs:
                 back[b].append(a)
         live = _backwards(endings + stuck, back)
+        # Entered: the start, or a state some choice leads to from a state that can still end (any such choice,
+        # not only the one the breadth-first walk found first, so merging states never hides an entry).
         for n in range(len(keys)):
-            if n in live or (parent[n][0] >= 0 and parent[n][0] not in live):
+            if n in live or (n != 0 and not any(p in live for p in back[n])):
                 continue
             loop = _forwards(n, edges, live)
             _add_trouble(found, "loop", role, keys[n][0], path_to(n), sorted({keys[m][0] for m in loop}))
