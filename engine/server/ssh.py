@@ -153,6 +153,8 @@ class StudentChannel(PromptToolkitSSHSession):
         self.writable.set()
         self.typeahead = 0
         self.next_line = 0.0
+        self.unreadable = False
+        """Set when the client stopped reading: its connection is dropped, not closed politely (which waits)."""
         # Written straight to the channel (the server runs without asyncssh's line editor, which would
         # track the cursor and translate newlines a second time): rich and prompt_toolkit draw everything.
         self.stdout = _ChannelWriter(self)
@@ -208,12 +210,16 @@ class StudentChannel(PromptToolkitSSHSession):
         classroom.active.add(self)
         try:
             await self._play()
+        except asyncio.CancelledError:
+            pass  # the server is stopping: every step is already saved
         except Exception:  # a bug must end this student's connection only, never the server
             log.exception("SSH game of %r failed", self.login_name())
             with contextlib.suppress(Exception):
                 self.stdout.write("\nSomething went wrong on the server; your place is kept. Log in again.\n")
         finally:
             classroom.active.discard(self)
+            if self.unreadable:
+                self.channel.get_extra_info("connection").abort()
 
     def login_name(self) -> str:
         return " ".join(clean(str(self.channel.get_extra_info("username") or ""), MAX_NAME).split())
@@ -308,6 +314,7 @@ class SSHTerminal(Terminal):
                 await asyncio.wait_for(student.writable.wait(), DRAIN_WAIT)
             if not student.writable.is_set():
                 log.info("SSH client %r reads nothing: disconnected", student.login_name())
+                student.unreadable = True
                 return None
         if student.gone.is_set():
             return None
