@@ -14,6 +14,8 @@ from typing import Any
 import asyncssh
 import pyte
 
+PROMPT = "\x1b[?2004h"
+"""What prompt_toolkit sends as each prompt starts (bracketed paste on): the screen before it is complete."""
 ESCAPES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 
 
@@ -25,6 +27,8 @@ class Terminal(asyncssh.SSHClientSession):  # type: ignore[misc]
         self.raw: list[str] = []
         self.text = ""
         self.seen = 0
+        self.prompts = 0
+        self._tail = ""
         self.changed = asyncio.Event()
         self.closed = asyncio.Event()
         self.chan: Any = None
@@ -40,6 +44,9 @@ class Terminal(asyncssh.SSHClientSession):  # type: ignore[misc]
 
     def data_received(self, data: str, datatype: Any) -> None:
         self.raw.append(data)
+        joined = self._tail + data
+        self.prompts += joined.count(PROMPT)
+        self._tail = joined[-(len(PROMPT) - 1) :]
         if self.stream is not None:
             self.stream.feed(data)
         elif "\x1b[6n" in data:
@@ -72,6 +79,18 @@ class Terminal(asyncssh.SSHClientSession):  # type: ignore[misc]
             left = end - loop.time()
             if left <= 0:
                 raise AssertionError(f"no {text!r} within {timeout} s; last output:\n{self.text[-1500:]}")
+            self.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), left)
+
+    async def prompt(self, count: int, timeout: float = 30.0) -> None:
+        """Wait until the `count`-th prompt of the session is up (or the server closed the session)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while self.prompts < count and not self.closed.is_set():
+            left = end - loop.time()
+            if left <= 0:
+                raise AssertionError(f"prompt {count} not up within {timeout} s")
             self.changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), left)

@@ -337,3 +337,19 @@ def test_a_host_key_file_is_not_readable_by_others_even_when_copied_loosely(tmp_
     first = ssh.fingerprint(ssh.load_host_key(path))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert first == ssh.fingerprint(ssh.load_host_key(path))
+
+
+def test_a_full_class_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(ssh, "MAX_STUDENTS", 1)
+
+    async def test() -> None:
+        async with server(tmp_path) as (port, _lines):
+            conn, term = await connect(port, "ana", CODE)
+            async with conn:
+                await term.expect("Name> ")
+                late, other = await connect(port, "bo", CODE)
+                async with late:
+                    await other.expect("The class is full (1 at once over SSH). Try again later.")
+                    await asyncio.wait_for(other.closed.wait(), 10)
+
+    run(test)
