@@ -272,8 +272,8 @@ def render_speed() -> None:
 
     from engine import loader, runtime
     from engine.saves import Saves
+    from engine.session import Session
     from engine.ui import render
-    from engine.ui.session import Session
 
     story = loader.load_or_raise(SHIPPED)
     session = Session(story, runtime.new_game(story, "worker"), Saves(Path(tempfile.mkdtemp())))

@@ -22,8 +22,8 @@ from engine import loader, runtime  # noqa: E402
 from engine.cli import default_story_dir  # noqa: E402
 from engine.diagnostics import summary  # noqa: E402
 from engine.saves import Saves  # noqa: E402
+from engine.session import Session  # noqa: E402
 from engine.ui import render  # noqa: E402
-from engine.ui.session import Session  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

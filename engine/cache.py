@@ -21,6 +21,7 @@ from typing import Any
 
 from engine import __version__, expr
 from engine.diagnostics import Diagnostic
+from engine.files import atomic_write
 from engine.model import (
     Choice,
     Condition,
@@ -44,7 +45,15 @@ def engine_stamp() -> str:
     checks, new keys) makes old caches stale, as a new release does."""
     here = Path(__file__).parent
     times = []
-    for name in ("loader.py", "model.py", "expr.py", "cache.py"):
+    for name in (
+        "loader.py",
+        "yamlnodes.py",
+        "story_schema.py",
+        "text.py",
+        "model.py",
+        "expr.py",
+        "cache.py",
+    ):
         try:
             times.append(str((here / name).stat().st_mtime_ns))
         except OSError:
@@ -144,6 +153,7 @@ def write(path: Path, prints: list[list[Any]], story: Story, diags: list[Diagnos
                         c.once,
                         c.show_locked,
                         c.index,
+                        c.historical,
                         *src(c.source),
                     ]
                     for c in s.choices
@@ -185,12 +195,10 @@ def write(path: Path, prints: list[list[Any]], story: Story, diags: list[Diagnos
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     _prune(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     # One line for the header, then one line per scene, so a game can parse only the scenes it visits.
     lines = [json.dumps(data, ensure_ascii=False, separators=(",", ":"))]
     lines.extend(json.dumps(sc, ensure_ascii=False, separators=(",", ":")) for sc in scenes)
-    tmp.write_text("\n".join(lines), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, "\n".join(lines))
 
 
 KEEP = 24
@@ -330,7 +338,8 @@ def _rebuild(data: dict[str, Any], lines: list[bytes], root: Path) -> tuple[Stor
             tuple(docs),
             effects(on_enter),
             tuple(
-                Choice(t, g, cond(c), effects(e), o, sl, i, src(*r)) for t, g, c, e, o, sl, i, *r in choices
+                Choice(t, g, cond(c), effects(e), o, sl, i, src(*r), hist)
+                for t, g, c, e, o, sl, i, hist, *r in choices
             ),
             None if ending is None else Ending(ending[0], ending[1], src(*ending[2:])),
             src(*rest),

@@ -8,8 +8,8 @@ from typing import TextIO
 
 from engine import expr, graph, loader
 from engine.diagnostics import Diagnostic, sort_key, summary
-from engine.loader import PLACEHOLDER_RE
 from engine.model import Choice, Condition, Scene, Source, Story
+from engine.text import placeholder_names
 
 
 def analyse(story: Story) -> list[Diagnostic]:
@@ -133,8 +133,7 @@ def _variables(story: Story, out: list[Diagnostic]) -> None:
                 seen_conditions.add(cond.text)
                 read |= expr.names(cond.node)
         for text in texts:
-            if "{" in text:
-                read.update(m.group(1) for m in PLACEHOLDER_RE.finditer(text) if m.group(1))
+            read.update(placeholder_names(text))
     for var in story.variables.values():
         # A variable shown in the toolbar is read by the player, even when no condition reads it.
         if var.name not in read and not var.show:
@@ -358,18 +357,18 @@ def _bounds_note(story: Story, node: expr.Node) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def run(story_dir: Path, assignment: Path | None = None) -> list[Diagnostic]:
-    """Everything `dualpower check` reports: the story's diagnostics and analysis, the assignments kept in its
-    assignments/ folder, and `assignment` (a file anywhere) when given."""
-    from engine.classroom import assignment as assignments
-
+def load_and_analyse(story_dir: Path) -> tuple[Story | None, list[Diagnostic]]:
+    """The story folder loaded, and its diagnostics with the analysis's (when it loads)."""
     story, diags = loader.load(story_dir)
     if story is not None:
         diags = diags + analyse(story)
-    diags = diags + assignments.check_folder(story_dir, story)
-    if assignment is not None:
-        diags = diags + assignments.check_file(assignment, story)
-    return sorted(diags, key=sort_key)
+    return story, diags
+
+
+def run(story_dir: Path) -> list[Diagnostic]:
+    """The story's diagnostics and analysis, sorted. (`dualpower check` adds the assignments' own: see
+    engine.commands.cmd_check.)"""
+    return sorted(load_and_analyse(story_dir)[1], key=sort_key)
 
 
 def report(diags: list[Diagnostic], fmt: str, strict: bool, out: TextIO) -> int:

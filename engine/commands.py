@@ -1,4 +1,8 @@
-"""Subcommands beyond play and check: each registers its parser and a function `func(args) -> exit code`."""
+"""Every subcommand: `cmd_<name>(args) -> exit code`, and the parsers of those beyond play and check.
+
+A command turns argparse values into calls of library code (the core, the classroom, a front end) and its
+result into output and an exit code; the shared edges (loading a story, messages, -o files) are engine.app.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from engine import app
+from engine.app import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 
 
 def add_subcommands(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -68,22 +75,222 @@ def _add_classroom(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None
     t.set_defaults(func=cmd_guide)
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    from engine.classroom import report
+def cmd_check(args: argparse.Namespace) -> int:
+    from engine import check
+    from engine.classroom import assignment as assignments
+    from engine.diagnostics import sort_key
 
-    return report.cmd_report(args)
+    story_dir = args.story or app.default_story_dir()
+    story, diags = check.load_and_analyse(story_dir)
+    diags = diags + assignments.check_folder(story_dir, story)
+    if args.assignment is not None:
+        diags = diags + assignments.check_file(args.assignment, story)
+    return check.report(sorted(diags, key=sort_key), args.format, args.strict, sys.stdout)
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    from engine.classroom import verify
+def cmd_play(args: argparse.Namespace) -> int:
+    from engine import loop
+    from engine.session import Session, StartError
 
-    return verify.cmd_verify(args)
+    story = app.load_or_complain(args.story)
+    if story is None:
+        return EXIT_FAIL
+    saves = app.saves_folder(args.saves)
+    saves.clean_stale()
+    plain = args.plain or not (sys.stdin.isatty() and sys.stdout.isatty())
+    story_dir = args.story or app.default_story_dir()
+    reload_story = app.make_reloader(args.story)
+    # A save holding an assignment resumes as that assignment (its questions, its undo rule), not as free play.
+    # (The classroom is imported only then: a plain new game starts faster without it.)
+    if args.assignment is not None or args.load:
+        from engine.classroom import play as assignment_play
+
+        if args.assignment is not None or assignment_play.holds_assignment(saves, args.load):
+            return _play_assignment(args, story, saves, plain)
+    if not plain:
+        from engine.ui import terminal
+
+        return terminal.run(
+            story,
+            saves,
+            role=args.role,
+            load=args.load,
+            seed=args.seed,
+            reload_story=reload_story,
+            watch_root=story_dir if args.watch else None,
+        )
+    from engine.ui.plain import PlainUI
+    from engine.watch import Watcher
+
+    ui = PlainUI(watcher=Watcher(story_dir) if args.watch else None)
+    try:
+        if args.load:
+            session = Session.resume(story, args.load, saves, reload_story=reload_story)
+        else:
+            role = args.role if args.role is not None else _ask_role(ui, story)
+            if role is None:
+                return EXIT_OK
+            session = Session.new(story, role, saves, seed=args.seed, reload_story=reload_story)
+    except StartError as exc:
+        app.error(str(exc))
+        return EXIT_FAIL if args.load else EXIT_USAGE
+    return loop.play(session, ui)
+
+
+def _ask_role(ui: Any, story: Any) -> str | None:
+    """Plain mode's title: the story, its content notes, the roles to choose from."""
+    ui.write(story.title)
+    if story.premise:
+        ui.para(story.premise)
+    ui.write()
+    if story.content_notes:
+        ui.write("This story includes:")
+        for note in story.content_notes:
+            ui.para(f"- {note}", indent="  ")
+        ui.write()
+    choice: str | None = ui.choose_role([(k, r.name, r.title, r.blurb) for k, r in story.roles.items()])
+    return choice
+
+
+def _play_assignment(args: argparse.Namespace, story: Any, saves: Any, plain: bool) -> int:
+    from engine import loop
+    from engine.classroom import play as assignment_play
+    from engine.session import StartError
+    from engine.ui.plain import PlainUI
+
+    # Name, intro and messages before play are plain lines in both modes; the game itself is drawn by the
+    # terminal UI unless plain mode was asked for (or stdin/stdout are not terminals).
+    ui = PlainUI()
+    try:
+        session = assignment_play.start(
+            story,
+            saves,
+            ui,
+            assignment_file=args.assignment,
+            load=args.load,
+            student=args.student,
+            seed=args.seed,
+            saves_option=f" --saves {args.saves}" if args.saves else "",
+        )
+    except StartError as exc:
+        for line in exc.details:
+            print(line, file=sys.stderr)
+        app.error(str(exc))
+        return EXIT_FAIL
+    if plain:
+        return loop.play(session, ui)
+    from engine.ui.terminal import Terminal
+
+    Terminal(story, saves, seed=args.seed).play(session)
+    return EXIT_OK
 
 
 def cmd_guide(args: argparse.Namespace) -> int:
-    from engine.classroom import guide
+    from engine.classroom import assignment as asg_mod
+    from engine.classroom.guide import guide
 
-    return guide.cmd_guide(args)
+    story = app.load_or_complain(args.story)
+    if story is None:
+        return EXIT_FAIL
+    assignment = None
+    if args.assignment is not None:
+        assignment, adiags = asg_mod.load(args.assignment, story)
+        if assignment is None:
+            for d in adiags:
+                if d.severity == "error":
+                    print(d, file=sys.stderr)
+            print(
+                "dualpower: the assignment has mistakes (above); fix them, then run the guide again",
+                file=sys.stderr,
+            )
+            return EXIT_FAIL
+    if app.write_output(guide(story, assignment), args.output) != EXIT_OK:
+        return EXIT_FAIL
+    if args.output is not None:
+        print(f"Guide written to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from engine.classroom.report import ReportError, block_from_save, build, format_for_suffix, render
+    from engine.saves import SaveError
+
+    suffix = args.output.suffix.lower() if args.output else ""
+    chosen = format_for_suffix(suffix)
+    if args.format is None and chosen is None:
+        print(
+            f"dualpower: cannot write a {suffix} report: use -o report.html (one page that prints well, also "
+            "to PDF from a browser) or -o report.md",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    fmt = args.format or (chosen.name if chosen else "md")
+    story = app.load_or_complain(args.story)
+    if story is None:
+        return EXIT_FAIL
+    saves = app.saves_folder(args.saves)
+    try:
+        data = saves.read(args.save)
+        report = build(block_from_save(data, story, args.save), story)
+    except (SaveError, ReportError) as exc:
+        print(f"dualpower: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if app.write_output(render(report, fmt), args.output) != EXIT_OK:
+        return EXIT_FAIL
+    if args.output is not None:
+        print(
+            f"Report written to {args.output}. Hand in this file as it is: your teacher checks it with "
+            f"'dualpower verify {args.output.name}'.",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from engine.classroom.verify import MAX_REPORT_BYTES, story_version, verify_text
+
+    path: Path = args.report
+    try:
+        size = path.stat().st_size
+        if size > MAX_REPORT_BYTES:
+            print(f"INVALID: {path} is too large to be a report ({size} bytes)")
+            return EXIT_FAIL
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        print(f"dualpower: no such file: {path}", file=sys.stderr)
+        return EXIT_FAIL
+    except IsADirectoryError:
+        print(f"dualpower: {path} is a folder; give the report file", file=sys.stderr)
+        return EXIT_FAIL
+    except OSError as exc:
+        print(f"dualpower: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except UnicodeDecodeError:
+        print(
+            f"INVALID: {path} is not a text file (not UTF-8): was it saved from a browser or a word "
+            "processor? Verify the file the game wrote."
+        )
+        return EXIT_FAIL
+    if args.assignment is not None and not args.assignment.is_file():
+        # The teacher's typo must not count against the student: this is a usage error, not INVALID.
+        print(f"dualpower: no such assignment file: {args.assignment}", file=sys.stderr)
+        return EXIT_USAGE
+    story = app.load_or_complain(args.story)
+    if story is None:
+        return EXIT_FAIL
+    verdict = verify_text(text, story, args.assignment)
+    print(verdict)
+    if not verdict.checked:
+        return EXIT_FAIL
+    if not verdict.valid:
+        made_with = story_version(text)
+        if made_with is not None and made_with != story.version:
+            print(
+                f"Note: the report was made with version {made_with} of the story, and this is version "
+                f"{story.version}: a changed story text also shows as a difference. Verify with the story "
+                "version the student played (--story DIR)."
+            )
+    return EXIT_OK if verdict.valid else EXIT_FAIL
 
 
 # --- authoring tools: graph, playtest, stats --------------------------------------------------------
@@ -163,17 +370,14 @@ def _positive(text: str) -> int:
 
 def _load(args: argparse.Namespace) -> Any:
     """The story, or None after printing why it cannot be loaded."""
-    from engine import cli
-
-    story, diags = cli.load_story(args.story)
-    if story is None:
-        cli.print_errors(diags)
-    return story
+    return app.load_or_complain(args.story)
 
 
 def _check_role(story: Any, role: str | None) -> bool:
+    from engine.session import unknown_role
+
     if role is not None and role not in story.roles:
-        print(f"dualpower: unknown role {role!r}; the roles are: {', '.join(story.roles)}", file=sys.stderr)
+        app.error(unknown_role(story, role))
         return False
     return True
 
@@ -183,13 +387,13 @@ TEXT_FORMATS = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mer
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from engine import cli, graph
+    from engine import graph
 
     story = _load(args)
     if story is None:
-        return cli.EXIT_FAIL
+        return EXIT_FAIL
     if not _check_role(story, args.role):
-        return cli.EXIT_USAGE
+        return EXIT_USAGE
     out: Path | None = args.output
     ext = out.suffix.lower() if out is not None else ""
     if out is not None and ext not in RENDERED and ext not in TEXT_FORMATS:
@@ -197,14 +401,14 @@ def cmd_graph(args: argparse.Namespace) -> int:
             f"dualpower: cannot tell the format of {out}: name it .dot, .gv, .mmd, .svg or .png",
             file=sys.stderr,
         )
-        return cli.EXIT_USAGE
+        return EXIT_USAGE
     fmt = args.format or TEXT_FORMATS.get(ext, "dot")
     if ext in RENDERED and fmt != "dot":
         print(f"dualpower: {ext} files are drawn by Graphviz from DOT; drop --format {fmt}", file=sys.stderr)
-        return cli.EXIT_USAGE
+        return EXIT_USAGE
     text = graph.to_mermaid(story, args.role) if fmt == "mermaid" else graph.to_dot(story, args.role)
     if out is None or ext not in RENDERED:
-        return cli.write_output(text, out)
+        return app.write_output(text, out)
     return _render(text, out, RENDERED[ext])
 
 
@@ -244,36 +448,36 @@ def _render(dot_text: str, out: Path, fmt: str) -> int:
 
 
 def cmd_playtest(args: argparse.Namespace) -> int:
-    from engine import cli, graph, playtest
+    from engine import graph, playtest
 
     story = _load(args)
     if story is None:
-        return cli.EXIT_FAIL
+        return EXIT_FAIL
     if not _check_role(story, args.role):
-        return cli.EXIT_USAGE
+        return EXIT_USAGE
     if args.exhaustive:
         if args.runs is not None:
             print("dualpower: --runs does not apply to --exhaustive (it walks every state)", file=sys.stderr)
-            return cli.EXIT_USAGE
+            return EXIT_USAGE
         result = playtest.exhaustive(story, args.role, args.max_states or playtest.STATE_CAP)
     else:
         result = playtest.random_runs(story, args.runs or playtest.RUNS, args.seed, args.role)
     if args.format == "json":
-        cli.emit_json(result.to_dict())
+        app.emit_json(result.to_dict())
     else:
         sys.stdout.write(playtest.format_text(result, story, lambda path: graph.file_label(story, path)))
-    return cli.EXIT_OK if result.ok else cli.EXIT_FAIL
+    return EXIT_OK if result.ok else EXIT_FAIL
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from engine import cli, playtest, stats
+    from engine import playtest, stats
 
     story = _load(args)
     if story is None:
-        return cli.EXIT_FAIL
+        return EXIT_FAIL
     data = stats.compute(story, args.runs or playtest.RUNS, args.seed)
     if args.format == "json":
-        cli.emit_json(data)
+        app.emit_json(data)
     else:
         sys.stdout.write(stats.format_text(data))
-    return cli.EXIT_OK
+    return EXIT_OK

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from engine.text import mask_control
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +46,7 @@ def display_path(path: str) -> str:
     except ValueError:
         rel = path
     shown = path if rel.startswith("..") else rel
-    return _CONTROL.sub("?", shown)
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+    return mask_control(shown)
 
 
 def sort_key(d: Diagnostic) -> tuple[int, str, int, int, int]:
@@ -72,8 +70,3 @@ def summary(diags: list[Diagnostic]) -> str:
     n_err = sum(1 for d in diags if d.severity == "error")
     n_warn = len(diags) - n_err
     return f"{n_err} error{'s' if n_err != 1 else ''}, {n_warn} warning{'s' if n_warn != 1 else ''}"
-
-
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-"""Characters no story text, save value or report field may hold: C0 and C1 controls (tab and newline aside),
-and the bidirectional overrides that can disguise text."""

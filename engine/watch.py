@@ -1,13 +1,15 @@
 """Live reload for `dualpower play --watch`: notice when a story file changes, by polling (no dependency).
 
 `Watcher.changed()` answers at once whether any story file was added, removed or modified since the last
-call (by modification time and size). The plain mode asks before each prompt and again when a line has been typed
-(`watch_plain`); the terminal UI runs `watch_in_background`, whose callback ends the waiting prompt so the game
-reloads at once.
+call (by modification time, size and a hash of the contents, so an edit that keeps the size and the mtime is
+seen too). The play loop (engine/loop.py) asks the front end before each prompt and again when a line has
+been typed; the plain mode answers from its Watcher, the terminal UI runs `watch_in_background`, whose
+callback ends the waiting prompt so the game reloads at once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Callable
@@ -17,11 +19,12 @@ from typing import Any
 INTERVAL = 0.5
 """Seconds between polls in the background thread."""
 
-_Snapshot = dict[str, tuple[int, int]]
+_Snapshot = dict[str, tuple[int, int, bytes]]
 
 
 def snapshot(root: Path) -> _Snapshot:
-    """Every story file below `root` (the *.yaml the loader reads) -> (mtime in ns, size)."""
+    """Every story file below `root` (the *.yaml the loader reads) -> (mtime in ns, size, content hash).
+    Story files are small (the shipped story hashes in about a millisecond), so hashing on each poll is cheap."""
     out: _Snapshot = {}
     for dirpath, dirnames, filenames in os.walk(root):
         # The same folders the loader skips: hidden ones and caches (assignments are watched: they are story too).
@@ -31,9 +34,11 @@ def snapshot(root: Path) -> _Snapshot:
                 path = os.path.join(dirpath, name)
                 try:
                     st = os.stat(path)
-                except OSError:  # removed between the listing and the stat: it will be missing next time
+                    with open(path, "rb") as f:
+                        digest = hashlib.blake2b(f.read(), digest_size=16).digest()
+                except OSError:  # removed between the listing and the read: it will be missing next time
                     continue
-                out[path] = (st.st_mtime_ns, st.st_size)
+                out[path] = (st.st_mtime_ns, st.st_size, digest)
     return out
 
 
@@ -78,22 +83,3 @@ def watch_in_background(
 
     threading.Thread(target=loop, name="dualpower-watch", daemon=True).start()
     return stop.set
-
-
-def watch_plain(ui: Any, session: Any, root: str | Path) -> Watcher:
-    """Make a plain-mode UI (anything with ask(prompt) and show(view)) reload the story before each prompt
-    when a story file has changed since the last one."""
-    watcher = Watcher(root)
-    ask = ui.ask
-
-    def ask_watching(prompt: str = "> ") -> str | None:
-        for view in reload_if_changed(watcher, session):
-            ui.show(view)
-        line = ask(prompt)
-        # A file saved while the prompt waited: reload before the line is handled, so it meets the new story.
-        for view in reload_if_changed(watcher, session):
-            ui.show(view)
-        return line
-
-    ui.ask = ask_watching
-    return watcher

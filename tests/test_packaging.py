@@ -55,7 +55,7 @@ def test_an_installed_copy_plays_the_shipped_story_from_another_folder(wheel: Pa
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
     }
     where = subprocess.run(
-        [sys.executable, "-c", "import engine.cli as c; print(c.__file__); print(c.default_story_dir())"],
+        [sys.executable, "-c", "import engine.app as c; print(c.__file__); print(c.default_story_dir())"],
         cwd=elsewhere,
         env=env,
         capture_output=True,

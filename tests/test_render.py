@@ -13,9 +13,9 @@ from rich.console import Console, RenderableType
 from engine import loader, runtime
 from engine.model import Source, Story, Term
 from engine.saves import Saves
+from engine.session import EndingView, Message, OptionView, SceneView, Session, TableView
 from engine.ui import render
 from engine.ui.render import MenuItem
-from engine.ui.session import EndingView, Message, OptionView, SceneView, Session, TableView
 
 MINI = Path(__file__).parent / "data" / "mini"
 GLOSSARY = """\

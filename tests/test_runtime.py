@@ -113,7 +113,7 @@ def test_dates_in_both_styles() -> None:
 
 def test_glossary_lookup_forgives_spacing_and_lists_short_lines(tmp_path) -> None:
     from engine.saves import Saves
-    from engine.ui.session import Message, Session, TableView
+    from engine.session import Message, Session, TableView
     from tests.conftest import SHIPPED
 
     story = loader.load_or_raise(SHIPPED)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from engine import loader
+from engine import loader, story_schema
 
 SCHEMAS = Path(loader.__file__).parent / "schema"
 MINI = Path(__file__).parent / "data" / "mini"
@@ -116,15 +116,15 @@ def test_schemas_declare_their_draft() -> None:
 @pytest.mark.parametrize(
     "name, path, table",
     [
-        ("scene.schema.json", (), loader.SCENE_FILE_KEYS),
-        ("scene.schema.json", ("$defs", "scene"), loader.SCENE_KEYS),
-        ("scene.schema.json", ("$defs", "choice"), loader.CHOICE_KEYS),
-        ("scene.schema.json", ("$defs", "effects"), loader.EFFECT_KEYS),
-        ("scene.schema.json", ("$defs", "ending"), loader.ENDING_KEYS),
-        ("scene.schema.json", ("$defs", "paragraph"), loader.PARAGRAPH_KEYS),
-        ("story.schema.json", (), loader.STORY_KEYS),
-        ("story.schema.json", ("$defs", "role"), loader.ROLE_KEYS),
-        ("story.schema.json", ("$defs", "variable"), loader.VAR_KEYS),
+        ("scene.schema.json", (), story_schema.SCENE_FILE_KEYS),
+        ("scene.schema.json", ("$defs", "scene"), story_schema.SCENE_KEYS),
+        ("scene.schema.json", ("$defs", "choice"), story_schema.CHOICE_KEYS),
+        ("scene.schema.json", ("$defs", "effects"), story_schema.EFFECT_KEYS),
+        ("scene.schema.json", ("$defs", "ending"), story_schema.ENDING_KEYS),
+        ("scene.schema.json", ("$defs", "paragraph"), story_schema.PARAGRAPH_KEYS),
+        ("story.schema.json", (), story_schema.STORY_KEYS),
+        ("story.schema.json", ("$defs", "role"), story_schema.ROLE_KEYS),
+        ("story.schema.json", ("$defs", "variable"), story_schema.VAR_KEYS),
     ],
 )
 def test_schema_keys_match_the_loader(name: str, path: tuple[str, ...], table: dict[str, bool]) -> None:

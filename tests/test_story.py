@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from engine import check, loader, playtest, stats
+from engine import check, loader, playtest, runtime, stats
 from tests.conftest import SHIPPED
 
 ROLES = ("worker", "soldier", "kadet")
@@ -29,8 +29,12 @@ def story():
     return loader.load_or_raise(SHIPPED)
 
 
-def test_check_strict_is_clean() -> None:
+def test_check_strict_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert [str(d) for d in check.run(SHIPPED)] == []
+    # The command adds the assignments kept in the story's assignments/ folder: they are clean too.
+    from engine import cli
+
+    assert cli.main(["check", "--strict", "--story", str(SHIPPED)]) == 0, capsys.readouterr().out
 
 
 def test_random_playtests_reach_every_scene_and_ending_without_getting_stuck(story) -> None:
@@ -87,6 +91,202 @@ def test_invented_people_are_marked(story) -> None:
         assert re.search(rf"{name}[^.]*\(invented\)|\(invented\)[^.]*{name}", notes), name
 
 
+# --- Continuity: paths a player can take, and the text that player reads (issue 18) ---------------------------
+
+KADET_TO_OCTOBER = {
+    "kadet.feb.tauride": "Go with Olga",
+    "kadet.feb.duma_session": "Accept",
+    "kadet.feb.window": "Run down",
+    "kadet.feb.pharmacy": "Stay and help",
+    "kadet.mar.order1": "Accept it",
+    "kadet.apr.note": "Go to the Mariinsky",
+    "kadet.jun.offensive": "Take the medical train",
+    "kadet.jun.front": "Go back",
+    "kadet.jul.tauride": "Find Ryabov",
+    "kadet.aug.cousin": "Refuse",
+    "kadet.sep.campaign": "Stay on the crate",
+    "kadet.sep.food": "Write the order",
+}
+
+
+def play(story, role: str, route: dict[str, str], stop: str, initial: dict | None = None):
+    """Play `role` from its start through the runtime, as a player would: in each scene take the open choice
+    whose text contains route[scene] (the first open choice where the route says nothing), until `stop`.
+    Returns the game state and the text of every scene read on the way, by scene id."""
+    state = runtime.new_game(story, role, initial=initial)
+    read = {state.scene: "\n".join(runtime.paragraphs(story, state))}
+    for _ in range(300):
+        if state.scene == stop:
+            return state, read
+        assert not runtime.is_ending(story, state), f"the path ended at {state.scene} before {stop}"
+        shown = runtime.options(story, state)
+        want = route.get(state.scene)
+        open_ = [o for o in shown if o.open and (want is None or want in o.choice.text)]
+        assert open_, f"{state.scene}: no open choice matching {want!r}: {[o.choice.text for o in shown]}"
+        runtime.choose(story, state, open_[0].number)
+        read[state.scene] = "\n".join(runtime.paragraphs(story, state))
+    raise AssertionError(f"{stop} not reached")
+
+
+def texts(story, state) -> list[str]:
+    return [o.choice.text for o in runtime.options(story, state)]
+
+
+# a worker who walks under the Bolshevik banner in March, holds the works in July and escapes the search
+WORKER_TO_AUGUST = {
+    "worker.mar.funeral": "Bolshevik",
+    "worker.jul.gunners": "Stay",
+    "worker.jul.crackdown": "window",
+}
+
+
+def test_kadet_who_declined_lunch_never_sees_the_volley(story) -> None:
+    route = {"kadet.feb.tauride": "Stay at the Palace", "kadet.feb.duma_session": "Decline"}
+    _, read = play(story, "kadet", route, "kadet.feb.decree")
+    assert "front rank of grey" not in read["kadet.feb.decree"]
+    assert "by the telephone" in read["kadet.feb.decree"]
+    route = {"kadet.feb.duma_session": "Accept", "kadet.feb.window": "Stay at the window"}
+    _, read = play(story, "kadet", route, "kadet.feb.decree")
+    assert "front rank of grey knelt in the snow" in read["kadet.feb.decree"]
+
+
+def test_kadet_back_from_galicia_before_the_retreat_does_not_remember_it(story) -> None:
+    _, read = play(story, "kadet", KADET_TO_OCTOBER, "kadet.jul.death_penalty")
+    assert "You know what the retreat looks like" not in read["kadet.jul.death_penalty"]
+    assert "You left Galicia before the retreat began" in read["kadet.jul.death_penalty"]
+    # who stays at the dressing station ends in July, on the road to Tarnopol, not on 30 June
+    state, _ = play(story, "kadet", {**KADET_TO_OCTOBER, "kadet.jun.front": "Stay"}, "kadet.end.galicia")
+    assert runtime.scene(story, state).date >= dt.date(1917, 7, 6)
+
+
+def test_kadet_who_backed_kornilov_has_the_list_that_is_searched_for(story) -> None:
+    route = {**KADET_TO_OCTOBER, "kadet.aug.cousin": "Give him your word", "kadet.aug.night": "Say nothing"}
+    state, read = play(story, "kadet", route, "kadet.aug.search")
+    assert "six names and an address" in read["kadet.aug.night"]
+    assert "the slip that came with Tolya's note" in read["kadet.aug.search"]
+    assert "burns Tolya's paper" in " ".join(texts(story, state))
+
+
+def test_kadet_reaching_the_palace_from_the_city_duma_arrives_after_midnight(story) -> None:
+    route = {
+        **KADET_TO_OCTOBER,
+        "kadet.oct.proclamation": "City Duma",
+        "kadet.oct.city_duma": "Go to the Winter Palace alone",
+    }
+    _, read = play(story, "kadet", route, "kadet.oct.winter_palace")
+    palace = read["kadet.oct.winter_palace"]
+    assert "At half past six the besiegers' ultimatum comes in" not in palace
+    assert "Some time after nine a single gun booms" not in palace
+    assert "past midnight" in palace and "The ultimatum came at half past six" in palace
+    _, read = play(
+        story,
+        "kadet",
+        {**KADET_TO_OCTOBER, "kadet.oct.proclamation": "Winter Palace"},
+        "kadet.oct.winter_palace",
+    )
+    assert "At half past six the besiegers' ultimatum comes in" in read["kadet.oct.winter_palace"]
+
+
+def test_nastya_remembers_the_kadet_she_walked_out_of_the_palace(story) -> None:
+    route = {
+        **KADET_TO_OCTOBER,
+        "kadet.oct.proclamation": "Winter Palace",
+        "kadet.oct.winter_palace": "Nastya",
+        "kadet.oct.morning": "Dunya",
+    }
+    _, read = play(story, "kadet", route, "kadet.end.commission")
+    assert "Dunya calls her Nastya. She\nlooks at you" not in read["kadet.end.commission"]
+    assert "Dunya calls her Nastya" not in read["kadet.end.commission"]
+    assert "I walked him out of the Winter Palace" in read["kadet.end.commission"]
+    route = {**KADET_TO_OCTOBER, "kadet.oct.proclamation": "Dunya"}
+    _, read = play(story, "kadet", route, "kadet.end.commission")
+    assert "Dunya calls her Nastya" in read["kadet.end.commission"]
+
+
+def test_an_elected_kadet_is_told_why_the_assembly_met_without_him(story) -> None:
+    route = {**KADET_TO_OCTOBER, "kadet.oct.proclamation": "Go home", "kadet.oct.morning": "Stay. Stand"}
+    state, read = play(story, "kadet", route, "kadet.end.assembly")
+    assert not state.vars["kadet_gave_olga_place"]
+    text = read["kadet.end.assembly"]
+    assert "You are elected" in text and "hide you" in text
+    assert "met, without you" in runtime.scene(story, state).ending.epilogue
+
+
+def test_worker_bolshevik_is_not_offered_the_card_again(story) -> None:
+    state, read = play(story, "worker", WORKER_TO_AUGUST, "worker.aug.hunger")
+    assert state.vars["w_party"] == "bolshevik"
+    assert "Will you come?" not in read["worker.aug.hunger"]
+    assert not any("party card" in t for t in texts(story, state))
+    assert any("go canvassing with her" in t for t in texts(story, state))
+
+
+def test_worker_rifle_only_for_who_has_one(story) -> None:
+    # go down the line with the agitators, never taking a rifle in August
+    route = {
+        **WORKER_TO_AUGUST,
+        "worker.feb.soldiers": "Show Gusev",
+        "worker.apr.redguard": "Hand back",
+        "worker.aug.alarm": "agitators",
+    }
+    state, read = play(story, "worker", route, "worker.aug.melts", initial={"standing": 10})
+    assert "rifle still over your shoulder" not in read["worker.aug.melts"]
+    assert "old horseman's question" in read["worker.aug.melts"]
+    assert not state.vars["armed"]
+    assert not any("rifle" in t for t in texts(story, state))
+    route = {**WORKER_TO_AUGUST, "worker.aug.alarm": "Take a rifle"}
+    state, read = play(story, "worker", route, "worker.aug.melts")
+    assert "rifle still over your shoulder" in read["worker.aug.melts"]
+    assert any(t.startswith("Keep the rifle") for t in texts(story, state))
+
+
+def test_worker_deputy_is_not_offered_a_second_seat(story) -> None:
+    state, read = play(story, "worker", WORKER_TO_AUGUST, "worker.sep.recall", initial={"standing": 10})
+    assert state.vars["w_deputy"]  # elected in March
+    assert "A show of hands keeps you in your seat" in read["worker.sep.recall"]
+    assert not any("put you up for the seat" in t for t in texts(story, state))
+
+
+def test_the_land_decree_follows_the_singing(story) -> None:
+    text = "\n".join(p.text for p in story.scenes["worker.end.smolny"].paragraphs)
+    assert text.index("Decree on Peace") < text.index("Internationale") < text.index("Decree on Land")
+    epilogue = story.scenes["worker.end.smolny"].ending.epilogue
+    assert "soviets without Bolsheviks" not in epilogue and "freely elected soviets" in epilogue
+
+
+def test_soldier_remembers_being_shot_at_only_where_he_was(story) -> None:
+    # a soldier at the palace with danger at its cap, who was never at the Sadovaya in April or July
+    state = runtime.new_game(story, "soldier", start="soldier.oct.cordon", initial={"danger": 10})
+    read = "\n".join(runtime.paragraphs(story, state))
+    assert "shot at" not in read and "under fire" not in read
+
+
+def test_soldier_hears_how_varfolomeev_came_back(story) -> None:
+    for fate, words in ((1, "linen store"), (2, "Military Commission"), (3, "cellar")):
+        state = runtime.new_game(
+            story, "soldier", start="soldier.mar.order", initial={"sol_officer_fate": fate}
+        )
+        assert words in "\n".join(runtime.paragraphs(story, state)), fate
+
+
+def test_one_world_across_roles(story) -> None:
+    """The shared-facts table of docs/story-bible.md, held against every role's text and notes."""
+    everything = []
+    for s in story.scenes.values():
+        everything += [p.text for p in s.paragraphs] + [c.text for c in s.choices] + [s.note, s.place]
+        if s.ending:
+            everything.append(s.ending.epilogue)
+    everything += [t.text for t in story.glossary] + [t.term for t in story.glossary]
+    text = re.sub(r"\s+", " ", " ".join(everything))
+    assert "Schreider" not in text and "Shreider" in text
+    named = re.findall(r"Committee for the Salvation of the (\w+)", text)
+    assert named and set(named) == {"Fatherland"}, named
+    # Olga's bureau: one place, above the bootmaker's on Liteiny Prospekt, in every role that visits it
+    assert "tea-shop" not in text
+    for sid in ("kadet.apr.bureau", "worker.apr.chamber"):
+        scene = story.scenes[sid]
+        assert "Liteiny" in scene.place and "bootmaker" in " ".join(p.text for p in scene.paragraphs), sid
+
+
 def test_glossary_and_documents(story) -> None:
     assert len(story.glossary) >= 30
     terms = {t.term for t in story.glossary}
@@ -117,7 +317,7 @@ def test_every_chapter_has_decisions_read_later(story) -> None:
     """Each chapter sets at least two things (variables, or scenes reached) that a later chapter reads; the last
     chapter's decisions are read by its own endings."""
     from engine import expr
-    from engine.loader import PLACEHOLDER_RE
+    from engine.text import placeholder_names
 
     sets: dict[tuple[str, str], set[str]] = {}
     reads: dict[tuple[str, str], set[str]] = {}
@@ -131,9 +331,35 @@ def test_every_chapter_has_decisions_read_later(story) -> None:
             if cond is not None:
                 seen |= expr.names(cond.node) | {"@" + call.args[0].value for call in expr.calls(cond.node)}
         for text in [p.text for p in s.paragraphs] + [c.text for c in s.choices]:
-            seen |= {m.group(1) for m in PLACEHOLDER_RE.finditer(text) if m.group(1)}
+            seen |= set(placeholder_names(text))
     for role in ROLES:
         for n in range(1, 9):
             later = range(n + 1, 9) if n < 8 else [8]
             read_later = set().union(*(reads.get((role, f"{m:02d}"), set()) for m in later))
             assert len(sets[(role, f"{n:02d}")] & read_later) >= 2, (role, n)
+
+
+def test_every_chapter_marks_what_most_real_people_did(story) -> None:
+    """At least one key decision per chapter per role carries `historical:`: one sentence, about the option
+    of a scene the player can reach, and never a second mark in the same scene."""
+    marked: Counter[str] = Counter()
+    for s in story.scenes.values():
+        marks = [c for c in s.choices if c.historical]
+        assert len(marks) <= 1, s.id
+        for c in marks:
+            marked[s.source.path.split("scenes/", 1)[1]] += 1
+            text = c.historical
+            assert 40 <= len(text) <= 300, (s.id, text)
+            # One sentence: a single full stop, at the end (abbreviations such as 'No. 1' aside).
+            assert text.endswith("."), (s.id, text)
+            assert re.sub(r"\bNo\. ", "No ", text)[:-1].count(". ") == 0, (s.id, text)
+    assert {f"{r}/{c}.yaml" for r in ROLES for c in CHAPTERS} <= {f for f, n in marked.items() if n >= 1}
+
+
+def test_the_historical_marks_reach_the_guide(story) -> None:
+    from engine.classroom import guide
+
+    text = guide.guide(story)
+    assert text.count("### What most people really did") == len(ROLES) * len(CHAPTERS)
+    corridor = story.scenes["soldier.feb.corridor"].choices[0]
+    assert " ".join(corridor.historical.split()) in " ".join(text.split()).replace("\\", "")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import cli, runtime, watch
+from engine import app, cli, runtime, watch
 from engine.saves import Saves
-from engine.ui.session import Message, SceneView, Session
+from engine.session import Message, SceneView, Session
 
 MINI = Path(__file__).parent / "data" / "mini"
 
@@ -49,10 +49,10 @@ def test_watcher_sees_edits_new_and_removed_files(tmp_path: Path) -> None:
 
 
 def make_session(root: Path, tmp_path: Path) -> Session:
-    story, _ = cli.load_story(root)
+    story, _ = app.load_story(root)
     assert story is not None
     state = runtime.new_game(story, "baker")
-    return Session(story, state, Saves(tmp_path / "saves"), reload_story=cli.make_reloader(root))
+    return Session(story, state, Saves(tmp_path / "saves"), reload_story=app.make_reloader(root))
 
 
 def test_reload_keeps_the_game_and_shows_the_new_text(tmp_path: Path) -> None:

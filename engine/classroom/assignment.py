@@ -1,6 +1,6 @@
 """Assignment files: a teacher's YAML that fixes the role, the start, the questions. Read and checked here.
 
-Reading composes the YAML with the story loader's helpers (so every problem says file:line:col the same way as
+Reading composes the YAML with the public node layer, engine/yamlnodes.py (so every problem says file:line:col as
 story errors do); nothing here prints. The checks against a story (roles, scenes, variables) run only when a
 story is given, so `dualpower check` can still report an assignment's own mistakes when the story is broken.
 Also here: the record a save keeps of an assignment being played (student, answers, the file's hash).
@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from engine.diagnostics import Diagnostic, sort_key, suggest
-from engine.loader import _File, compose, read_text
 from engine.model import Source, Story
+from engine.yamlnodes import YamlFile, compose, read_text
 
 MAX_BYTES = 1024 * 1024
 """An assignment is a page of YAML; anything bigger is a mistake (a wrong file given)."""
@@ -100,7 +100,7 @@ def load(path: str | Path, story: Story | None) -> tuple[Assignment | None, list
     if got is None:
         return None, diags
     data, node = got
-    f = _File(str(path), diags)
+    f = YamlFile(str(path), diags)
     if node is None:
         if not diags:
             f.error(None, "the file is empty: an assignment needs at least a title and a role", "empty")
@@ -112,7 +112,7 @@ def load(path: str | Path, story: Story | None) -> tuple[Assignment | None, list
     return asg, diags
 
 
-def _build(f: _File, node: yaml.Node, sha: str, story: Story | None) -> Assignment | None:
+def _build(f: YamlFile, node: yaml.Node, sha: str, story: Story | None) -> Assignment | None:
     e = f.mapping(node, "assignment", KEYS)
     if e is None:
         return None
@@ -177,7 +177,7 @@ def _build(f: _File, node: yaml.Node, sha: str, story: Story | None) -> Assignme
     )
 
 
-def _questions(f: _File, node: yaml.Node) -> list[tuple[Question, yaml.Node]]:
+def _questions(f: YamlFile, node: yaml.Node) -> list[tuple[Question, yaml.Node]]:
     out: list[tuple[Question, yaml.Node]] = []
     seen: dict[tuple[str | None, str], int] = {}
     for qnode in f.sequence(node, "questions") or []:
@@ -205,7 +205,7 @@ def _questions(f: _File, node: yaml.Node) -> list[tuple[Question, yaml.Node]]:
     return out
 
 
-def _initial(f: _File, node: yaml.Node, story: Story) -> dict[str, Any]:
+def _initial(f: YamlFile, node: yaml.Node, story: Story) -> dict[str, Any]:
     entries = f.mapping(node, "set", _Names())
     out: dict[str, Any] = {}
     for name, (knode, vnode) in (entries or {}).items():
@@ -254,7 +254,7 @@ def reachable(story: Story, start: str, until: str | None = None) -> set[str]:
 
 
 def _reach_warnings(
-    f: _File,
+    f: YamlFile,
     e: dict[str, tuple[Any, Any]],
     story: Story,
     role: str,

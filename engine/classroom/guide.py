@@ -7,17 +7,17 @@ questions asked there, and prompts made from the chapter's own notes and documen
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine import runtime
 from engine.classroom.assignment import Assignment, reachable
-from engine.loader import split_paragraphs
 from engine.model import Scene, Story, Term
+from engine.text import first_sentence
+from engine.text import md as _md
+from engine.text import md_paragraphs as _paras
 
 MONTHS = (
     "January",
@@ -34,54 +34,6 @@ MONTHS = (
     "December",
 )
 MAX_PROMPTS = 5
-_MD = re.compile(r"([\\`*_\[\]<>])")
-
-
-def _md(text: str) -> str:
-    """Author's prose as Markdown text: collapsed to one line, the few characters Markdown acts on escaped."""
-    return _MD.sub(r"\\\1", " ".join(text.split()))
-
-
-def _paras(text: str) -> list[str]:
-    return [_md(p) for p in split_paragraphs(text)]
-
-
-_ABBREVIATIONS = {
-    "St",
-    "Mr",
-    "Mrs",
-    "Dr",
-    "No",
-    "Gen",
-    "Col",
-    "Capt",
-    "Lt",
-    "Sgt",
-    "vol",
-    "cf",
-    "e.g",
-    "i.e",
-    "N.S",
-    "O.S",
-    "pp",
-    "p",
-}
-
-
-def first_sentence(text: str, limit: int = 220) -> str:
-    """The text's first sentence (not fooled by initials such as 'I. V. Hessen' or 'No. 1'), or its start."""
-    text = " ".join(text.split())
-    for m in re.finditer(r"[.!?](?=\s+[A-Z“\"(])", text):
-        if m.end() > limit:
-            break
-        word = text[: m.start()].rsplit(" ", 1)[-1].lstrip('(“"')
-        if m.group() == "." and (word in _ABBREVIATIONS or (len(word) == 1 and word.isupper())):
-            continue
-        return text[: m.end()]
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:") + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +278,14 @@ def _chapter(add: Callable[[str], None], story: Story, ch: Chapter, assignment: 
                 add("")
                 add(p)
             add("")
+    marked = [(s, c) for s in ch.scenes for c in s.choices if c.historical]
+    if marked:
+        # The `historical:` marks: what most real people in the player's place did, beside the options.
+        add("### What most people really did")
+        add("")
+        for s, c in marked:
+            add(f"- **{_md(s.title)}** ({runtime.format_date(s.date)}): “{_md(c.text)}”. {_md(c.historical)}")
+        add("")
     docs: list[str] = []
     for s in ch.scenes:
         for did in s.documents:
@@ -368,30 +328,3 @@ def _chapter(add: Callable[[str], None], story: Story, ch: Chapter, assignment: 
         n += 1
         add(f"{n}. {p}")
     add("")
-
-
-def cmd_guide(args: argparse.Namespace) -> int:
-    from engine.classroom import assignment as asg_mod
-    from engine.cli import EXIT_FAIL, EXIT_OK, load_story, print_errors, write_output
-
-    story, diags = load_story(args.story)
-    if story is None:
-        print_errors(diags)
-        return EXIT_FAIL
-    assignment = None
-    if args.assignment is not None:
-        assignment, adiags = asg_mod.load(args.assignment, story)
-        if assignment is None:
-            for d in adiags:
-                if d.severity == "error":
-                    print(d, file=sys.stderr)
-            print(
-                "dualpower: the assignment has mistakes (above); fix them, then run the guide again",
-                file=sys.stderr,
-            )
-            return EXIT_FAIL
-    if write_output(guide(story, assignment), args.output) != EXIT_OK:
-        return EXIT_FAIL
-    if args.output is not None:
-        print(f"Guide written to {args.output}", file=sys.stderr)
-    return EXIT_OK

@@ -1,19 +1,19 @@
-"""`dualpower play --assignment FILE`: the game with a teacher's questions, saved so it can be resumed.
+"""An assignment: the game with a teacher's questions, saved so it can be resumed (`play --assignment FILE`).
 
 The assignment's record (student, answers, the file's hash) lives in Session.extra["assignment"], so every save
-carries it. Questions are asked by the session itself: while one is pending, the next line typed is its answer.
+carries it. Questions are asked by the session itself: while one is pending, the next line typed is its answer;
+the game runs through the one play loop (engine/loop.py) like any other. `start` finds or makes the session;
+the play command (engine/commands.py) shows it on a front end.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import re
-import sys
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from engine import runtime
 from engine.classroom import assignment as asg_mod
@@ -31,12 +31,11 @@ from engine.classroom.assignment import (
 from engine.model import Story
 from engine.runtime import GameError
 from engine.saves import RESERVED, SLOT_RE, SaveError, Saves
+from engine.session import Leave, Message, SceneView, Session, StartError, View, clean
 from engine.state import GameState
-from engine.ui.session import Leave, Message, SceneView, Session, View, clean
 
 MAX_ANSWER = 4000
 MAX_NAME = 80
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 def slot_for(assignment: Assignment, student: str) -> str:
@@ -114,6 +113,19 @@ class AssignmentSession(Session):
                 f"  {self.report_hint()}"
             ),
             Leave("done"),
+        ]
+
+    def prompt(self) -> str:
+        return "Your answer> " if self.pending() is not None else "> "
+
+    def goodbye(self, reason: str) -> list[View] | None:
+        if self.done:
+            return []
+        return [
+            Message(
+                f"Stopped. Your work is saved as '{self.slot}'. To carry on, run the same command "
+                f"again, or: dualpower play --load {self.slot}{self.saves_option}"
+            )
         ]
 
     def report_hint(self) -> str:
@@ -227,7 +239,7 @@ class AssignmentSession(Session):
                     "Loading another save is not allowed in this assignment: your choices stand.", "error"
                 )
             ]
-        state, data = self.saves.load(arg, self.story)
+        state, data = self.saves.load(self.slot_name(arg), self.story)
         try:
             record = check_record(data.get(KEY))
         except RecordError:
@@ -261,11 +273,17 @@ def _is_command(line: str) -> bool:
     return arg == ""
 
 
-# --- the command ------------------------------------------------------------------------------
+# --- starting an assignment ------------------------------------------------------------------
 
 
-def _err(message: str) -> None:
-    print(f"dualpower: {message}", file=sys.stderr)
+class Lines(Protocol):
+    """Where `start` writes what comes before the game (the intro, a welcome back) and asks the student's name."""
+
+    def write(self, text: str = "") -> None: ...
+
+    def para(self, text: str, indent: str = "") -> None: ...
+
+    def ask(self, prompt: str) -> str | None: ...
 
 
 def holds_assignment(saves: Saves, slot: str | None) -> bool:
@@ -278,7 +296,7 @@ def holds_assignment(saves: Saves, slot: str | None) -> bool:
         return False
 
 
-def _ask_name(ui: Any) -> str | None:
+def _ask_name(ui: Lines) -> str | None:
     ui.write("Your name, as your teacher should see it on your report:")
     while True:
         line = ui.ask("Name> ")
@@ -290,71 +308,67 @@ def _ask_name(ui: Any) -> str | None:
         ui.write("? Type your name, then press Enter.")
 
 
-def run(args: argparse.Namespace, story: Story, saves: Saves, plain: bool) -> int:
-    """Play an assignment (new, or resumed from a save). Returns the exit code."""
-    from engine.ui.plain import PlainUI
-
-    # Name, intro and messages before play are plain lines in both modes; the game itself is drawn by the
-    # terminal UI unless plain mode was asked for (or stdin/stdout are not terminals).
-    ui = PlainUI()
-    student_arg = " ".join(clean(args.student, MAX_NAME).split()) if args.student else None
+def start(
+    story: Story,
+    saves: Saves,
+    ui: Lines,
+    *,
+    assignment_file: Path | None = None,
+    load: str | None = None,
+    student: str | None = None,
+    seed: int = 0,
+    saves_option: str = "",
+) -> AssignmentSession:
+    """The assignment session to play: resumed from `load` (or the student's own slot), else new. Writes the
+    intro or a welcome back on `ui`; raises StartError (with the assignment's diagnostics in `details`)."""
+    student_arg = " ".join(clean(student, MAX_NAME).split()) if student else None
     record: dict[str, Any] | None = None
     state: GameState | None = None
     slot: str | None = None
-    if args.load:
+    if load:
         try:
-            state, data = saves.load(args.load, story)
+            state, data = saves.load(load, story)
             record = check_record(data.get(KEY)) if KEY in data else None
         except SaveError as exc:
-            _err(str(exc))
-            return EXIT_FAIL
+            raise StartError(str(exc)) from None
         except RecordError as exc:
-            _err(f"the save {args.load!r} cannot be resumed: {exc}")
-            return EXIT_FAIL
+            raise StartError(f"the save {load!r} cannot be resumed: {exc}") from None
         if record is None:
-            _err(f"the save {args.load!r} holds no assignment; play it without --assignment")
-            return EXIT_FAIL
+            raise StartError(f"the save {load!r} holds no assignment; play it without --assignment")
         if student_arg and student_arg != record["student"]:
-            _err(f"the save {args.load!r} belongs to {record['student']!r}, not {student_arg!r}")
-            return EXIT_FAIL
-        slot = args.load if SLOT_RE.match(args.load) else None
+            raise StartError(f"the save {load!r} belongs to {record['student']!r}, not {student_arg!r}")
+        slot = load if SLOT_RE.match(load) else None
 
-    path = args.assignment
+    path = assignment_file
     if path is None:
         assert record is not None
         path = asg_mod.find(record["file"], record["sha256"], story.root)
         if path is None:
-            _err(
+            raise StartError(
                 f"cannot find the assignment file {record['file']!r} this save was played with; "
                 "give it with --assignment FILE"
             )
-            return EXIT_FAIL
     assignment, diags = asg_mod.load(path, story)
     if assignment is None:
-        for d in diags:
-            if d.severity == "error":
-                print(d, file=sys.stderr)
-        _err(
-            "the assignment has mistakes (above); ask your teacher to run: dualpower check --assignment FILE"
+        raise StartError(
+            "the assignment has mistakes (above); ask your teacher to run: dualpower check --assignment FILE",
+            [str(d) for d in diags if d.severity == "error"],
         )
-        return EXIT_FAIL
     if record is not None and record["sha256"] != assignment.sha256:
-        _err(
+        raise StartError(
             f"the assignment file {path} has changed since this game was started, so its answers would no "
             "longer match its questions; use the original file, or start again"
         )
-        return EXIT_FAIL
 
     ui.write(story.title)
     ui.write(f"Assignment: {assignment.title}")
     ui.write()
     if record is None:
-        student = student_arg or _ask_name(ui)
-        if student is None:
-            _err("no name given, so the assignment was not started (give it with --student NAME)")
-            return EXIT_FAIL
-        slot = slot_for(assignment, student)
-        resumed = _resume_slot(saves, slot, story, assignment, student)
+        name = student_arg or _ask_name(ui)
+        if name is None:
+            raise StartError("no name given, so the assignment was not started (give it with --student NAME)")
+        slot = slot_for(assignment, name)
+        resumed = _resume_slot(saves, slot, story, assignment, name)
         if resumed is not None:
             state, record = resumed
         else:
@@ -368,13 +382,12 @@ def run(args: argparse.Namespace, story: Story, saves: Saves, plain: bool) -> in
                 ui.write()
             try:
                 state = runtime.new_game(
-                    story, assignment.role, start=assignment.start, initial=assignment.initial, seed=args.seed
+                    story, assignment.role, start=assignment.start, initial=assignment.initial, seed=seed
                 )
             except GameError as exc:
-                _err(f"the assignment cannot start: {exc}")
-                return EXIT_FAIL
-            record = new_record(assignment, student)
-            _intro(ui, story, assignment, slot, student)
+                raise StartError(f"the assignment cannot start: {exc}") from None
+            record = new_record(assignment, name)
+            _intro(ui, story, assignment, slot, name)
     assert state is not None and record is not None
     if slot is None:
         slot = slot_for(assignment, record["student"])
@@ -385,7 +398,7 @@ def run(args: argparse.Namespace, story: Story, saves: Saves, plain: bool) -> in
             f" made, {len(record['answers'])} of {len(assignment.questions)} questions answered."
         )
         ui.write()
-    session = AssignmentSession(
+    return AssignmentSession(
         story,
         state,
         saves,
@@ -393,13 +406,8 @@ def run(args: argparse.Namespace, story: Story, saves: Saves, plain: bool) -> in
         extra={KEY: record},
         assignment=assignment,
         slot=slot,
-        saves_option=f" --saves {args.saves}" if args.saves else "",
+        saves_option=saves_option,
     )
-    if plain:
-        return _loop(ui, session)
-    from engine.ui.terminal import Terminal
-
-    return _terminal_loop(Terminal(story, saves, seed=args.seed), session)
 
 
 def _resume_slot(
@@ -418,7 +426,7 @@ def _resume_slot(
     return state, record
 
 
-def _intro(ui: Any, story: Story, assignment: Assignment, slot: str, student: str) -> None:
+def _intro(ui: Lines, story: Story, assignment: Assignment, slot: str, student: str) -> None:
     role = story.roles[assignment.role]
     ui.para(f"Student: {student}")
     ui.para(f"You play: {role.name}, {role.title}" if role.title else f"You play: {role.name}")
@@ -440,44 +448,3 @@ def _intro(ui: Any, story: Story, assignment: Assignment, slot: str, student: st
     for line in lines:
         ui.para(line)
     ui.write()
-
-
-def _loop(ui: Any, session: AssignmentSession) -> int:
-    """Plain mode: views as plain lines, answers and commands read from stdin."""
-
-    def show(views: list[View]) -> None:
-        for view in views:
-            ui.show(view)
-
-    return _play(session, show, lambda: ui.ask("Your answer> " if session.pending() is not None else "> "))
-
-
-def _terminal_loop(term: Any, session: AssignmentSession) -> int:
-    """The terminal: the same loop drawn by engine.ui.terminal.Terminal (rich views, prompt_toolkit prompt)."""
-    term.session = session  # for its toolbar and completion
-    return _play(session, term.show, term.ask)
-
-
-def _play(
-    session: AssignmentSession, show: Callable[[list[View]], None], ask: Callable[[], str | None]
-) -> int:
-    views = session.current()
-    while True:
-        show(views)
-        if any(isinstance(v, Leave) for v in views):
-            break
-        line = ask()
-        if line is None:  # end of input, Ctrl-D or Ctrl-C: what is done is saved
-            show(session.autosave())
-            break
-        views = session.handle(line)
-    if not session.done:
-        show(
-            [
-                Message(
-                    f"Stopped. Your work is saved as '{session.slot}'. To carry on, run the same command "
-                    f"again, or: dualpower play --load {session.slot}{session.saves_option}"
-                )
-            ]
-        )
-    return EXIT_OK

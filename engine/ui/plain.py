@@ -4,19 +4,34 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from collections.abc import Sequence
 from typing import TextIO
 
 from engine.saves import AUTOSAVE
-from engine.ui.session import EndingView, Leave, Message, SceneView, Session, TableView, View
+from engine.session import EndingView, Leave, Message, SceneView, Session, TableView, View
+from engine.watch import Watcher
 
 WIDTH = 78
 
 
 class PlainUI:
-    def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None, width: int = WIDTH) -> None:
+    """The plain front end (engine.loop.FrontEnd): lines out, lines in."""
+
+    leave_at_ending = True
+    """A game ends with the ending a choice reaches; a game loaded at its ending stays open (undo, journal)."""
+
+    def __init__(
+        self,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        width: int = WIDTH,
+        watcher: Watcher | None = None,
+    ) -> None:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.width = width
+        self.watcher = watcher
+        """--watch: checked before each prompt and when a line has been typed."""
 
     # --- output ---
 
@@ -31,7 +46,11 @@ class PlainUI:
                 else ""
             )
 
-    def show(self, view: View) -> None:
+    def show(self, views: Sequence[View]) -> None:
+        for view in views:
+            self.show_one(view)
+
+    def show_one(self, view: View) -> None:
         if isinstance(view, SceneView):
             self.scene(view)
         elif isinstance(view, EndingView):
@@ -90,8 +109,15 @@ class PlainUI:
             return None
         return line.rstrip("\r\n")
 
-    def farewell(self, slot: str = AUTOSAVE) -> None:
-        self.write(f"Your game is saved as '{slot}'. To carry on: dualpower --load {slot}")
+    def reload_pending(self) -> bool:
+        return self.watcher is not None and self.watcher.changed()
+
+    def farewell(self, session: Session, reason: str) -> None:
+        views = session.goodbye(reason)
+        if views is not None:
+            self.show(views)
+        elif reason != "ending":
+            self.write(f"Your game is saved as '{AUTOSAVE}'. To carry on: dualpower --load {AUTOSAVE}")
 
     def choose_role(self, roles: list[tuple[str, str, str, str]]) -> str | None:
         """Ask which role to play; roles are (key, name, title, blurb). None at end of input."""
@@ -110,25 +136,3 @@ class PlainUI:
                 if answer in (str(i), key, name.lower()):
                     return key
             self.write(f"? Type a number from 1 to {len(roles)}, or 'quit'.")
-
-    def run(self, session: Session, exit_on_ending: bool = True) -> int:
-        """Play until quit, end of input, or an ending reached by a choice. Returns the exit code.
-
-        A game loaded at its ending stays open, so that `undo` and `journal` can be used on it."""
-        for view in session.current():
-            self.show(view)
-        while True:
-            line = self.ask("> ")
-            if line is None:
-                for view in session.autosave():
-                    self.show(view)
-                self.farewell()
-                return 0
-            views = session.handle(line)
-            for view in views:
-                self.show(view)
-            if any(isinstance(v, Leave) for v in views):
-                self.farewell()
-                return 0
-            if exit_on_ending and any(isinstance(v, EndingView) for v in views):
-                return 0

@@ -24,7 +24,8 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.model import Story, Term
-from engine.ui.session import EndingView, Leave, Message, SceneView, TableView, View
+from engine.session import EndingView, Leave, Message, SceneView, TableView, View
+from engine.text import blocks
 
 READING_WIDTH = 72
 """The widest a line of story text gets: about what a printed page holds."""
@@ -139,11 +140,6 @@ def _paragraphs(texts: Iterable[str], pattern: re.Pattern[str] | None) -> list[R
     return out
 
 
-def _blocks(text: str) -> list[str]:
-    """A long passage (a note, a document) split at blank lines; single line breaks are kept."""
-    return [b.strip("\n") for b in re.split(r"\n[ \t]*\n", text.strip()) if b.strip()]
-
-
 # --- screens ----------------------------------------------------------------------------------
 
 
@@ -197,7 +193,7 @@ def scene(view: SceneView, story: Story | None = None, hint: bool = True) -> Ren
 def ending(view: EndingView, story: Story | None = None, hint: str = "") -> RenderableType:
     """An ending: the scene's text, the ending's title and epilogue in a box, and how many endings are found."""
     pattern = pattern_for(story)
-    epilogue = _paragraphs(_blocks(view.epilogue), pattern)
+    epilogue = _paragraphs(blocks(view.epilogue), pattern)
     boxed = Panel(
         Group(Text(view.title, style=ENDING, justify="center"), Text(), *epilogue),
         box=box.DOUBLE,
@@ -219,7 +215,7 @@ def message(view: Message, story: Story | None = None) -> RenderableType:
     """A message: a passage with a title (note, document, glossary entry), or one line of news, hint or error."""
     if view.kind == "text" or view.title:
         return Column(
-            _paragraphs(_blocks(view.text), pattern_for(story)),
+            _paragraphs(blocks(view.text), pattern_for(story)),
             title=Text(view.title, style=TITLE) if view.title else None,
         )
     if view.kind == "error":

@@ -7,7 +7,6 @@ that tests can drive it with `create_pipe_input()`, `DummyOutput()` and a Consol
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import sys
 import threading
@@ -31,13 +30,12 @@ from prompt_toolkit.shortcuts import CompleteStyle
 from prompt_toolkit.styles import Style
 from rich.console import Console, RenderableType
 
-from engine import runtime, watch
+from engine import loop, watch
 from engine.model import Story
-from engine.runtime import GameError
-from engine.saves import AUTOSAVE, SaveError, SaveInfo, Saves
+from engine.saves import AUTOSAVE, SaveInfo, Saves
+from engine.session import Leave, Message, Session, StartError, View, endings_view, help_view
 from engine.ui import render
 from engine.ui.render import MenuItem
-from engine.ui.session import Leave, Message, Session, View, endings_view, help_view
 
 # Only attributes and greys: prompt_toolkit drops colours by itself under NO_COLOR, and nothing here needs them.
 STYLE = Style.from_dict(
@@ -60,7 +58,11 @@ BACK = ""
 
 
 class Terminal:
-    """The screens of one run of `dualpower` in a terminal."""
+    """The screens of one run of `dualpower` in a terminal; during a game, the play loop's front end
+    (engine.loop.FrontEnd)."""
+
+    leave_at_ending = False
+    """At an ending the prompt stays for undo and journal; Enter goes back to the title screen."""
 
     def __init__(
         self,
@@ -83,6 +85,8 @@ class Terminal:
         self.reload_story = reload_story
         self.seed = seed
         self.session: Session | None = None
+        self.left = ""
+        """Why the last game was left (engine.loop.FrontEnd.farewell's reason)."""
         # --watch: a background thread polls the story folder; a change ends the waiting prompt (with
         # RELOAD) so the game reloads at once, and is checked again before any typed line is handled.
         self.watcher = watch.Watcher(watch_root) if watch_root is not None else None
@@ -112,14 +116,12 @@ class Terminal:
                 if session is None:
                     return 1
             elif role:
-                if role not in self.story.roles:
-                    print(
-                        f"dualpower: unknown role {role!r}; choose one of: {', '.join(self.story.roles)}",
-                        file=sys.stderr,
-                    )
+                try:
+                    session = self._new(role)
+                except StartError as exc:
+                    print(f"dualpower: {exc}", file=sys.stderr)
                     return 2
                 self.print(render.content_notes(self.story))
-                session = self._new(role)
             while True:
                 if session is None:
                     session = self.title()
@@ -162,10 +164,12 @@ class Terminal:
         self.show(session.current())
         stop_watching = self._watch() if self.watcher is not None else None
         try:
-            return self._play(session)
+            loop.play(session, self)
         finally:
             if stop_watching is not None:
                 stop_watching()
+            self.story = session.story  # keep a `reload` for the games that follow
+        return self.left == "ending"
 
     def _watch(self) -> Callable[[], None]:
         def on_change() -> None:  # in the watcher's thread
@@ -183,37 +187,26 @@ class Terminal:
         assert self.watcher is not None
         return watch.watch_in_background(self.watcher, on_change)
 
-    def _reload_if_changed(self, session: Session) -> None:
+    def reload_pending(self) -> bool:
         if self.watcher is not None and self.watcher.changed():
             self.changed.set()
         if self.changed.is_set():
             self.changed.clear()
-            self.show(session.cmd_reload(""))
+            return True
+        return False
 
-    def _play(self, session: Session) -> bool:
-        while True:
-            self._reload_if_changed(session)
-            self.story = session.story  # keep a `reload` for the games that follow
-            line = self.ask()
-            self._reload_if_changed(session)  # a file saved while the prompt waited meets the line typed
-            if line == RELOAD:
-                continue
-            if line is None:
-                self.show(session.autosave())
-                self.print(render.farewell(AUTOSAVE))
-                return False
-            if session.ended and not line.strip():
-                return True
-            views = session.handle(line)
+    def farewell(self, session: Session, reason: str) -> None:
+        self.left = reason
+        views = session.goodbye(reason)
+        if views is not None:
             self.show(views)
-            if any(isinstance(v, Leave) for v in views):
-                self.print(render.farewell(AUTOSAVE))
-                return False
+        elif reason != "ending":
+            self.print(render.farewell(AUTOSAVE))
 
-    def ask(self) -> str | None:
-        """One typed line; None when the player pressed Ctrl-C or Ctrl-D."""
+    def ask(self, prompt: str = "> ") -> str | None:
+        """One typed line; None when the player pressed Ctrl-C or Ctrl-D; loop.RELOAD when --watch ended it."""
         try:
-            return self.prompt.prompt([("class:prompt", "> ")])
+            return self.prompt.prompt([("class:prompt", prompt)])
         except (KeyboardInterrupt, EOFError):
             return None
 
@@ -233,16 +226,15 @@ class Terminal:
         return NestedCompleter.from_nested_dict(tree)
 
     def _new(self, role: str) -> Session:
-        state = runtime.new_game(self.story, role, seed=self.seed)
-        return Session(self.story, state, self.saves, reload_story=self.reload_story)
+        """A new game; StartError when it cannot start."""
+        return Session.new(self.story, role, self.saves, seed=self.seed, reload_story=self.reload_story)
 
     def _load(self, slot: str) -> Session | None:
         try:
-            state, _data = self.saves.load(slot, self.story)
-        except SaveError as exc:
+            return Session.resume(self.story, slot, self.saves, reload_story=self.reload_story)
+        except StartError as exc:
             print(f"dualpower: {exc}", file=sys.stderr)
             return None
-        return Session(self.story, state, self.saves, reload_story=self.reload_story)
 
     # --- the title screen ---
 
@@ -313,7 +305,7 @@ class Terminal:
             return None
         try:
             return self._new(pick)
-        except GameError as exc:
+        except StartError as exc:
             self.show([Message(str(exc), "error")])
             return None
 
@@ -333,12 +325,12 @@ class Terminal:
 
     def _resume(self, slot: str) -> Session | None:
         try:
-            state, _data = self.saves.load(slot, self.story)
-        except SaveError as exc:
+            session = Session.resume(self.story, slot, self.saves, reload_story=self.reload_story)
+        except StartError as exc:
             self.show([Message(str(exc), "error")])
             return None
         self.show([Message(f"Loaded '{slot}'.")])
-        return Session(self.story, state, self.saves, reload_story=self.reload_story)
+        return session
 
     # --- menus ---
 
@@ -473,7 +465,7 @@ def menu(
     return app.run()
 
 
-RELOAD = "\x00reload"
+RELOAD = loop.RELOAD
 """What the prompt returns when --watch ended it because a story file changed (no typed line can hold NUL)."""
 
 
@@ -489,12 +481,16 @@ def _no_mouse() -> KeyBindings:
     return kb
 
 
-def run(args: argparse.Namespace, story: Story, saves: Saves) -> int:
-    """`dualpower` in a terminal (cli.py calls this when stdin and stdout are terminals and --plain is off)."""
-    from engine.cli import default_story_dir, make_reloader
-
-    watch_root = (args.story or default_story_dir()) if getattr(args, "watch", False) else None
-    term = Terminal(
-        story, saves, reload_story=make_reloader(args.story), seed=args.seed, watch_root=watch_root
-    )
-    return term.main(role=args.role, load=args.load)
+def run(
+    story: Story,
+    saves: Saves,
+    *,
+    role: str | None = None,
+    load: str | None = None,
+    seed: int = 0,
+    reload_story: Callable[[], tuple[Story | None, str]] | None = None,
+    watch_root: Path | None = None,
+) -> int:
+    """`dualpower` in a terminal (the play command calls this when stdin and stdout are terminals)."""
+    term = Terminal(story, saves, reload_story=reload_story, seed=seed, watch_root=watch_root)
+    return term.main(role=role, load=load)

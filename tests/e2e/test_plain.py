@@ -173,7 +173,7 @@ def test_quit_says_where_the_game_is_saved(tmp_path: Path) -> None:
 
 
 def test_documents_read_as_paragraphs(tmp_path: Path) -> None:
-    from engine.ui.session import reflow
+    from engine.session import reflow
 
     assert reflow("One\nline.\n\n1. A\n   b\n2. C") == "One line.\n\n1. A b\n2. C"
 

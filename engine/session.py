@@ -1,8 +1,12 @@
-"""The game loop's brain: typed lines in, things to show out. Shared by the terminal UI and the plain mode.
+"""A game being played: typed lines in, things to show out. Every front end plays through it.
 
 A Session holds the story, the game state and the saves folder, and answers each line the player types with a
 list of views (a scene, a message, a table, an ending). It never prints and never reads the keyboard: the
-front ends do that, so both play the same game with the same commands.
+front ends do that (engine/loop.py runs one over a front end; a web server may call `handle` per request), so
+all of them play the same game with the same commands.
+
+`Session.new` and `Session.resume` are the one way to start a game; what stops one is a `StartError`, whose
+message each front end shows its own way.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from typing import Any
 from engine import runtime
 from engine.model import Scene, Story
 from engine.runtime import GameError
-from engine.saves import AUTOSAVE, SaveError, Saves, fitting
-from engine.state import GameState
+from engine.saves import AUTOSAVE, RESERVED, SLOT_RE, SaveError, Saves, fitting
+from engine.state import GameState, Step
+from engine.text import CONTROL_RE, blocks, clean, first_sentence
 
 COMMANDS = {
     "save": "save [slot]        save the game (a name is made up when you give none)",
@@ -35,13 +40,54 @@ COMMANDS = {
     "quit": "quit               save and leave (Ctrl-D works too)",
 }
 MAX_INPUT = 2000
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def clean(text: str, limit: int = 200) -> str:
-    """Typed text made safe to show again: no control characters or escapes, not too long."""
-    text = _CONTROL.sub("", text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+class StartError(Exception):
+    """A game that cannot start (an unknown role, a missing, damaged or foreign save); the message says what
+    and what to do. Front ends show it their own way (the command line as 'dualpower: ...', exit 1).
+    `details` are lines to show before it (an assignment file's diagnostics, for instance)."""
+
+    def __init__(self, message: str, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or []
+
+
+def unknown_role(story: Story, role: str) -> str:
+    """The one wording of an unknown role, wherever it is given."""
+    return f"unknown role {role!r}; the story's roles are: {', '.join(story.roles)}"
+
+
+class PathMismatch(GameError):
+    """A recorded path that no longer fits the story (an author changed a scene's choices)."""
+
+
+def replay(story: Story, state: GameState, history: list[Step]) -> GameState:
+    """Play `history` again from `state`'s start, checking each step's choice by the text the player read.
+
+    A choice found at its recorded place with the same text is taken; one moved to another place in the same
+    scene (an author swapped two choices) is found by its text. Raise PathMismatch naming the step, the scene
+    and the text expected when a step fits nowhere, or is not open at that point (a once-only choice already
+    taken, a condition no longer met)."""
+    new = runtime.new_game(story, state.role, state.start or None, state.initial, state.seed)
+    for n, step in enumerate(history, 1):
+        scene = story.scenes[new.scene]
+        where = f"step {n}, in scene {new.scene!r}"
+        if step.scene != new.scene:
+            raise PathMismatch(
+                f"{where}: the path now reaches this scene, but the record says {step.scene!r}"
+            )
+        shown = [CONTROL_RE.sub("", runtime.interpolate(story, new, c.text)) for c in scene.choices]
+        if 0 <= step.choice < len(shown) and shown[step.choice] == step.text:
+            index = step.choice
+        elif step.text in shown:
+            index = shown.index(step.text)
+        else:
+            raise PathMismatch(f"{where}: the story has no choice {step.text!r} there any more")
+        choice = scene.choices[index]
+        if not runtime.is_open(story, new, choice):
+            raise PathMismatch(f"{where}: the choice {step.text!r} is not open at that point any more")
+        runtime.take(story, new, choice)
+    return new
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -113,6 +159,35 @@ class Session:
     autosave_checked: bool = False
     """Whether this game has made sure the autosave it overwrites holds no other unfinished game."""
     last_glossary: list[str] = field(default_factory=list)
+    loaded: dict[str, Any] = field(default_factory=dict)
+    """The whole save a resumed game came from (its assignment record, for instance); empty for a new game."""
+
+    # --- starting a game ---
+
+    @classmethod
+    def new(cls, story: Story, role: str, saves: Saves, *, seed: int = 0, **options: Any) -> Session:
+        """A new game as `role`; StartError when the story has no such role or its start is broken.
+        `options` are the session's other fields (reload_story, allow_undo, extra, ...; a subclass's too)."""
+        if role not in story.roles:
+            raise StartError(unknown_role(story, role))
+        try:
+            state = runtime.new_game(story, role, seed=seed)
+        except GameError as exc:
+            raise StartError(f"the game cannot start: {exc}") from None
+        return cls(story, state, saves, **options)
+
+    @classmethod
+    def resume(cls, story: Story, slot: str, saves: Saves, **options: Any) -> Session:
+        """The game saved in `slot` (a slot name, or a save file's path given on the command line);
+        StartError when it is missing, damaged, another story's or names a role the story no longer has.
+        What the save holds beside the game state is in `session.extra` (the save's whole data)."""
+        try:
+            state, data = saves.load(slot, story)
+        except SaveError as exc:
+            raise StartError(str(exc)) from None
+        session = cls(story, state, saves, **options)
+        session.loaded = data
+        return session
 
     # --- views ---
 
@@ -194,6 +269,15 @@ class Session:
             return handler(arg)
         except (GameError, SaveError) as exc:
             return [Message(str(exc), "error")]
+
+    def prompt(self) -> str:
+        """What the prompt says before the player types."""
+        return "> "
+
+    def goodbye(self, reason: str) -> list[View] | None:
+        """What to show when the game is left for `reason` (see engine.loop.FrontEnd.farewell); None: the
+        front end's usual farewell (the game is in the autosave)."""
+        return None
 
     def _prompt_hint(self) -> str:
         if self.ended:
@@ -297,13 +381,22 @@ class Session:
             return [
                 TableView("Saved games (type: load NAME)", ("slot", "role", "date", "scene", "saved"), rows)
             ]
-        state, data = self.saves.load(arg, self.story)
+        state, data = self.saves.load(self.slot_name(arg), self.story)
         self.state = state
         self.ended = False
         self.autosave_checked = False
         extra = {k: v for k, v in data.items() if k in self.extra}
         self.extra.update(extra)
         return [Message(f"Loaded '{clean(arg, 70)}'."), *self.current()]
+
+    def slot_name(self, arg: str) -> str:
+        """`arg` if it names a slot in the saves folder; SaveError for a path or anything else (a typed line
+        never reads a file outside the saves folder)."""
+        if not SLOT_RE.match(arg) or arg.lower() in RESERVED:
+            raise SaveError(
+                f"'{clean(arg, 70)}' is not a slot name: type 'load' for the list of saves, then 'load NAME'"
+            )
+        return arg
 
     def cmd_undo(self, arg: str) -> list[View]:
         if not self.allow_undo:
@@ -313,7 +406,17 @@ class Session:
             if not arg.isdecimal() or len(arg) > 6:
                 return [Message("Type 'undo' or 'undo N' with N a number of steps.", "hint")]
             steps = int(arg)
-        self.state = runtime.undo(self.story, self.state, steps)
+        if steps < 1:
+            raise GameError("undo takes a number of steps, 1 or more")
+        if not self.state.history:
+            raise GameError("nothing to undo: this is where the game began")
+        keep = self.state.history[: -min(steps, len(self.state.history))]
+        try:
+            self.state = replay(self.story, self.state, keep)
+        except PathMismatch as exc:
+            return [
+                Message(f"Cannot undo: the story has changed since this path was played ({exc}).", "error")
+            ]
         self.ended = False
         return [Message("Taken back." if steps == 1 else f"Taken back {steps} steps."), self.scene_view()]
 
@@ -341,7 +444,7 @@ class Session:
             return [Message("This story has no glossary.", "hint")]
         if not arg:
             rows = tuple(
-                (t.term, _first_sentence(t.text)) for t in sorted(terms, key=lambda t: t.term.lower())
+                (t.term, first_sentence(t.text, 110)) for t in sorted(terms, key=lambda t: t.term.lower())
             )
             return [TableView("Glossary (type: glossary TERM)", ("term", ""), rows)]
         want = " ".join(arg.split()).lower()
@@ -387,16 +490,10 @@ class Session:
                     "error",
                 )
             ]
+        notes: list[View] = []
         try:
-            state = runtime.replay(
-                story,
-                self.state.role,
-                self.state.start,
-                self.state.initial,
-                self.state.history,
-                self.state.seed,
-            )
-        except GameError:
+            state = replay(story, self.state, self.state.history)
+        except GameError as exc:
             if self.state.scene not in story.scenes:
                 return [
                     Message(
@@ -407,8 +504,15 @@ class Session:
                 ]
             state = self.state  # the path changed: keep where we are and the variables as they stand
             state.vars = {n: fitting(v, state.vars.get(n), v.start) for n, v in story.variables.items()}
+            notes.append(
+                Message(
+                    f"Your path no longer fits the story at {exc}: you stay in this scene with your "
+                    "variables as they stand, but undo may not lead back along the old path.",
+                    "hint",
+                )
+            )
         self.story, self.state = story, state
-        return [Message("Story reloaded."), *self.current()]
+        return [Message("Story reloaded."), *notes, *self.current()]
 
     def cmd_quit(self, arg: str) -> list[View]:
         return [*self.autosave(), Leave()]
@@ -457,14 +561,6 @@ def _iso_to_short(iso: str) -> str:
         return iso
 
 
-def _first_sentence(text: str) -> str:
-    text = " ".join(text.split())
-    end = text.find(". ")
-    if 0 <= end <= 110:
-        return text[: end + 1]
-    return text if len(text) <= 110 else text[:100].rsplit(" ", 1)[0] + " …"
-
-
 _LIST_ITEM = re.compile(r"\s*(?:[-*•]|\d+[.)])\s")
 
 
@@ -472,7 +568,7 @@ def reflow(text: str) -> str:
     """A document's text as paragraphs and list items: the line breaks of its YAML block are joined, except
     before a blank line or a list item ('- ', '1. '), so the front end can wrap it to any width."""
     out: list[str] = []
-    for block in re.split(r"\n\s*\n", text.strip()):
+    for block in blocks(text):
         lines: list[str] = []
         for raw in block.splitlines():
             if lines and not _LIST_ITEM.match(raw):

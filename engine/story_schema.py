@@ -1,0 +1,513 @@
+"""The story schema: what story.yaml, scene files, glossary.yaml and documents.yaml may hold, read from YAML nodes
+into the model (roles, variables, scenes, choices, conditions, effects, paragraphs, terms, documents), every
+problem a Diagnostic. The checks that need every file (targets of gotos, documents named) are collected here and
+made by the loader (loader.py) once all files are read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine import expr
+from engine.diagnostics import Diagnostic, suggest
+from engine.model import (
+    Choice,
+    Condition,
+    Document,
+    Effect,
+    Ending,
+    Paragraph,
+    Role,
+    Scene,
+    Source,
+    Term,
+    Variable,
+)
+from engine.text import has_braces, split_paragraphs, tokens
+from engine.yamlnodes import BOOL, INT, STR, AnyKeys, YamlFile, implicit_tag, key_table, short
+
+STORY_KEYS = key_table(
+    {
+        "id": False,
+        "title": True,
+        "version": False,
+        "author": False,
+        "premise": False,
+        "content_notes": False,
+        "roles": True,
+        "variables": False,
+    }
+)
+ROLE_KEYS = key_table({"name": True, "title": False, "blurb": False, "start": True})
+VAR_KEYS = key_table(
+    {"type": True, "start": False, "min": False, "max": False, "label": False, "show": False}
+)
+SCENE_FILE_KEYS = key_table({"scenes": True})
+SCENE_KEYS = key_table(
+    {
+        "id": True,
+        "title": True,
+        "date": True,
+        "place": False,
+        "text": True,
+        "note": False,
+        "documents": False,
+        "on_enter": False,
+        "choices": False,
+        "ending": False,
+    }
+)
+CHOICE_KEYS = key_table(
+    {
+        "text": True,
+        "goto": True,
+        "if": False,
+        "show_locked": False,
+        "set": False,
+        "add": False,
+        "once": False,
+        "historical": False,
+    }
+)
+EFFECT_KEYS = key_table({"set": False, "add": False})
+ENDING_KEYS = key_table({"title": True, "epilogue": True})
+PARAGRAPH_KEYS = key_table({"if": True, "text": True})
+TERM_KEYS = key_table({"term": True, "aliases": False, "text": True})
+DOCUMENT_KEYS = key_table({"id": True, "title": True, "date": False, "source": True, "text": True})
+
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+SCENE_ID_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
+
+
+# --- reading the story -------------------------------------------------------------------------
+
+
+@dataclass
+class StoryReader:
+    """Reads one story's files into model objects, keeping what the cross-file checks need."""
+
+    root: Path
+    diags: list[Diagnostic] = field(default_factory=list)
+    types: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, Variable] = field(default_factory=dict)
+    scenes: dict[str, Scene] = field(default_factory=dict)
+    compiled: dict[str, tuple[expr.Node, expr.Compiled, list[expr.Call]]] = field(default_factory=dict)
+    # Cross-file checks wait for every file; they keep positions, not YAML nodes, so each file's nodes can be
+    # freed as soon as it is read.
+    pending_calls: list[tuple[YamlFile, Source, expr.Call, int]] = field(default_factory=list)
+    broken_ids: set[str] = field(default_factory=set)
+    role_keys: set[str] = field(default_factory=set)
+    names_unknown: bool = False
+
+    # conditions and effects ---------------------------------------------------
+
+    def condition(self, f: YamlFile, node: yaml.Node, what: str) -> Condition | None:
+        text = f.string(node, what)
+        if text is None:
+            return None
+        src = f.src(node)
+        offset = 1 if getattr(node, "style", None) in ("'", '"') else 0
+        try:
+            # The same condition text is often written many times: parse, check and compile it once.
+            cached = self.compiled.get(text)
+            if cached is None:
+                tree = expr.parse(text)
+                for n in expr.name_nodes(tree):
+                    if n.name not in self.types and n.name in self.role_keys:
+                        raise expr.ExprError(
+                            f"{n.name!r} is a role, not a variable: compare with it in quotes, as "
+                            f"role == '{n.name}'",
+                            n.col,
+                        )
+                kind = "bool" if self.names_unknown else expr.check(tree, self.types)
+                if kind != "bool":
+                    raise expr.ExprError(f"a condition must be true or false, but this is {expr._a(kind)}", 1)
+                cached = self.compiled[text] = (tree, expr.compile_node(tree), expr.calls(tree))
+            tree, test, calls = cached
+        except expr.ExprError as exc:
+            self.diags.append(
+                Diagnostic(
+                    f.path,
+                    src.line,
+                    src.col + offset + exc.col - 1,
+                    "error",
+                    "condition",
+                    f"{what}: {exc.message}",
+                )
+            )
+            return None
+        for call in calls:
+            self.pending_calls.append((f, src, call, offset))
+        return Condition(text, tree, test, src)
+
+    def effects(self, f: YamlFile, node: yaml.Node, op: str, what: str) -> list[Effect]:
+        entries = f.mapping(node, f"{what} {op}:", AnyKeys())
+        out: list[Effect] = []
+        for name, (knode, vnode) in (entries or {}).items():
+            var = self.variables.get(name)
+            if var is None and (name in self.types or self.names_unknown):
+                continue  # declared, but its declaration has an error of its own (reported there)
+            if var is None:
+                f.error(
+                    knode,
+                    f"{op}: unknown variable {name!r}{suggest(name, self.variables)}; declare it "
+                    "under variables: in story.yaml",
+                    "undeclared",
+                )
+                continue
+            value: int | bool | str | None
+            if op == "add":
+                if var.type != "int":
+                    f.error(
+                        knode,
+                        f"add: {name} is {expr._a(var.type)}; only numbers can be added to (use set:)",
+                        "wrong-type",
+                    )
+                    continue
+                value = f.integer(vnode, f"add: {name}")
+            elif var.type == "int":
+                value = f.integer(vnode, f"set: {name}")
+            elif var.type == "bool":
+                value = f.boolean(vnode, f"set: {name}")
+            else:
+                value = f.string(vnode, f"set: {name}", empty_ok=True)
+            if value is None:
+                continue
+            if op == "set" and var.type == "int" and not _in_bounds(var, value):  # type: ignore[arg-type]
+                f.error(vnode, f"set: {name} = {value} is outside its bounds {_bounds(var)}", "out-of-bounds")
+                continue
+            out.append(Effect(op, name, value, f.src(knode)))
+        return out
+
+    def effect_block(self, f: YamlFile, entries: dict[str, tuple[Any, Any]], what: str) -> tuple[Effect, ...]:
+        out: list[Effect] = []
+        for op in ("set", "add"):
+            if op in entries:
+                out.extend(self.effects(f, entries[op][1], op, what))
+        return tuple(out)
+
+    def text(self, f: YamlFile, node: yaml.Node, what: str) -> str | None:
+        value = f.string(node, what)
+        if value is None or not has_braces(value):
+            return value
+        for span in tokens(value):
+            if span.kind == "lone":
+                token = span.value
+                f.error(
+                    node, f"{what}: a lone {token!r}; write {token * 2} for a literal brace", "placeholder"
+                )
+            elif span.kind == "field" and span.value not in self.types and not self.names_unknown:
+                name = span.value
+                f.error(
+                    node,
+                    f"{what}: unknown variable {{{name}}} in the text{suggest(name, self.variables)}",
+                    "placeholder",
+                )
+        return value
+
+    # files ---------------------------------------------------------------------
+
+    def story_header(self, f: YamlFile, node: yaml.Node) -> dict[str, Any] | None:
+        entries = f.mapping(node, "story.yaml", STORY_KEYS)
+        if entries is None:
+            return None
+        head: dict[str, Any] = {"roles": {}, "content_notes": ()}
+        head["id"] = (
+            f.string(entries["id"][1], "id") if "id" in entries else None
+        ) or self.root.resolve().name
+        head["title"] = f.string(entries["title"][1], "title") if "title" in entries else None
+        head["version"] = f.integer(entries["version"][1], "version") if "version" in entries else 1
+        head["premise"] = (
+            f.string(entries["premise"][1], "premise", empty_ok=True) if "premise" in entries else ""
+        ) or ""
+        if "content_notes" in entries:
+            items = f.sequence(entries["content_notes"][1], "content_notes") or []
+            head["content_notes"] = tuple(s for s in (f.string(n, "content note") for n in items) if s)
+        if "variables" in entries:
+            self.read_variables(f, entries["variables"][1])
+        self.types["role"] = "str"
+        if "roles" in entries:
+            roles = f.mapping(entries["roles"][1], "roles", AnyKeys())
+            for key, (knode, vnode) in (roles or {}).items():
+                if not NAME_RE.match(key) or key in expr.KEYWORDS:
+                    f.error(
+                        knode,
+                        f"role key {short(key)} is not allowed: use letters, digits and _, as worker",
+                        "bad-name",
+                    )
+                    continue
+                r = f.mapping(vnode, f"role {key}", ROLE_KEYS)
+                if r is None:
+                    continue
+                name = f.string(r["name"][1], f"role {key}: name") if "name" in r else None
+                start = f.string(r["start"][1], f"role {key}: start") if "start" in r else None
+                title = (
+                    f.string(r["title"][1], f"role {key}: title", empty_ok=True) if "title" in r else ""
+                ) or ""
+                blurb = (
+                    f.string(r["blurb"][1], f"role {key}: blurb", empty_ok=True) if "blurb" in r else ""
+                ) or ""
+                if name and start:
+                    head["roles"][key] = Role(key, name, title, blurb, start, f.src(knode))
+                    head.setdefault("role_nodes", {})[key] = r["start"][1]
+        return head
+
+    def read_variables(self, f: YamlFile, node: yaml.Node) -> None:
+        entries = f.mapping(node, "variables", AnyKeys())
+        for name, (knode, vnode) in (entries or {}).items():
+            if not NAME_RE.match(name) or name in expr.KEYWORDS or name == "role" or name in expr.FUNCTIONS:
+                f.error(
+                    knode,
+                    f"variable name {name!r} is not allowed: use letters, digits and _ "
+                    "(not a keyword such as and/or/not/true/false/role)",
+                    "bad-name",
+                )
+                continue
+            v = f.mapping(vnode, f"variable {name}", VAR_KEYS)
+            if v is None:
+                continue
+            vtype = f.string(v["type"][1], f"variable {name}: type") if "type" in v else None
+            if vtype not in ("int", "bool", "str"):
+                if vtype is not None:
+                    f.error(
+                        v["type"][1],
+                        f"variable {name}: type must be int, bool or str, not {vtype!r}"
+                        f"{suggest(vtype, ('int', 'bool', 'str'))}",
+                        "wrong-type",
+                    )
+                # Still declare the name, typed by its start value, so its uses are not reported too.
+                self.types[name] = _guess_type(v["start"][1]) if "start" in v else "int"
+                continue
+            lo = f.integer(v["min"][1], f"variable {name}: min") if "min" in v else None
+            hi = f.integer(v["max"][1], f"variable {name}: max") if "max" in v else None
+            if vtype != "int" and ("min" in v or "max" in v):
+                f.error(vnode, f"variable {name}: min and max apply only to int variables", "wrong-type")
+            default: int | bool | str = {"int": 0, "bool": False, "str": ""}[vtype]
+            start: int | bool | str | None = default
+            if "start" in v:
+                snode = v["start"][1]
+                start = {"int": f.integer, "bool": f.boolean}.get(
+                    vtype, lambda n, w: f.string(n, w, empty_ok=True)
+                )(snode, f"variable {name}: start")
+            if start is None:
+                continue
+            label = (f.string(v["label"][1], f"variable {name}: label") if "label" in v else None) or name
+            show = bool(f.boolean(v["show"][1], f"variable {name}: show")) if "show" in v else False
+            var = Variable(name, vtype, start, lo, hi, label, show, f.src(knode))
+            if lo is not None and hi is not None and lo > hi:
+                f.error(vnode, f"variable {name}: min {lo} is greater than max {hi}", "out-of-bounds")
+            elif vtype == "int" and not _in_bounds(var, start):  # type: ignore[arg-type]
+                f.error(
+                    v["start"][1],
+                    f"variable {name}: start {start} is outside {_bounds(var)}",
+                    "out-of-bounds",
+                )
+            self.variables[name] = var
+            self.types[name] = vtype
+
+    def scene_file(self, f: YamlFile, node: yaml.Node) -> list[Scene]:
+        entries = f.mapping(node, "scene file", SCENE_FILE_KEYS)
+        if not entries or "scenes" not in entries:
+            return []
+        out: list[Scene] = []
+        for snode in f.sequence(entries["scenes"][1], "scenes") or []:
+            scene = self.scene(f, snode)
+            if scene is not None:
+                out.append(scene)
+        return out
+
+    def scene(self, f: YamlFile, node: yaml.Node) -> Scene | None:
+        e = f.mapping(node, "scene", SCENE_KEYS)
+        if e is None:
+            return None
+        sid = f.string(e["id"][1], "scene id") if "id" in e else None
+        if sid is not None and not SCENE_ID_RE.match(sid):
+            f.error(
+                e["id"][1],
+                f"scene id {short(sid)} may hold only letters, digits, '.', '_' and '-'",
+                "bad-name",
+            )
+            sid = None
+        what = f"scene {sid}" if sid else "scene"
+        title = f.string(e["title"][1], f"{what}: title") if "title" in e else None
+        date = f.date(e["date"][1], f"{what}: date") if "date" in e else None
+        place = (f.string(e["place"][1], f"{what}: place", empty_ok=True) if "place" in e else "") or ""
+        note = (f.string(e["note"][1], f"{what}: note", empty_ok=True) if "note" in e else "") or ""
+        paragraphs = self.paragraphs(f, e["text"][1], what) if "text" in e else None
+        documents: tuple[str, ...] = ()
+        if "documents" in e:
+            items = f.sequence(e["documents"][1], f"{what}: documents") or []
+            documents = tuple(d for d in (f.string(n, f"{what}: document id") for n in items) if d)
+            self.document_refs.extend((f, f.src(n), n.value) for n in items if isinstance(n, yaml.ScalarNode))
+        on_enter: tuple[Effect, ...] = ()
+        if "on_enter" in e:
+            eff = f.mapping(e["on_enter"][1], f"{what}: on_enter", EFFECT_KEYS)
+            on_enter = self.effect_block(f, eff or {}, f"{what}: on_enter")
+        choices: list[Choice] = []
+        if "choices" in e:
+            for i, cnode in enumerate(f.sequence(e["choices"][1], f"{what}: choices") or []):
+                c = self.choice(f, cnode, what, i)
+                if c is not None:
+                    choices.append(c)
+                    marked = [m for m in choices if m.historical]
+                    if c.historical and len(marked) == 2:
+                        f.warning(
+                            cnode,
+                            f"{what}: choices {marked[0].index + 1} and {i + 1} are both marked historical: "
+                            "mark only the one most real people took (reports, the guide and the class "
+                            "summary show the first)",
+                            "historical-twice",
+                        )
+        ending = None
+        if "ending" in e:
+            en = f.mapping(e["ending"][1], f"{what}: ending", ENDING_KEYS)
+            if en is not None:
+                et = f.string(en["title"][1], f"{what}: ending title") if "title" in en else None
+                ep = f.string(en["epilogue"][1], f"{what}: epilogue") if "epilogue" in en else None
+                if et and ep:
+                    ending = Ending(et, ep, f.src(e["ending"][0]))
+            if "choices" in e:
+                f.error(
+                    e["choices"][0],
+                    f"{what} has both an ending and choices: an ending scene ends the game, "
+                    "so remove one of them",
+                    "ending-with-choices",
+                )
+        elif (
+            "choices" in e
+            and not choices
+            and isinstance(e["choices"][1], yaml.SequenceNode)
+            and not e["choices"][1].value
+        ):
+            f.error(
+                e["choices"][0],
+                f"{what} has an empty choices list: add a choice or make it an ending",
+                "dead-end",
+            )
+        elif "choices" not in e and sid:
+            f.error(
+                node,
+                f"{what} has neither choices nor an ending: the player would be stuck here; "
+                "add choices: or ending:",
+                "dead-end",
+            )
+        if sid is not None and (title is None or date is None or paragraphs is None):
+            self.broken_ids.add(sid)  # it exists, with errors of its own: gotos to it are not wrong too
+        if sid is None or title is None or date is None or paragraphs is None:
+            return None
+        return Scene(
+            sid,
+            title,
+            date,
+            place,
+            paragraphs,
+            note,
+            documents,
+            on_enter,
+            tuple(choices),
+            ending,
+            f.src(node),
+        )
+
+    def paragraphs(self, f: YamlFile, node: yaml.Node, what: str) -> tuple[Paragraph, ...] | None:
+        if isinstance(node, yaml.ScalarNode):
+            text = self.text(f, node, f"{what}: text")
+            if text is None:
+                return None
+            return tuple(Paragraph(p, None, f.src(node)) for p in split_paragraphs(text))
+        items = f.sequence(node, f"{what}: text")
+        if items is None:
+            return None
+        out: list[Paragraph] = []
+        for item in items:
+            if isinstance(item, yaml.MappingNode):
+                p = f.mapping(item, f"{what}: paragraph", PARAGRAPH_KEYS)
+                if not p or "if" not in p or "text" not in p:
+                    continue
+                cond = self.condition(f, p["if"][1], f"{what}: paragraph if")
+                text = self.text(f, p["text"][1], f"{what}: paragraph text")
+                if text is not None:
+                    out.extend(Paragraph(t, cond, f.src(item)) for t in split_paragraphs(text))
+            else:
+                text = self.text(f, item, f"{what}: paragraph")
+                if text is not None:
+                    out.extend(Paragraph(t, None, f.src(item)) for t in split_paragraphs(text))
+        return tuple(out)
+
+    def choice(self, f: YamlFile, node: yaml.Node, what: str, index: int) -> Choice | None:
+        where = f"{what}: choice {index + 1}"
+        c = f.mapping(node, where, CHOICE_KEYS)
+        if c is None:
+            return None
+        text = self.text(f, c["text"][1], f"{what}: choice text") if "text" in c else None
+        goto = f.string(c["goto"][1], f"{what}: goto") if "goto" in c else None
+        cond = self.condition(f, c["if"][1], f"{where} if") if "if" in c else None
+        once = bool(f.boolean(c["once"][1], "once")) if "once" in c else False
+        show_locked = bool(f.boolean(c["show_locked"][1], "show_locked")) if "show_locked" in c else False
+        effects = self.effect_block(f, c, where) if "set" in c or "add" in c else ()
+        # One sentence of evidence, as plain text (no {placeholders}: it is about history, not this game).
+        historical = f.string(c["historical"][1], f"{where}: historical") if "historical" in c else ""
+        historical = " ".join(historical.split()) if historical is not None else None
+        if text is None or goto is None or historical is None:
+            return None
+        self.gotos.append((f, f.src(c["goto"][1]), goto))
+        return Choice(text, goto, cond, effects, once, show_locked, index, f.src(node), historical)
+
+    gotos: list[tuple[YamlFile, Source, str]] = field(default_factory=list)
+    document_refs: list[tuple[YamlFile, Source, str]] = field(default_factory=list)
+
+    def glossary(self, f: YamlFile, node: yaml.Node) -> list[Term]:
+        e = f.mapping(node, "glossary.yaml", {"terms": True})
+        out: list[Term] = []
+        for tnode in (f.sequence(e["terms"][1], "terms") or []) if e and "terms" in e else []:
+            t = f.mapping(tnode, "glossary term", TERM_KEYS)
+            if not t:
+                continue
+            term = f.string(t["term"][1], "term") if "term" in t else None
+            text = f.string(t["text"][1], "term text") if "text" in t else None
+            aliases: list[str] = []
+            if "aliases" in t:
+                aliases = [
+                    a
+                    for a in (f.string(n, "alias") for n in f.sequence(t["aliases"][1], "aliases") or [])
+                    if a
+                ]
+            if term and text:
+                out.append(Term(term, tuple(aliases), text, f.src(tnode)))
+        return out
+
+    def documents(self, f: YamlFile, node: yaml.Node) -> dict[str, Document]:
+        e = f.mapping(node, "documents.yaml", {"documents": True})
+        out: dict[str, Document] = {}
+        for dnode in (f.sequence(e["documents"][1], "documents") or []) if e and "documents" in e else []:
+            d = f.mapping(dnode, "document", DOCUMENT_KEYS)
+            if not d:
+                continue
+            did = f.string(d["id"][1], "document id") if "id" in d else None
+            title = f.string(d["title"][1], "document title") if "title" in d else None
+            date = f.date(d["date"][1], "document date") if "date" in d else None
+            attribution = f.string(d["source"][1], "document source") if "source" in d else None
+            text = f.string(d["text"][1], "document text") if "text" in d else None
+            if did and did in out:
+                f.error(d["id"][1], f"duplicate document id {did!r}", "duplicate-id")
+            elif did and title and attribution and text:
+                out[did] = Document(did, title, date, attribution, text, f.src(dnode))
+        return out
+
+
+def _guess_type(node: yaml.Node) -> str:
+    tag = implicit_tag(node) if isinstance(node, yaml.ScalarNode) else STR
+    return {INT: "int", BOOL: "bool"}.get(tag, "str")
+
+
+def _in_bounds(var: Variable, value: int) -> bool:
+    return (var.min is None or value >= var.min) and (var.max is None or value <= var.max)
+
+
+def _bounds(var: Variable) -> str:
+    return f"{'-inf' if var.min is None else var.min}..{'inf' if var.max is None else var.max}"
