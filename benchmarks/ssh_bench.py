@@ -45,16 +45,13 @@ ANSWER = "The bread ration was cut again, and the note says the queues had grown
 
 def serve(db: Path) -> None:
     """The server process: the SSH listener on a free port of 127.0.0.1, its port on stdout, until killed."""
-    from engine.classroom import assignment as asg_mod
-    from engine.cli import load_story
+    from engine.app import load_story
     from engine.server.ssh import start_ssh
 
     async def run() -> None:
         story, _ = load_story(None)
-        assignment, _diags = asg_mod.load(ASSIGNMENT, story)
-        assert assignment is not None
         acceptor = await start_ssh(
-            "127.0.0.1", 0, story=story, assignment=assignment, db_path=db, class_code=CODE
+            "127.0.0.1", 0, story=story, assignment=ASSIGNMENT, db_path=db, class_code=CODE
         )
         print(acceptor.get_port(), flush=True)
         await asyncio.Event().wait()

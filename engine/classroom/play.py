@@ -108,10 +108,7 @@ class AssignmentSession(Session):
             self.record["completed"] = now_iso()
         return [
             *self.autosave(),
-            Message(
-                f"The assignment is complete, and saved as '{self.slot}'. Make your report with:\n"
-                f"  {self.report_hint()}"
-            ),
+            Message(self.done_message()),
             Leave("done"),
         ]
 
@@ -127,6 +124,13 @@ class AssignmentSession(Session):
                 f"again, or: dualpower play --load {self.slot}{self.saves_option}"
             )
         ]
+
+    def done_message(self) -> str:
+        """What the student reads when the assignment is complete (a front end may say it its own way)."""
+        return (
+            f"The assignment is complete, and saved as '{self.slot}'. Make your report with:\n"
+            f"  {self.report_hint()}"
+        )
 
     def report_hint(self) -> str:
         return f"dualpower report {self.slot}{self.saves_option} -o report.html"
@@ -318,9 +322,11 @@ def start(
     student: str | None = None,
     seed: int = 0,
     saves_option: str = "",
+    session_type: type[AssignmentSession] = AssignmentSession,
 ) -> AssignmentSession:
     """The assignment session to play: resumed from `load` (or the student's own slot), else new. Writes the
-    intro or a welcome back on `ui`; raises StartError (with the assignment's diagnostics in `details`)."""
+    intro or a welcome back on `ui`; raises StartError (with the assignment's diagnostics in `details`).
+    `session_type`: an AssignmentSession subclass with a front end's own words (the SSH listener's)."""
     student_arg = " ".join(clean(student, MAX_NAME).split()) if student else None
     record: dict[str, Any] | None = None
     state: GameState | None = None
@@ -398,7 +404,7 @@ def start(
             f" made, {len(record['answers'])} of {len(assignment.questions)} questions answered."
         )
         ui.write()
-    return AssignmentSession(
+    return session_type(
         story,
         state,
         saves,

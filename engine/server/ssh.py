@@ -14,26 +14,29 @@ import hmac
 import logging
 import os
 import socket
+import threading
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncssh
 from prompt_toolkit.contrib.ssh import PromptToolkitSSHServer, PromptToolkitSSHSession
 from rich.console import Console
 
-from engine import runtime
-from engine.classroom.assignment import KEY, Assignment, new_record
-from engine.classroom.play import MAX_NAME, AssignmentSession, _resume_slot, slot_for
+from engine import loop
+from engine.classroom import assignment as asg_mod
+from engine.classroom.play import MAX_NAME, AssignmentSession
+from engine.classroom.play import start as start_assignment
 from engine.model import Story
-from engine.runtime import GameError
 from engine.saves import Saves
-from engine.ui.session import Leave, Message, View, clean
+from engine.session import Message, StartError, View
+from engine.text import clean
 from engine.ui.terminal import Terminal
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 IDLE_TIMEOUT = 20 * 60.0
 """Seconds a prompt waits for a key before the connection is closed (the place is kept: every step is saved)."""
@@ -131,7 +134,8 @@ class Classroom:
     """The lesson the listener serves, shared by every connection."""
 
     story: Story
-    assignment: Assignment
+    assignment: Path
+    """The assignment file (read again at each login, as `dualpower play --assignment` does)."""
     class_code: str
     saves: Saves
     login: str = ""
@@ -240,12 +244,8 @@ class StudentChannel(PromptToolkitSSHSession):
         session = await _start(term, classroom)
         if session is None:
             return
-        await play_async(session, term)
-        if not session.done:
-            again = f" ({classroom.login})" if classroom.login else ""
-            term.show(
-                [Message(f"Stopped. Your place is kept: log in again the same way{again} to carry on.")]
-            )
+        term.session = session  # for the toolbar and completion
+        await loop.play_async(session, term)
 
 
 class _ChannelWriter:
@@ -254,17 +254,23 @@ class _ChannelWriter:
     def __init__(self, student: StudentChannel) -> None:
         self.student = student
         self.pending: list[str] = []
+        self.lock = threading.Lock()
+        self.loop = asyncio.get_running_loop()
 
     def write(self, data: str) -> int:
         # Gathered and sent once the current step yields: one encrypted SSH packet for a screen, not one for
-        # every piece rich and prompt_toolkit write (which made encryption the server's biggest cost).
-        if not self.pending:
-            asyncio.get_running_loop().call_soon(self.send)
-        self.pending.append(data)
+        # every piece rich and prompt_toolkit write (which made encryption the server's biggest cost). The
+        # play loop's steps run in worker threads, so the channel itself is written in the event loop's.
+        with self.lock:
+            first = not self.pending
+            self.pending.append(data)
+        if first:
+            self.loop.call_soon_threadsafe(self.send)
         return len(data)
 
     def send(self) -> None:
-        data, self.pending = "".join(self.pending), []
+        with self.lock:
+            data, self.pending = "".join(self.pending), []
         chan = self.student.channel
         if data and chan is not None and not self.student.gone.is_set():
             with contextlib.suppress(BrokenPipeError, OSError):
@@ -311,11 +317,19 @@ def _console(stdout: Any, term: str, env: Mapping[str, str], width: int, height:
 
 
 class SSHTerminal(Terminal):
-    """The terminal interface over one SSH channel: the same screens, asked for lines asynchronously."""
+    """The terminal interface over one SSH channel: the same screens, driven by `engine.loop.play_async`
+    (engine.loop.AsyncFrontEnd)."""
 
     def __init__(self, student: StudentChannel, story: Story, saves: Saves, console: Console) -> None:
         super().__init__(story, saves, console=console)
         self.student = student
+
+    def run(self, step: Callable[[], _T]) -> Awaitable[_T]:
+        # A worker thread: the save each step makes (fsync) must not hold up the other students' screens.
+        return asyncio.to_thread(step)
+
+    def reload_pending(self) -> bool:
+        return False  # the story files of a lesson do not change under the students
 
     async def ask_async(self, prompt: str = "> ", default: str = "") -> str | None:
         """One typed line; None for Ctrl-C, Ctrl-D, a dropped link, an idle timeout or a client that never reads."""
@@ -355,10 +369,49 @@ class SSHTerminal(Terminal):
         return line
 
 
+class SSHAssignmentSession(AssignmentSession):
+    """The assignment as played over SSH: the teacher, not the student, collects the work."""
+
+    login = ""
+    """How to log in again, for the goodbye."""
+
+    def done_message(self) -> str:
+        return (
+            "The assignment is complete. Your teacher has your work, answers and all: there is nothing more "
+            "to do. Goodbye!"
+        )
+
+    def goodbye(self, reason: str) -> list[View] | None:
+        if self.done:
+            return []
+        again = f" ({self.login})" if self.login else ""
+        return [Message(f"Stopped. Your place is kept: log in again the same way{again} to carry on.")]
+
+
+class _Lines:
+    """What comes before the game (the assignment's title, the intro, a welcome back), gathered as messages."""
+
+    def __init__(self) -> None:
+        self.blocks: list[list[str]] = [[]]
+
+    def write(self, text: str = "") -> None:
+        if text:
+            self.blocks[-1].append(text)
+        elif self.blocks[-1]:
+            self.blocks.append([])
+
+    def para(self, text: str, indent: str = "") -> None:
+        self.write(text)
+
+    def ask(self, prompt: str) -> str | None:
+        return None  # the name is asked before (asynchronously)
+
+    def views(self) -> list[View]:
+        return [Message("\n".join(b)) for b in self.blocks if b]
+
+
 async def _start(term: SSHTerminal, classroom: Classroom) -> AssignmentSession | None:
-    """Name (the login name, which the student may correct), then the game: resumed, or new after the intro."""
-    story, assignment = classroom.story, classroom.assignment
-    term.show([Message(f"Assignment: {assignment.title}", "text", story.title)])
+    """Name (the login name, which the student may correct), then the assignment: resumed, or new."""
     term.show([Message("Your name, as your teacher should see it on your report (press Enter to keep it):")])
     name = ""
     while not name:
@@ -368,88 +421,29 @@ async def _start(term: SSHTerminal, classroom: Classroom) -> AssignmentSession |
         name = " ".join(clean(unicodedata.normalize("NFC", line), MAX_NAME).split())
         if not name:
             term.show([Message("Type your name, then press Enter.", "hint")])
-    slot = slot_for(assignment, name)
-    resumed = _resume_slot(classroom.saves, slot, story, assignment, name)
-    if resumed is not None:
-        state, record = resumed
-        n = len(state.history)
-        term.show(
-            [
-                Message(
-                    f"Welcome back, {name}. Carrying on where you stopped: {n} choice{'s' if n != 1 else ''} "
-                    f"made, {len(record['answers'])} of {len(assignment.questions)} questions answered."
-                )
-            ]
+    lines = _Lines()
+
+    def begin() -> AssignmentSession:
+        return start_assignment(
+            classroom.story,
+            classroom.saves,
+            lines,
+            assignment_file=classroom.assignment,
+            student=name,
+            seed=classroom.seed,
+            session_type=SSHAssignmentSession,
         )
-    else:
-        if classroom.saves.exists(slot):
-            slot = classroom.saves.fresh_slot(slot)  # another version of the assignment: keep that save
-        try:
-            state = runtime.new_game(
-                story,
-                assignment.role,
-                start=assignment.start,
-                initial=assignment.initial,
-                seed=classroom.seed,
-            )
-        except GameError as exc:
-            term.show([Message(f"The assignment cannot start: {exc}. Tell your teacher.", "error")])
-            return None
-        record = new_record(assignment, name)
-        term.show(_intro(story, assignment, name))
-    return SSHAssignmentSession(
-        story,
-        state,
-        classroom.saves,
-        allow_undo=assignment.allow_undo,
-        extra={KEY: record},
-        assignment=assignment,
-        slot=slot,
-    )
 
-
-def _intro(story: Story, assignment: Assignment, student: str) -> list[View]:
-    role = story.roles[assignment.role]
-    who = f"Student: {student}\nYou play: {role.name}" + (f", {role.title}" if role.title else "")
-    views: list[View] = [Message(who)]
-    if assignment.intro:
-        views.append(Message(assignment.intro.strip(), "text"))
-    lines = [
-        f"There are {len(assignment.questions)} questions; each is asked when you reach its scene, or at the "
-        "end. The next line you type after a question is your answer (to read the note, a document or the "
-        "glossary again first, type note, documents or glossary)."
-    ]
-    if not assignment.allow_undo:
-        lines.append("Undo is not allowed in this assignment: think before you choose.")
-    lines.append(
-        "Your work is saved after every step. To stop, type 'quit' (or press Ctrl-D); log in again the same "
-        "way to carry on."
-    )
-    views.append(Message("\n".join(lines), "hint"))
-    return views
-
-
-class SSHAssignmentSession(AssignmentSession):
-    """The assignment as played over SSH: the teacher, not the student, makes the report."""
-
-    def report_hint(self) -> str:
-        return "nothing: your teacher collects it from the class."
-
-
-async def play_async(session: AssignmentSession, term: SSHTerminal) -> None:
-    """The assignment's play loop over SSH (show views, ask a line, until the end or the student leaves)."""
-    term.session = session
-    views = session.current()
-    while True:
-        term.show(views)
-        if any(isinstance(v, Leave) for v in views):
-            return
-        line = await term.ask_async("Your answer> " if session.pending() is not None else "> ")
-        if line is None:
-            term.show(session.autosave())
-            return
-        # In a worker thread: the save it makes (fsync) must not hold up the other students' screens.
-        views = await asyncio.to_thread(session.handle, line)
+    try:
+        session = await term.run(begin)
+    except StartError as exc:
+        term.show([Message(f"The assignment cannot start: {exc}. Tell your teacher.", "error")])
+        log.warning("SSH: the assignment cannot start: %s", exc)
+        return None
+    term.show(lines.views())
+    assert isinstance(session, SSHAssignmentSession)
+    session.login = classroom.login
+    return session
 
 
 # --- the listener ---------------------------------------------------------------------------------
@@ -497,7 +491,7 @@ async def start_ssh(
     port: int,
     *,
     story: Story,
-    assignment: Assignment,
+    assignment: Path,
     db_path: Path,
     class_code: str,
     saves: Saves | None = None,
@@ -510,6 +504,12 @@ async def start_ssh(
 
     `on_ready` receives the start-up lines (the login line and the host key's fingerprint).
     """
+    checked, diags = asg_mod.load(assignment, story)
+    if checked is None:
+        errors = "; ".join(str(d) for d in diags if d.severity == "error")
+        raise SSHSetupError(
+            f"the assignment has mistakes: {errors}; check it with: dualpower check --assignment FILE"
+        )
     key = load_host_key(key_path or host_key_path(db_path))
     classroom = Classroom(
         story,

@@ -14,8 +14,7 @@ from typing import Any
 import asyncssh
 import pytest
 
-from engine.classroom import assignment as asg_mod
-from engine.cli import load_story
+from engine.app import load_story
 from engine.server import ssh
 from tests.conftest import MINI
 from tests.e2e.sshclient import connect
@@ -40,14 +39,12 @@ async def server(tmp_path: Path, **options: Any) -> AsyncIterator[tuple[int, lis
     """The SSH listener on a free port of 127.0.0.1: (port, the start-up lines)."""
     (tmp_path / "bakery.yaml").write_text(ASSIGNMENT, encoding="utf-8")
     story, _ = load_story(MINI)
-    assignment, diags = asg_mod.load(tmp_path / "bakery.yaml", story)
-    assert assignment is not None, diags
     lines: list[str] = []
     acceptor = await ssh.start_ssh(
         "127.0.0.1",
         0,
         story=story,
-        assignment=assignment,
+        assignment=tmp_path / "bakery.yaml",
         db_path=tmp_path / "class.db",
         class_code=CODE,
         on_ready=lines.append,
