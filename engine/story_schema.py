@@ -287,7 +287,8 @@ class StoryReader:
             hi = f.integer(v["max"][1], f"variable {name}: max") if "max" in v else None
             if vtype != "int" and ("min" in v or "max" in v):
                 f.error(vnode, f"variable {name}: min and max apply only to int variables", "wrong-type")
-            default: int | bool | str = {"int": 0, "bool": False, "str": ""}[vtype]
+            defaults: dict[str, int | bool | str] = {"int": 0, "bool": False, "str": ""}
+            default = defaults[vtype]
             start: int | bool | str | None = default
             if "start" in v:
                 snode = v["start"][1]

@@ -194,8 +194,8 @@ def guide(story: Story, assignment: Assignment | None = None) -> str:
         add("## Roles")
         add("")
         for role in story.roles.values():
-            start = story.scenes.get(role.start)
-            where = f" First scene: “{_md(start.title)}”, {runtime.format_date(start.date)}" if start else ""
+            first = story.scenes.get(role.start)
+            where = f" First scene: “{_md(first.title)}”, {runtime.format_date(first.date)}" if first else ""
             add(f"- **{_md(role.name)}**: {_md(role.title)}. {_md(role.blurb)}{where}")
         add("")
     for ch in chapters(story, only):
@@ -316,15 +316,15 @@ def _chapter(add: Callable[[str], None], story: Story, ch: Chapter, assignment: 
         add("")
     add("### Discussion prompts")
     add("")
-    n = 0
+    number = 0
     ids = {s.id for s in ch.scenes}
     for q in assignment.questions if assignment else ():
         if q.at in ids:
-            n += 1
+            number += 1
             add(
-                f"{n}. {_md(q.ask)} *(assignment question {q.number}, asked at “{_md(story.scenes[q.at].title)}”)*"
+                f"{number}. {_md(q.ask)} *(assignment question {q.number}, asked at “{_md(story.scenes[q.at].title)}”)*"
             )
     for p in prompts(story, ch):
-        n += 1
-        add(f"{n}. {p}")
+        number += 1
+        add(f"{number}. {p}")
     add("")

@@ -120,7 +120,8 @@ def block_from_save(data: dict[str, Any], story: Story, where: str) -> dict[str,
             record = check_record(data[KEY])
         except RecordError as exc:
             raise ReportError(f"{where}: {exc}") from None
-    saved = data.get("saved_at") if isinstance(data.get("saved_at"), str) else ""
+    saved_at = data.get("saved_at")
+    saved = saved_at if isinstance(saved_at, str) else ""
     return make_block(story, state, record, saved)
 
 
