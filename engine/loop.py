@@ -52,8 +52,8 @@ class FrontEnd(Protocol):
 
 class AsyncFrontEnd(FrontEnd, Protocol):
     """A front end for `play_async`: `ask_async` instead of `ask`, and `run`, which runs each step of the loop
-    between two prompts (handling a line, saving, showing what follows) where the front end wants it: the SSH
-    listener runs it in a worker thread, so one student's save never holds up the others' screens."""
+    between two prompts (handling a line, saving, showing what follows) where the front end wants it (in
+    place, or in a worker thread)."""
 
     async def ask_async(self, prompt: str) -> str | None:
         """As `FrontEnd.ask`, awaited."""

@@ -67,7 +67,7 @@ def test_a_pending_reload_is_shown_before_the_next_line(tmp_path: Path) -> None:
 
 
 class AsyncScripted(Scripted):
-    """The same front end with an awaited ask, and its steps run in a worker thread (as the SSH listener's)."""
+    """The same front end with an awaited ask, and its steps run in a worker thread (which `run` allows)."""
 
     async def ask_async(self, prompt: str) -> str | None:
         return self.ask(prompt)
