@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     from engine import commands_class
 
     commands_class.add_subcommands(sub, _story_arg)
+    from engine.server import command as serve_command
+
+    serve_command.add_parser(sub, _story_arg)
     return parser
 
 

@@ -352,6 +352,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
             if reply.strip().lower() not in ("y", "yes"):
                 print("Nothing removed.")
                 return EXIT_OK
-        n = store.remove(name)
-    print(f"Removed {name} ({n} playthrough{'s' if n != 1 else ''}) from {args.db}.")
+        n, games = store.remove(name)
+    also = " and their game in progress on the classroom server" if games else ""
+    print(f"Removed {name} ({n} playthrough{'s' if n != 1 else ''}{also}) from {args.db}.")
     return EXIT_OK

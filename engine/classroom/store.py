@@ -304,6 +304,27 @@ def _schema_1(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+SCHEMA_2 = """
+CREATE TABLE web_students (
+    id INTEGER PRIMARY KEY,
+    assignment TEXT NOT NULL,
+    name TEXT NOT NULL,
+    resume TEXT NOT NULL UNIQUE,
+    joined TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    finished INTEGER NOT NULL DEFAULT 0,
+    save TEXT NOT NULL,
+    UNIQUE (assignment, name)
+)
+"""
+"""The classroom server's games in progress (engine/server/live.py): each student's save JSON, kept so a
+restarted server resumes every student where they were. `assignment` is the assignment file's SHA-256."""
+
+
+def _schema_2(db: sqlite3.Connection) -> None:
+    db.execute(SCHEMA_2)
+
+
 @dataclass
 class ClassStore:
     """An open class store. Use `ClassStore.open`; close with `close()` or as a context manager."""
@@ -311,7 +332,7 @@ class ClassStore:
     path: Path
     db: sqlite3.Connection = field(repr=False)
 
-    migrations: ClassVar[list[Callable[[sqlite3.Connection], None]]] = [_schema_1]
+    migrations: ClassVar[list[Callable[[sqlite3.Connection], None]]] = [_schema_1, _schema_2]
     """Forward migrations: migrations[i] takes the schema from user_version i to i + 1, inside a transaction."""
 
     @classmethod
@@ -573,18 +594,29 @@ class ClassStore:
 
     def find_student(self, name: str) -> str | None:
         """The stored spelling of a student's name (matched without case, accents or spacing), or None."""
-        row = self.db.execute("SELECT name FROM students WHERE name_key = ?", (name_key(name),)).fetchone()
-        return row[0] if row else None
+        key = name_key(name)
+        row = self.db.execute("SELECT name FROM students WHERE name_key = ?", (key,)).fetchone()
+        if row:
+            return str(row[0])
+        # A student who joined the classroom server but has no finished playthrough yet.
+        return next(
+            (str(r[0]) for r in self.db.execute("SELECT name FROM web_students") if name_key(r[0]) == key),
+            None,
+        )
 
-    def remove(self, name: str) -> int:
-        """Remove a student and all their playthroughs; the number of playthroughs removed (0: no such student)."""
+    def remove(self, name: str) -> tuple[int, int]:
+        """Remove a student, all their playthroughs and any game of theirs the classroom server keeps: how many
+        playthroughs and how many server games were removed ((0, 0): no such student)."""
+        key = name_key(name)
         with self.transaction() as db:
-            row = db.execute("SELECT id FROM students WHERE name_key = ?", (name_key(name),)).fetchone()
+            live = [r[0] for r in db.execute("SELECT id, name FROM web_students") if name_key(r[1]) == key]
+            db.executemany("DELETE FROM web_students WHERE id = ?", [(i,) for i in live])
+            row = db.execute("SELECT id FROM students WHERE name_key = ?", (key,)).fetchone()
             if row is None:
-                return 0
+                return 0, len(live)
             n = db.execute("SELECT count(*) FROM playthroughs WHERE student = ?", (row[0],)).fetchone()[0]
             db.execute("DELETE FROM students WHERE id = ?", (row[0],))
-            return int(n)
+            return int(n), len(live)
 
     def assignments(self) -> list[tuple[str, str]]:
         """(id, title) of the assignments that have playthroughs."""
