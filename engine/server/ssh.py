@@ -16,7 +16,7 @@ import os
 import socket
 import threading
 import unicodedata
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,11 +27,14 @@ from rich.console import Console
 
 from engine import loop
 from engine.classroom import assignment as asg_mod
-from engine.classroom.play import MAX_NAME, AssignmentSession
+from engine.classroom.play import MAX_NAME, AssignmentSession, _intro, slot_for
 from engine.classroom.play import start as start_assignment
 from engine.model import Story
-from engine.saves import Saves
-from engine.session import Message, StartError, View
+from engine.saves import SaveError, Saves
+from engine.server.classroom import Classroom as WebClassroom
+from engine.server.classroom import JoinError
+from engine.server.live import StudentRow
+from engine.session import Message, Session, StartError, View
 from engine.text import clean
 from engine.ui.terminal import Terminal
 
@@ -142,6 +145,9 @@ class Classroom:
     """How to log in again ('ssh -p N NAME@HOST'), for the goodbye message."""
     idle_timeout: float = IDLE_TIMEOUT
     seed: int = 0
+    web: WebClassroom | None = None
+    """The web server's lesson when `dualpower serve` runs both: then SSH students are in its class store,
+    beside the browser students (same rows, same dashboard), instead of the saves folder."""
     active: set[StudentChannel] = field(default_factory=set)
 
 
@@ -323,11 +329,27 @@ class SSHTerminal(Terminal):
     def __init__(self, student: StudentChannel, story: Story, saves: Saves, console: Console) -> None:
         super().__init__(story, saves, console=console)
         self.student = student
+        self.row: StudentRow | None = None
+        """The student's row in the web server's class store, when SSH shares it."""
 
     def run(self, step: Callable[[], _T]) -> Awaitable[_T]:
         # In the event loop itself. (Worker threads were tried, so that a save's fsync would not hold up the
         # others; with the GIL they made the slowest steps several times slower under load: ssh_bench.py.)
         return _now(step)
+
+    def show(self, views: Sequence[View]) -> None:
+        # A session of the web server's class speaks of `dualpower report` at the end: over SSH the teacher
+        # has the work already.
+        super().show([_SSH_DONE if _about_the_report(v) else v for v in views])
+
+    def farewell(self, session: Session, reason: str) -> None:
+        web = self.student.classroom.web
+        if web is not None and self.row is not None and reason == "done" and self.row.id not in web.imported:
+            web.import_finished(self.row)  # into the class store's results, as the web server does
+        if isinstance(session, AssignmentSession) and session.done:
+            return
+        again = f" ({self.student.classroom.login})" if self.student.classroom.login else ""
+        self.show([Message(f"Stopped. Your place is kept: log in again the same way{again} to carry on.")])
 
     def reload_pending(self) -> bool:
         return False  # the story files of a lesson do not change under the students
@@ -370,23 +392,26 @@ class SSHTerminal(Terminal):
         return line
 
 
+DONE = (
+    "The assignment is complete. Your teacher has your work, answers and all: there is nothing more to do. "
+    "Goodbye!"
+)
+_SSH_DONE = Message(DONE)
+
+
 class SSHAssignmentSession(AssignmentSession):
     """The assignment as played over SSH: the teacher, not the student, collects the work."""
 
-    login = ""
-    """How to log in again, for the goodbye."""
-
     def done_message(self) -> str:
-        return (
-            "The assignment is complete. Your teacher has your work, answers and all: there is nothing more "
-            "to do. Goodbye!"
-        )
+        return DONE
 
-    def goodbye(self, reason: str) -> list[View] | None:
-        if self.done:
-            return []
-        again = f" ({self.login})" if self.login else ""
-        return [Message(f"Stopped. Your place is kept: log in again the same way{again} to carry on.")]
+
+def _about_the_report(view: View) -> bool:
+    return isinstance(view, Message) and "dualpower report" in view.text
+
+
+async def _now(step: Callable[[], _T]) -> _T:
+    return step()
 
 
 class _Lines:
@@ -422,6 +447,8 @@ async def _start(term: SSHTerminal, classroom: Classroom) -> AssignmentSession |
         name = " ".join(clean(unicodedata.normalize("NFC", line), MAX_NAME).split())
         if not name:
             term.show([Message("Type your name, then press Enter.", "hint")])
+    if classroom.web is not None:
+        return _start_in_store(term, classroom.web, name)
     lines = _Lines()
 
     def begin() -> AssignmentSession:
@@ -442,8 +469,38 @@ async def _start(term: SSHTerminal, classroom: Classroom) -> AssignmentSession |
         log.warning("SSH: the assignment cannot start: %s", exc)
         return None
     term.show(lines.views())
-    assert isinstance(session, SSHAssignmentSession)
-    session.login = classroom.login
+    return session
+
+
+def _start_in_store(term: SSHTerminal, web: WebClassroom, name: str) -> AssignmentSession | None:
+    """The student's game in the web server's class store: carried on when the name is there, else joined."""
+    story, assignment = web.story, web.assignment
+    row = web.live.by_name(web.key, name)
+    views: list[View] = [Message(f"{story.title}\nAssignment: {assignment.title}")]
+    if row is None:
+        try:
+            row = web.join(name)
+        except JoinError as exc:
+            term.show([Message(str(exc), "error")])
+            return None
+        lines = _Lines()
+        _intro(lines, story, assignment, slot_for(assignment, name), name)
+        views.extend(lines.views())
+    try:
+        session = web.session(row)
+    except SaveError as exc:
+        term.show([Message(f"{exc}. Tell your teacher.", "error")])
+        return None
+    if session.state.history or session.record["answers"]:
+        n = len(session.state.history)
+        views.append(
+            Message(
+                f"Welcome back, {row.name}. Carrying on where you stopped: {n} choice{'s' if n != 1 else ''} "
+                f"made, {len(session.record['answers'])} of {len(assignment.questions)} questions answered."
+            )
+        )
+    term.show(views)
+    term.row = row
     return session
 
 
@@ -499,11 +556,14 @@ async def start_ssh(
     key_path: Path | None = None,
     idle_timeout: float = IDLE_TIMEOUT,
     seed: int = 0,
+    web: WebClassroom | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> asyncssh.SSHAcceptor:
     """Add the SSH listener to the running event loop; returns the acceptor (`.close()` stops it).
 
-    `on_ready` receives the start-up lines (the login line and the host key's fingerprint).
+    `web`: the web server's lesson, whose class store then keeps the SSH students' games too (without it,
+    a saves folder beside `db_path`). `on_ready` receives the start-up lines (the login line and the host
+    key's fingerprint).
     """
     checked, diags = asg_mod.load(assignment, story)
     if checked is None:
@@ -519,6 +579,7 @@ async def start_ssh(
         saves or Saves(db_path.with_name(db_path.stem + "-saves")),
         idle_timeout=idle_timeout,
         seed=seed,
+        web=web,
     )
     try:
         acceptor = await asyncssh.create_server(
@@ -551,7 +612,3 @@ async def start_ssh(
         on_ready(login_line(host, bound))
         on_ready(f"SSH host key fingerprint: {fingerprint(key)}")
     return acceptor
-
-
-async def _now(step: Callable[[], _T]) -> _T:
-    return step()

@@ -350,3 +350,77 @@ def test_a_full_class_says_so(tmp_path, monkeypatch):
                     await asyncio.wait_for(other.closed.wait(), 10)
 
     run(test)
+
+
+def test_dualpower_serve_with_ssh_port_puts_ssh_students_on_the_dashboard(tmp_path):
+    import re
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    import httpx
+
+    from tests.conftest import ROOT
+
+    (tmp_path / "bakery.yaml").write_text(ASSIGNMENT, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine", "serve", "--assignment", str(tmp_path / "bakery.yaml")]
+        + ["--story", str(MINI), "--db", str(tmp_path / "class.db"), "--port", "0", "--ssh-port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        lines: list[str] = []
+        reader = threading.Thread(
+            target=lambda: lines.extend(proc.stdout.readline() for _ in range(4)),  # type: ignore[union-attr]
+            daemon=True,
+        )
+        reader.start()
+        reader.join(30)
+        assert len(lines) == 4, (lines, proc.poll())
+        code = re.search(r"with the class code (\S+)", lines[0]).group(1)  # type: ignore[union-attr]
+        board = re.search(r"(http://\S+/teacher\?token=\S+)", lines[1]).group(1)  # type: ignore[union-attr]
+        port = int(
+            re.fullmatch(
+                r"Students with a terminal: ssh -p (\d+) NAME@127.0.0.1 \(password: the class code\)\n",
+                lines[2],
+            ).group(1)
+        )  # type: ignore[union-attr]
+        assert lines[3].startswith("SSH host key fingerprint: SHA256:")
+
+        async def test() -> None:
+            conn, term = await connect(port, "ana", code)
+            async with conn:
+                await term.expect("Name> ")
+                term.type("")
+                await term.expect("Take heart.")
+                term.type("2")
+                await term.expect("Why is the street full?")
+                term.type("Because of the bread.")
+                await term.expect("Answer saved.")
+                term.send("\x04")  # stop here; the next login carries on
+                await term.expect("Stopped. Your place is kept")
+            conn, term = await connect(port, "ana", code)
+            async with conn:
+                await term.expect("Name> ")
+                term.type("")
+                await term.expect("Welcome back, ana.")
+                await term.expect("Go home.")
+                term.type("2")
+                await term.expect("How did your day end?")
+                term.type("I went home to bake.")
+                await term.expect("The assignment is complete. Your teacher has your work")
+                await asyncio.wait_for(term.closed.wait(), 10)
+            assert "dualpower report" not in term.text
+
+        run(test)
+        page = httpx.get(board, timeout=10).text
+        assert "ana" in page and "Because of the bread." in page and "I went home to bake." in page
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+        err = proc.stderr.read()  # type: ignore[union-attr]
+        assert "Traceback" not in err, err
