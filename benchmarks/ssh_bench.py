@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/ssh_bench.py [--students 40] [--steps 12] [-o benchmarks/RESULTS.md]
 
-The server runs in a process of its own (the shipped story, story/assignments/worker-february.yaml); the
-students are real asyncssh clients with a pty in this process, which answer prompt_toolkit's cursor-position
+The server is `dualpower serve --ssh-port` in a process of its own (the shipped story,
+story/assignments/worker-february.yaml, a class store in a temporary folder: every step is committed to its
+SQLite file before the next screen); the students are real asyncssh clients with a pty in this process, which answer prompt_toolkit's cursor-position
 requests as a terminal does. All log in at the same moment; each then plays: a choice ('1'), or an answer when
 a question waits. Each student reads 3-8 s before each step (a real
 student takes 20-60 s over a scene, so this is five times a real class's load), then types the line (8
@@ -21,6 +22,7 @@ import asyncio
 import contextlib
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -33,7 +35,6 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e.sshclient import connect  # noqa: E402
 
-CODE = "BENCH7"
 ASSIGNMENT = ROOT / "story" / "assignments" / "worker-february.yaml"
 BEGIN, END = "<!-- ssh_bench -->", "<!-- /ssh_bench -->"
 THINK = (3.0, 8.0)
@@ -43,28 +44,12 @@ TYPING = 8.0
 ANSWER = "The bread ration was cut again, and the note says the queues had grown for weeks."
 
 
-def serve(db: Path) -> None:
-    """The server process: the SSH listener on a free port of 127.0.0.1, its port on stdout, until killed."""
-    from engine.app import load_story
-    from engine.server.ssh import start_ssh
-
-    async def run() -> None:
-        story, _ = load_story(None)
-        acceptor = await start_ssh(
-            "127.0.0.1", 0, story=story, assignment=ASSIGNMENT, db_path=db, class_code=CODE
-        )
-        print(acceptor.get_port(), flush=True)
-        await asyncio.Event().wait()
-
-    asyncio.run(run())
-
-
 async def student(
-    port: int, n: int, t0: float, steps: int, think: tuple[float, float] = THINK
+    port: int, code: str, n: int, t0: float, steps: int, think: tuple[float, float] = THINK
 ) -> tuple[float, list[float]]:
     """(seconds to the first scene, each step's seconds)."""
     rng = random.Random(n)
-    conn, term = await connect(port, f"student {n}", CODE, screen=False)
+    conn, term = await connect(port, f"student {n}", code, screen=False)
     async with conn:
         await term.prompt(1)  # Name>
         term.type("")
@@ -89,23 +74,25 @@ async def student(
     return first, times
 
 
-async def misbehave(port: int) -> None:
+async def misbehave(port: int, code: str) -> None:
     """One client that stops reading after its first scene and floods lines; one that drops at once."""
-    conn, term = await connect(port, "never reads", CODE, screen=False, window=8192)
+    conn, term = await connect(port, "never reads", code, screen=False, window=8192)
     await term.prompt(1)
     term.type("")
     await term.prompt(2)
     term.chan.pause_reading()
     for _ in range(200):
         term.type("help")
-    dropped, _t = await connect(port, "drops", CODE, screen=False)
+    dropped, _t = await connect(port, "drops", code, screen=False)
     dropped.abort()
 
 
-async def clients(port: int, students: int, steps: int) -> tuple[list[float], list[float]]:
+async def clients(port: int, code: str, students: int, steps: int) -> tuple[list[float], list[float]]:
     t0 = time.perf_counter()
-    bad = asyncio.ensure_future(misbehave(port))
-    got = await asyncio.wait_for(asyncio.gather(*(student(port, n, t0, steps) for n in range(students))), 300)
+    bad = asyncio.ensure_future(misbehave(port, code))
+    got = await asyncio.wait_for(
+        asyncio.gather(*(student(port, code, n, t0, steps) for n in range(students))), 300
+    )
     bad.cancel()
     firsts = [f for f, _ in got]
     steps_s = [s for _, ts in got for s in ts]
@@ -133,25 +120,26 @@ def main() -> int:
     p.add_argument("--students", type=int, default=40)
     p.add_argument("--steps", type=int, default=12, help="choices or answers per student")
     p.add_argument("-o", "--output", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
-    p.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     a = p.parse_args()
-    if a.serve:
-        serve(a.serve)
-        return 0
     server_cpu = 0.0
     load = os.getloadavg()[0]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="dp-ssh-bench-") as tmp:
         server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(Path(tmp) / "class.db")],
+            [sys.executable, "-m", "engine", "serve", "--assignment", str(ASSIGNMENT)]
+            + ["--db", str(Path(tmp) / "class.db"), "--port", "0", "--ssh-port", "0"],
             stdout=subprocess.PIPE,
             text=True,
+            cwd=ROOT,
             env={**os.environ, "XDG_CACHE_HOME": tmp},
         )
         try:
             assert server.stdout is not None
-            port = int(server.stdout.readline())
-            firsts, steps = asyncio.run(clients(port, a.students, a.steps))
+            lines = [server.stdout.readline() for _ in range(3)]
+            code = re.search(r"with the class code (\S+)", lines[0])
+            port = re.search(r"ssh -p (\d+) ", lines[2])
+            assert code and port, lines
+            firsts, steps = asyncio.run(clients(int(port.group(1)), code.group(1), a.students, a.steps))
         finally:
             with contextlib.suppress(OSError):
                 fields = Path(f"/proc/{server.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -164,7 +152,8 @@ def main() -> int:
     section = (
         f"## The classroom server over SSH\n\n"
         f"Made by `benchmarks/ssh_bench.py` on {time.strftime('%Y-%m-%d')}: {a.students} students log in at "
-        f"once over 127.0.0.1 (asyncssh clients with a pty, in one process; the server in another) and play "
+        f"once over 127.0.0.1 (asyncssh clients with a pty, in one process; `dualpower serve --ssh-port` in another, "
+        f"with its class store) and play "
         f"`{ASSIGNMENT.name}` of the shipped story, {a.steps} steps each after {THINK[0]:.0f}-{THINK[1]:.0f} s of "
         f"reading (a real student reads a scene for 20-60 s) and typing at {TYPING:.0f} characters a second, while one more client stops reading "
         "and floods lines and another drops its connection.\n\n"
