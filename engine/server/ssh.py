@@ -27,7 +27,8 @@ from rich.console import Console
 
 from engine import loop
 from engine.classroom import assignment as asg_mod
-from engine.classroom.play import MAX_NAME, AssignmentSession, _intro, slot_for
+from engine.classroom.assignment import Assignment
+from engine.classroom.play import MAX_NAME, AssignmentSession
 from engine.classroom.play import start as start_assignment
 from engine.model import Story
 from engine.saves import SaveError, Saves
@@ -472,6 +473,28 @@ async def _start(term: SSHTerminal, classroom: Classroom) -> AssignmentSession |
     return session
 
 
+def _intro(story: Story, assignment: Assignment, student: str) -> list[View]:
+    """What a new student reads before the first scene (the store's game: no save slot to name)."""
+    role = story.roles[assignment.role]
+    who = f"Student: {student}\nYou play: {role.name}" + (f", {role.title}" if role.title else "")
+    views: list[View] = [Message(who)]
+    if assignment.intro:
+        views.append(Message(assignment.intro.strip()))
+    lines = [
+        f"There are {len(assignment.questions)} questions; each is asked when you reach its scene, or at the "
+        "end. The next line you type after a question is your answer (to read the note, a document or the "
+        "glossary again first, type note, documents or glossary)."
+    ]
+    if not assignment.allow_undo:
+        lines.append("Undo is not allowed in this assignment: think before you choose.")
+    lines.append(
+        "Your work is saved after every step. To stop, type 'quit' (or press Ctrl-D); log in again the same "
+        "way to carry on."
+    )
+    views.append(Message("\n".join(lines)))
+    return views
+
+
 def _start_in_store(term: SSHTerminal, web: WebClassroom, name: str) -> AssignmentSession | None:
     """The student's game in the web server's class store: carried on when the name is there, else joined."""
     story, assignment = web.story, web.assignment
@@ -483,9 +506,7 @@ def _start_in_store(term: SSHTerminal, web: WebClassroom, name: str) -> Assignme
         except JoinError as exc:
             term.show([Message(str(exc), "error")])
             return None
-        lines = _Lines()
-        _intro(lines, story, assignment, slot_for(assignment, name), name)
-        views.extend(lines.views())
+        views.extend(_intro(story, assignment, name))
     try:
         session = web.session(row)
     except SaveError as exc:

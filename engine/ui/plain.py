@@ -26,12 +26,15 @@ class PlainUI:
         stdout: TextIO | None = None,
         width: int = WIDTH,
         watcher: Watcher | None = None,
+        options: str = "",
     ) -> None:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.width = width
         self.watcher = watcher
         """--watch: checked before each prompt and when a line has been typed."""
+        self.options = options
+        """The --story/--saves given, kept in the commands suggested to the player (' --story DIR')."""
 
     # --- output ---
 
@@ -40,8 +43,19 @@ class PlainUI:
 
     def para(self, text: str, indent: str = "") -> None:
         for line in text.split("\n"):
+            if line.startswith("  ") and not indent:
+                self.write(line)  # an indented line is a command to copy: on its own line, never wrapped
+                continue
             self.write(
-                textwrap.fill(line, self.width, initial_indent=indent, subsequent_indent=indent)
+                textwrap.fill(
+                    line,
+                    self.width,
+                    initial_indent=indent,
+                    subsequent_indent=indent,
+                    # Names, paths and commands a student copies are never cut inside (at a hyphen or a slash).
+                    break_on_hyphens=False,
+                    break_long_words=False,
+                )
                 if line
                 else ""
             )
@@ -117,7 +131,9 @@ class PlainUI:
         if views is not None:
             self.show(views)
         elif reason != "ending":
-            self.write(f"Your game is saved as '{AUTOSAVE}'. To carry on: dualpower --load {AUTOSAVE}")
+            self.write(
+                f"Your game is saved as '{AUTOSAVE}'. To carry on: dualpower --load {AUTOSAVE}{self.options}"
+            )
 
     def choose_role(self, roles: list[tuple[str, str, str, str]]) -> str | None:
         """Ask which role to play; roles are (key, name, title, blurb). None at end of input."""
