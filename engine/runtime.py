@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -91,16 +91,21 @@ class Plan:
     moves: tuple[Move, ...]
     on_enter: tuple[Change, ...]
     ending: bool
+    always_open: bool = False
+    """True when no choice has a condition or is once-only: every choice is open, always."""
 
 
 def apply_changes(values: dict[str, Any], changes: tuple[Change, ...]) -> None:
-    """Apply prepared effects in order, clamping ints to their declared range. A value of None (a variable the
-    exhaustive walk knows no later rule reads) stays None."""
+    """Apply prepared effects in order, clamping ints to their declared range. An add to a value of None (a
+    variable whose value the exhaustive walk knows no later rule reads) leaves None; a set gives it a value."""
     for ch in changes:
-        old = values[ch.var]
-        if old is None:
-            continue
-        v = old + ch.value if ch.add else ch.value
+        if ch.add:
+            old = values[ch.var]
+            if old is None:
+                continue
+            v = old + ch.value
+        else:
+            v = ch.value
         lo, hi = ch.lo, ch.hi
         if lo is not None and v < lo:
             v = lo
@@ -160,7 +165,8 @@ class Rules:
             )
             for c in s.choices
         )
-        return Plan(s, moves, self._changes(s.on_enter), s.ending is not None)
+        always = all(m.test is None and not m.once for m in moves)
+        return Plan(s, moves, self._changes(s.on_enter), s.ending is not None, always)
 
     @staticmethod
     def is_open(state: PlayState, move: Move) -> bool:
@@ -168,9 +174,11 @@ class Rules:
             return False
         return move.test is None or bool(move.test(state))
 
-    def open_moves(self, state: PlayState, plan: Plan | None = None) -> list[Move]:
+    def open_moves(self, state: PlayState, plan: Plan | None = None) -> Sequence[Move]:
         """The choices that can be taken now in the current scene (or in `plan`), in story order."""
         here = plan or self.plan(state.scene)
+        if here.always_open:
+            return here.moves
         once = state.once_taken
         return [
             m for m in here.moves if (not m.once or m.key not in once) and (m.test is None or m.test(state))
@@ -193,7 +201,14 @@ class Rules:
             state.once_taken.add(move.key)
         if move.changes:
             apply_changes(state.vars, move.changes)
-        return self.enter(state, move.goto)
+        # What enter() does, written out: this is the hot path of every playtest.
+        scene_id = state.scene = move.goto
+        visits = state.visits
+        visits[scene_id] = visits.get(scene_id, 0) + 1
+        plan = self._plans.get(scene_id) or self.plan(scene_id)
+        if plan.on_enter:
+            apply_changes(state.vars, plan.on_enter)
+        return plan
 
 
 def rules(story: Story) -> Rules:

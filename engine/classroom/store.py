@@ -27,11 +27,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from engine.classroom.record import Report, ReportError, build, history_beside
-from engine.classroom.report import extract_block
 from engine.model import Story
+
+if TYPE_CHECKING:
+    from engine.classroom.record import Report
+
+# The report modules (replay, renderers) are imported by the functions that use them, so registering the
+# `class` command's options (DEFAULT_FILE) costs every other command nothing.
 
 APPLICATION_ID = 0x44505331
 """'DPS1': marks a SQLite file as a Dual Power class store."""
@@ -189,6 +193,8 @@ class Playthrough:
     answers: tuple[AnswerRow, ...]
     options: tuple[tuple[str, int, str, str], ...]
     """(scene id, index, text, historical sentence) of every option of the scenes where a choice was made."""
+    reading: str = ""
+    """What the student opened and how long the path took, in one sentence (record.reading_summary)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +234,8 @@ def _assignment_id(file: str) -> str:
 
 
 def playthrough_from_report(report: Report, text: str, fmt: str) -> Playthrough:
+    from engine.classroom.record import history_beside, reading_summary
+
     """The rows of a report built (and so replayed) by engine.classroom.report.build."""
     block = report.block
     asg = block.get("assignment")
@@ -292,6 +300,7 @@ def playthrough_from_report(report: Report, text: str, fmt: str) -> Playthrough:
         steps=tuple(steps),
         answers=tuple(answers),
         options=tuple(options.values()),
+        reading=reading_summary(report),
     )
 
 
@@ -325,6 +334,12 @@ def _schema_2(db: sqlite3.Connection) -> None:
     db.execute(SCHEMA_2)
 
 
+def _schema_3(db: sqlite3.Connection) -> None:
+    """What each student read: one sentence from the report's sealed record of reading (notes, documents and
+    glossary entries opened, minutes on the path), '' for reports made before reading was recorded."""
+    db.execute("ALTER TABLE playthroughs ADD COLUMN reading TEXT NOT NULL DEFAULT ''")
+
+
 @dataclass
 class ClassStore:
     """An open class store. Use `ClassStore.open`; close with `close()` or as a context manager."""
@@ -332,7 +347,7 @@ class ClassStore:
     path: Path
     db: sqlite3.Connection = field(repr=False)
 
-    migrations: ClassVar[list[Callable[[sqlite3.Connection], None]]] = [_schema_1, _schema_2]
+    migrations: ClassVar[list[Callable[[sqlite3.Connection], None]]] = [_schema_1, _schema_2, _schema_3]
     """Forward migrations: migrations[i] takes the schema from user_version i to i + 1, inside a transaction."""
 
     @classmethod
@@ -440,6 +455,8 @@ class ClassStore:
     def import_report(self, text: str, story: Story, assignment_file: Path | None = None) -> ImportOutcome:
         """Verify a report's text (as `dualpower verify` does) and store it when valid; never raises for a bad
         report: the outcome says what happened, naming the student."""
+        from engine.classroom.record import ReportError, build
+        from engine.classroom.report import extract_block
         from engine.classroom.verify import verify_text
 
         student = _student_of(text)
@@ -489,7 +506,8 @@ class ClassStore:
             cur = db.execute(
                 "INSERT INTO playthroughs (student, assignment, role, role_name, story_id, story_version, "
                 "started, saved, finish, last_scene, last_title, ending_id, ending_title, block_sha256, "
-                "report_sha256, report_format, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "report_sha256, report_format, report, reading) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     student,
                     p.assignment_id,
@@ -508,6 +526,7 @@ class ClassStore:
                     p.report_sha256,
                     p.report_format,
                     p.report,
+                    p.reading,
                 ),
             )
             pid = cur.lastrowid
@@ -650,6 +669,9 @@ def _progress(saved: str, done: int) -> tuple[float, int]:
 
 def _student_of(text: str) -> str:
     """The student a report names, for messages about a report that does not verify."""
+    from engine.classroom.record import ReportError
+    from engine.classroom.report import extract_block
+
     try:
         _fmt, block = extract_block(text)
     except ReportError:
