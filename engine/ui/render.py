@@ -323,7 +323,7 @@ def menu_fragments(
     text_width = reading_width(width)
     out: Fragments = [("", "\n")]
     if message:
-        out.append(("class:menu.message", f"{' ' * INDENT}{message}\n\n"))
+        out.append(("class:picker.message", f"{' ' * INDENT}{message}\n\n"))
     digits = len(str(len(items)))
     label_width = max(len(item.label) for item in items) if items else 0
     for i, item in enumerate(items):
@@ -332,7 +332,7 @@ def menu_fragments(
         head = f"{' ' * INDENT}{pointer}{i + 1:>{digits}}  "
         if here:
             out.append(("[SetCursorPosition]", ""))
-        style = "class:menu.selected" if here else "class:menu.item"
+        style = "class:picker.selected" if here else "class:picker.item"
         label_lines = textwrap.wrap(item.label, max(10, width - len(head) - 1)) or [""]
         out.append((style, head + label_lines[0]))
         for more in label_lines[1:]:  # a long label wraps under itself, not under the number
@@ -346,17 +346,17 @@ def menu_fragments(
                 gap, room = "   ", width - len(head) - len(item.label) - 4
             if room >= 8:
                 detail = item.detail if len(item.detail) <= room else item.detail[: room - 1] + "…"
-                out.append(("class:menu.detail", f"{gap}{detail}"))
+                out.append(("class:picker.detail", f"{gap}{detail}"))
         out.append(("", "\n"))
         if item.detail and long:
             pad = " " * len(head)
             for line in textwrap.wrap(item.detail, max(MIN_WIDTH, text_width - len(head) + INDENT)):
-                out.append(("class:menu.detail", f"{pad}{line}\n"))
+                out.append(("class:picker.detail", f"{pad}{line}\n"))
             if i < len(items) - 1:
                 out.append(("", "\n"))
     keys = f"1-{len(items)}" if len(items) > 1 else "1"
     esc = " Esc goes back." if back else ""
-    out.append(("class:menu.help", f"\n{' ' * INDENT}↑/↓ and Enter, or type {keys}.{esc}"))
+    out.append(("class:picker.help", f"\n{' ' * INDENT}↑/↓ and Enter, or type {keys}.{esc}"))
     return out
 
 

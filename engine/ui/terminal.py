@@ -41,10 +41,10 @@ from engine.ui.render import MenuItem
 STYLE = Style.from_dict(
     {
         "prompt": "bold",
-        "menu.message": "bold",
-        "menu.selected": "bold reverse",
-        "menu.detail": "#888888",
-        "menu.help": "italic #888888",
+        "picker.message": "bold",
+        "picker.selected": "bold reverse",
+        "picker.detail": "#888888",
+        "picker.help": "italic #888888",
         "toolbar.role": "bold",
         "toolbar.value": "bold",
     }

@@ -37,14 +37,22 @@ class _Screen(pyte.Screen):  # type: ignore[misc]
 class Terminal:
     """One run of the game in a pty of a fixed size."""
 
-    def __init__(self, saves: Path, *args: str, columns: int = 100, rows: int = 35) -> None:
+    def __init__(
+        self,
+        saves: Path,
+        *args: str,
+        columns: int = 100,
+        rows: int = 35,
+        story: Path = MINI,
+        term: str = "xterm",
+    ) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "DUALPOWER_SAVES")}
-        env.update(TERM="xterm", COLUMNS=str(columns), LINES=str(rows))
+        env.update(TERM=term, COLUMNS=str(columns), LINES=str(rows))
         self.screen = _Screen(columns, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.child = pexpect.spawn(
             sys.executable,
-            ["-m", "engine", "--story", str(MINI), "--saves", str(saves), *args],
+            ["-m", "engine", "--story", str(story), "--saves", str(saves), *args],
             cwd=str(ROOT),
             env=env,
             dimensions=(rows, columns),
