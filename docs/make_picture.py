@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print()
     console.print(Text("> ", style="bold"))
     console.print()
-    console.print(render.toolbar_text(session.toolbar(), args.width))
+    console.print(render.toolbar_text(session.toolbar(), args.width, session.bearings()))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     console.save_svg(str(args.output), title=story.title, unique_id="dualpower")
     print(f"wrote {args.output}")

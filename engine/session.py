@@ -245,6 +245,12 @@ class Session:
                 )
         return items
 
+    def bearings(self) -> str:
+        """Where and when the player is, in one line: 'Dawn · 23 Feb 1917 · The corner bakery' (the
+        terminal keeps it in view in its status bar)."""
+        scene = self.story.scenes[self.state.scene]
+        return " · ".join(p for p in (scene.title, runtime.short_date(scene.date), scene.place) if p)
+
     # --- input ---
 
     def handle(self, line: str) -> list[View]:

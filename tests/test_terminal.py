@@ -225,7 +225,7 @@ def test_toolbar_shows_role_date_and_shown_variables(story: Story, saves: Saves)
     assert callable(toolbar) and toolbar() == []
     term.session = Session(story, runtime.new_game(story, "baker"), saves)
     text = "".join(t for _s, t in toolbar())
-    assert text.strip() == "Baker · 23 Feb 1917 │ Bread 3 │ Courage 0"
+    assert text.splitlines() == [" Dawn · 23 Feb 1917 · The corner bakery", " Baker │ Bread 3 │ Courage 0"]
 
 
 def test_help_and_endings_from_the_title_screen(story: Story, saves: Saves) -> None:

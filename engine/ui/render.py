@@ -363,42 +363,82 @@ def menu_fragments(
 # --- the status line --------------------------------------------------------------------------
 
 
-def _toolbar_pieces(items: Sequence[tuple[str, str]], width: int) -> list[tuple[str, str]]:
-    """(kind, text) pieces that fit in `width`: role and date always, then as many variables as fit."""
+TOOLBAR_LINES = 3
+"""At most this many lines of values under the bearings line; what does not fit ends in '…'."""
+
+
+def _cut(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: max(0, room - 1)] + "…"
+
+
+def _toolbar_lines(
+    items: Sequence[tuple[str, str]], width: int, bearings: str = ""
+) -> list[list[tuple[str, str]]]:
+    """Lines of (kind, text) pieces, each at most `width - 1` long.
+
+    With `bearings` ('Dawn · Thu 23 Feb 1917 · The corner bakery') the first line says where and when the
+    player is, and the values follow on lines of their own: ' Worker │ Bread 3 │ Danger 0', wrapped between
+    values (never inside one) onto up to TOOLBAR_LINES lines, so every value shows at 80 columns. Without
+    bearings the first line starts with the role and the date, as before."""
     if not items:
         return []
+    room = max(MIN_WIDTH, width) - 1  # the last column stays free: some terminals scroll when it is written
     role, date = items[0]
-    pieces = [("role", f" {role}"), ("plain", f" · {date} ")]
-    used = sum(len(t) for _, t in pieces)
+    lines: list[list[tuple[str, str]]] = []
+    if bearings:
+        lines.append([("plain", _cut(f" {bearings}", room))])
+        current = [("role", _cut(f" {role}", room))]
+    else:
+        current = [("role", f" {role}"), ("plain", _cut(f" · {date}", room - len(role) - 1))]
+    used = sum(len(t) for _, t in current)
     rest = list(items[1:])
+    values = 1
     for n, (label, value) in enumerate(rest):
-        chunk = [("sep", "│"), ("plain", f" {label} "), ("value", value), ("plain", " ")]
+        chunk = [("sep", " │"), ("plain", f" {label} "), ("value", value)]
         size = sum(len(t) for _, t in chunk)
-        # Keep room for the '│ …' that says something was left out, unless this is the last item.
-        reserve = 0 if n == len(rest) - 1 else 3
-        if used + size + reserve > width:
-            if used + 3 <= width:
-                pieces += [("sep", "│"), ("plain", " …")]
-            break
-        pieces += chunk
-        used += size
-    return pieces
+        reserve = 0 if n == len(rest) - 1 else 4  # room for ' │ …' unless this is the last value
+        if used + size <= room and (values < TOOLBAR_LINES or used + size + reserve <= room):
+            current += chunk
+            used += size
+            continue
+        if values < TOOLBAR_LINES and 1 + len(label) + 1 + len(value) <= room:
+            lines.append(current)
+            values += 1
+            current = [("plain", f" {label} "), ("value", value)]
+            used = sum(len(t) for _, t in current)
+            continue
+        if used + 4 <= room:
+            current += [("sep", " │"), ("plain", " …")]
+        break
+    lines.append(current)
+    return lines
 
 
-def toolbar_fragments(items: Sequence[tuple[str, str]], width: int) -> Fragments:
-    """The bottom toolbar for prompt_toolkit: ' Worker · 23 Feb 1917 │ Bread 3 │ ...', cut to fit."""
+def toolbar_fragments(items: Sequence[tuple[str, str]], width: int, bearings: str = "") -> Fragments:
+    """The bottom toolbar for prompt_toolkit: the bearings line, then ' Worker │ Bread 3 │ ...' (see
+    `_toolbar_lines`)."""
     styles = {"role": "class:toolbar.role", "value": "class:toolbar.value", "sep": "", "plain": ""}
-    return [(styles[kind], text) for kind, text in _toolbar_pieces(items, width)]
+    out: Fragments = []
+    for n, line in enumerate(_toolbar_lines(items, width, bearings)):
+        if n:
+            out.append(("", "\n"))
+        out += [(styles[kind], text) for kind, text in line]
+    return out
 
 
-def toolbar_text(items: Sequence[tuple[str, str]], width: int) -> Text:
-    """The same status line as rich Text (for pictures and plain renders)."""
+def toolbar_text(items: Sequence[tuple[str, str]], width: int, bearings: str = "") -> Text:
+    """The same status lines as rich Text (for pictures), each padded to `width`."""
     styles = {"role": "bold reverse", "value": "bold reverse", "sep": "reverse", "plain": "reverse"}
     out = Text()
-    for kind, text in _toolbar_pieces(items, width):
-        out.append(text, style=styles[kind])
-    out.pad_right(max(0, width - out.cell_len))
-    out.stylize("reverse")
+    for n, line in enumerate(_toolbar_lines(items, width, bearings)):
+        row = Text()
+        for kind, text in line:
+            row.append(text, style=styles[kind])
+        row.pad_right(max(0, width - row.cell_len))
+        row.stylize("reverse")
+        if n:
+            out.append("\n")
+        out.append_text(row)
     return out
 
 

@@ -214,7 +214,9 @@ class Terminal:
         if self.session is None:
             return []
         width = get_app().output.get_size().columns
-        return render.toolbar_fragments(self.session.toolbar(), width)  # type: ignore[return-value]
+        return render.toolbar_fragments(  # type: ignore[return-value]
+            self.session.toolbar(), width, self.session.bearings()
+        )
 
     def _completer(self) -> Completer:
         """Commands, then each command's own words: slot names after save/load, terms after glossary."""

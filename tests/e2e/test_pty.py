@@ -114,7 +114,8 @@ def test_play_save_quit_load_and_reach_an_ending(saves: Path) -> None:
     game.send("1")  # Baker
     game.wait_for(r"You have 3 loaves, Anna\.")
     assert "locked: needs Courage at least 2" in game.text()
-    game.wait_for(r"\n Baker · 23 Feb 1917 │ Bread 3 │ Courage 0$")  # the toolbar, on the bottom row
+    # The status bar, on the bottom rows: where and when, then the values.
+    game.wait_for(r"\n Dawn · 23 Feb 1917 · The corner bakery\n Baker │ Bread 3 │ Courage 0$")
     game.send("2" + ENTER)
     game.wait_for(r"Somebody is singing\.")
     game.send("jour" + TAB)  # Tab completes the command ...

@@ -76,3 +76,38 @@ def test_every_screen_is_readable_in_a_256_colour_terminal(tmp_path: Path, colum
     settle(game)
     game.send("6")
     assert game.finish() == 0
+
+
+def _first_scene(role: str) -> tuple[str, list[str], list[str]]:
+    """The shipped story's first scene for `role`: its title, its choices' texts, the shown values' labels."""
+    from engine import loader, runtime
+    from engine.saves import Saves
+    from engine.session import Session
+
+    story = loader.load_or_raise(STORY)
+    session = Session(story, runtime.new_game(story, role), Saves(Path("/nonexistent")))
+    view = session.scene_view()
+    labels = [label for label, _ in session.toolbar()[1:]]
+    return view.title, [o.text for o in view.options], labels
+
+
+@pytest.mark.parametrize(("columns", "rows"), [(80, 24), (100, 30)])
+def test_where_and_when_stay_in_view_with_the_choices(tmp_path: Path, columns: int, rows: int) -> None:
+    title, options, labels = _first_scene("worker")
+    game = Terminal(
+        tmp_path / "saves", "--role", "worker", columns=columns, rows=rows, story=STORY, term="xterm-256color"
+    )
+    game.wait_for(r"Standing among")
+    settle(game)
+    screen = game.text()
+    lines = screen.splitlines()
+    assert all(len(line) < columns for line in lines)
+    # The status bar at the bottom: the scene's title and date, then every value the story shows.
+    bar = "\n".join(lines[-4:])
+    assert title in bar and "1917" in bar, screen
+    assert all(label in bar for label in labels), screen
+    # ... with the choices above the prompt.
+    assert options[-1][:30] in " ".join(screen.split()), screen
+    assert not invisible(game)
+    game.send("quit" + ENTER)
+    assert game.finish() == 0
