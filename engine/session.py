@@ -142,7 +142,47 @@ class Leave:
     reason: str = "quit"
 
 
-View = SceneView | EndingView | Message | TableView | Leave
+@dataclass(frozen=True, slots=True)
+class ChoicesView:
+    """The scene's choices again, after a command's output (help, stats, glossary ...), so the player is
+    never left at a bare prompt. `bearings` says where: 'Dawn · 23 Feb 1917 · The corner bakery'."""
+
+    bearings: str
+    options: tuple[OptionView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerView:
+    """A choice answered: the chosen text echoed, the story's response, what changed."""
+
+    choice: str
+    response: str = ""
+    """The choice's response text (the language issue adds it to the story format; empty until then)."""
+    changes: tuple[str, ...] = ()
+    """'Trust in the Soviet +1', 'Danger -1', 'Arrested: yes': the shown values this choice changed."""
+
+
+View = SceneView | EndingView | Message | TableView | Leave | ChoicesView | AnswerView
+
+ASIDES = frozenset(
+    {"help", "stats", "note", "glossary", "documents", "journal", "endings", "save", "load", "history"}
+)
+"""Commands that leave the scene where it is: their output is followed by the choices (ChoicesView)."""
+
+
+def changes(story: Story, before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
+    """What a step changed among the values the player sees: 'Danger +1', 'Arrested: yes'."""
+    out = []
+    for var in story.variables.values():
+        old, new = before.get(var.name), after.get(var.name)
+        if not var.show or old == new:
+            continue
+        if isinstance(new, bool) or not isinstance(new, int) or not isinstance(old, int):
+            shown = ("yes" if new else "no") if isinstance(new, bool) else str(new)
+            out.append(f"{var.label}: {shown}")
+        else:
+            out.append(f"{var.label} {new - old:+d}")
+    return tuple(out)
 
 
 @dataclass
@@ -272,9 +312,19 @@ class Session:
                 Message(f"I don't know '{clean(word, 30)}'.{hint} Type a choice's number, or 'help'.", "hint")
             ]
         try:
-            return handler(arg)
+            views = handler(arg)
         except (GameError, SaveError) as exc:
             return [Message(str(exc), "error")]
+        if word in ASIDES and not (word == "load" and arg):
+            views = [*views, *self.reminder()]
+        return views
+
+    def reminder(self) -> list[View]:
+        """The choices again (after a command's output), or nothing at an ending or a scene without any."""
+        if self.ended or self.story.scenes[self.state.scene].ending is not None:
+            return []
+        options = self.scene_view().options
+        return [ChoicesView(self.bearings(), options)] if options else []
 
     def prompt(self) -> str:
         """What the prompt says before the player types."""
@@ -303,12 +353,14 @@ class Session:
         if len(digits) > 6 or text.startswith("-"):
             n = len(runtime.options(self.story, self.state))
             return [Message(f"There is no choice {clean(text, 24)}: pick 1 to {n}.", "hint")]
+        before = dict(self.state.vars)
         try:
-            runtime.choose(self.story, self.state, int(digits))
+            option = runtime.choose(self.story, self.state, int(digits))
         except GameError as exc:
             msg = str(exc)
             return [Message(msg[:1].upper() + msg[1:], "hint")]
-        out: list[View] = []
+        text = self.state.history[-1].text if self.state.history else option.choice.text
+        out: list[View] = [AnswerView(text, "", changes(self.story, before, self.state.vars))]
         out.extend(self.autosave())
         out.extend(self.current())
         return out
@@ -427,11 +479,32 @@ class Session:
         return [Message("Taken back." if steps == 1 else f"Taken back {steps} steps."), self.scene_view()]
 
     def cmd_journal(self, arg: str) -> list[View]:
+        changed = self.step_changes()
         rows = tuple(
-            (runtime.short_date(s.date), s.title, text if text is not None else "(you are here)")
-            for s, text in runtime.journal(self.story, self.state)
+            (
+                runtime.short_date(s.date),
+                s.title,
+                text if text is not None else "(you are here)",
+                " · ".join(changed[n]) if n < len(changed) else "",
+            )
+            for n, (s, text) in enumerate(runtime.journal(self.story, self.state))
         )
-        return [TableView("Journal", ("date", "scene", "your choice"), rows)]
+        return [TableView("Journal", ("date", "scene", "your choice", "what changed"), rows)]
+
+    def step_changes(self) -> list[tuple[str, ...]]:
+        """What each step of the path changed (as `changes` says it), by playing the path again; empty when
+        the path no longer fits the story (after a reload)."""
+        story, state = self.story, self.state
+        out: list[tuple[str, ...]] = []
+        try:
+            new = runtime.new_game(story, state.role, state.start or None, state.initial, state.seed)
+            for step in state.history:
+                before = dict(new.vars)
+                runtime.take(story, new, story.scenes[new.scene].choices[step.choice])
+                out.append(changes(story, before, new.vars))
+        except (GameError, IndexError, KeyError):
+            return []
+        return out
 
     def cmd_stats(self, arg: str) -> list[View]:
         rows = tuple(pair for pair in self.toolbar()[1:])

@@ -200,3 +200,19 @@ def test_a_damaged_endings_file_does_not_stop_an_ending(tmp_path: Path) -> None:
     assert r.returncode == 0 and "Traceback" not in r.stderr
     assert "Home Again" in r.stdout
     assert json.loads((tmp_path / "saves" / "endings.json").read_text("utf-8"))
+
+
+def test_the_journal_keeps_what_each_choice_changed(tmp_path) -> None:
+    from engine import loader, runtime
+    from engine.saves import Saves
+    from engine.session import AnswerView, Session, TableView
+    from tests.conftest import MINI
+
+    story = loader.load_or_raise(MINI)
+    session = Session(story, runtime.new_game(story, "baker"), Saves(tmp_path))
+    answer = session.handle("2")[0]
+    assert answer == AnswerView("Take heart.", "", ("Courage +1",))
+    journal = session.handle("journal")[0]
+    assert isinstance(journal, TableView) and journal.columns[-1] == "what changed"
+    assert journal.rows[0][2:] == ("Take heart.", "Courage +1")
+    assert journal.rows[-1][2:] == ("(you are here)", "")

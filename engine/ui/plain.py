@@ -8,7 +8,18 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from engine.saves import AUTOSAVE
-from engine.session import EndingView, Leave, Message, SceneView, Session, TableView, View
+from engine.session import (
+    AnswerView,
+    ChoicesView,
+    EndingView,
+    Leave,
+    Message,
+    OptionView,
+    SceneView,
+    Session,
+    TableView,
+    View,
+)
 from engine.watch import Watcher
 
 WIDTH = 78
@@ -67,6 +78,18 @@ class PlainUI:
             self.para(prefix + view.text)
         elif isinstance(view, TableView):
             self.table(view)
+        elif isinstance(view, ChoicesView):
+            self.write()
+            self.para(f"Your choices, {view.bearings}:")
+            self.options(view.options)
+        elif isinstance(view, AnswerView):
+            self.write()
+            self.para(f"You chose: {view.choice}")
+            if view.response:
+                self.write()
+                self.para(view.response)
+            if view.changes:
+                self.para(f"Changed: {', '.join(view.changes)}.")
         elif isinstance(view, Leave):
             pass
         self.stdout.flush()
@@ -80,13 +103,16 @@ class PlainUI:
             self.para(p)
             self.write()
         extras = [w for w, on in (("note", view.has_note), ("documents", view.documents > 0)) if on]
-        for o in view.options:
+        self.options(view.options)
+        if extras:
+            self.write(f"(also: {', '.join(extras)})")
+
+    def options(self, options: Sequence[OptionView]) -> None:
+        for o in options:
             line = f"{o.number}. {o.text}"
             if o.locked:
                 line += f" (locked: needs {o.locked})"
             self.write(textwrap.fill(line, self.width, subsequent_indent="   "))
-        if extras:
-            self.write(f"(also: {', '.join(extras)})")
 
     def table(self, view: TableView) -> None:
         self.write(f"-- {view.title} --")

@@ -24,7 +24,17 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.model import Story, Term
-from engine.session import EndingView, Leave, Message, SceneView, TableView, View
+from engine.session import (
+    AnswerView,
+    ChoicesView,
+    EndingView,
+    Leave,
+    Message,
+    OptionView,
+    SceneView,
+    TableView,
+    View,
+)
 from engine.text import blocks
 
 READING_WIDTH = 72
@@ -147,12 +157,16 @@ def date_line(view: SceneView) -> Text:
     return Text(" · ".join(p for p in (view.date, view.place) if p), style=DATE)
 
 
-def choices(view: SceneView) -> RenderableType:
+def choices(view: SceneView | ChoicesView) -> RenderableType:
     """The numbered choices; locked ones dimmed and followed by what they need, in words."""
+    return option_grid(view.options)
+
+
+def option_grid(options: Sequence[OptionView]) -> RenderableType:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(justify="right", no_wrap=True)
     grid.add_column()
-    for o in view.options:
+    for o in options:
         number = Text(str(o.number), style=LOCKED if o.locked else NUMBER)
         if o.locked:
             label = Text(o.text, style=LOCKED)
@@ -161,6 +175,21 @@ def choices(view: SceneView) -> RenderableType:
             label = Text(o.text)
         grid.add_row(number, label)
     return Padding(grid, (0, 0, 0, 2), expand=False)
+
+
+def reminder(view: ChoicesView) -> RenderableType:
+    """The choices again after a command's output, under a rule that says where the player is."""
+    return Column([option_grid(view.options)], title=Text(view.bearings, style=DATE))
+
+
+def answer(view: AnswerView, story: Story | None = None) -> RenderableType:
+    """A choice answered: '» the chosen text', the response (when the story has one), what changed."""
+    items: list[RenderableType] = [Text(f"» {view.choice}", style="bold")]
+    if view.response:
+        items += [Text(), *_paragraphs(blocks(view.response), pattern_for(story))]
+    if view.changes:
+        items += [Text(" · ".join(view.changes), style="italic")]
+    return Column(items, rule=False)
 
 
 def scene_hint(view: SceneView) -> Text:
@@ -254,6 +283,10 @@ def view(item: View, story: Story | None = None, ending_hint: str = "") -> Rende
         return message(item, story)
     if isinstance(item, TableView):
         return table(item)
+    if isinstance(item, ChoicesView):
+        return reminder(item)
+    if isinstance(item, AnswerView):
+        return answer(item, story)
     if isinstance(item, Leave):
         return None
     raise TypeError(f"no renderer for {type(item).__name__}")

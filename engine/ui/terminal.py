@@ -8,6 +8,7 @@ that tests can drive it with `create_pipe_input()`, `DummyOutput()` and a Consol
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -52,6 +53,10 @@ STYLE = Style.from_dict(
 ENDING_HINT = (
     "Press Enter for the title screen. 'undo' takes back your last choice; 'journal' shows your path."
 )
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+PAGE_MARGIN = 6
+"""Rows a screenful of output leaves free: the prompt and its status bar (up to five lines) or '— more —'."""
 
 BACK = ""
 """What a menu returns for Esc: go back one screen. (Ctrl-C and Ctrl-D raise, as they do at the prompt.)"""
@@ -143,6 +148,46 @@ class Terminal:
             self.console.print(renderable)
 
     def show(self, views: Sequence[View]) -> None:
+        """Print the views; in a real terminal, output taller than the screen pages (see `page`)."""
+        if not self.console.is_terminal:
+            self._show(views)
+            return
+        with self.console.capture() as captured:
+            self._show(views)
+        self.page(captured.get())
+
+    def page(self, text: str) -> None:
+        """Write `text` (rendered, with its colour codes) a screenful at a time: '— more —' waits for Enter
+        between screens, so a long scene or the glossary is read from its top, and the last screen ends
+        with the choices above the prompt and its status bar. q or Esc skips the rest."""
+        lines = text.split("\n")
+        tail = 0
+        while lines and not _ANSI.sub("", lines[-1]).strip():  # blank lines at the end: air, not a page
+            lines.pop()
+            tail += 1
+        lines += [""] * max(0, tail - 1)
+        size = max(4, self.console.size.height - PAGE_MARGIN)
+        out = self.console.file
+        start = 0
+        while True:
+            end = start + size
+            if end < len(lines):  # end the page at a paragraph's end when one is near
+                blank = [
+                    n for n in range(end - 1, max(start, end - 6), -1) if not _ANSI.sub("", lines[n]).strip()
+                ]
+                end = blank[0] + 1 if blank else end
+            chunk = lines[start:end]
+            start = end
+            out.write("".join(line + "\n" for line in chunk))
+            out.flush()
+            if start >= len(lines):
+                return
+            if not more(input=self.input, output=self.output):
+                out.write(f"  (skipped {len(lines) - start} lines: 'look' shows the scene again)\n")
+                out.flush()
+                return
+
+    def _show(self, views: Sequence[View]) -> None:
         story = self.session.story if self.session is not None else self.story
         long = False
         for n, item in enumerate(views):
@@ -161,7 +206,6 @@ class Terminal:
     def play(self, session: Session) -> bool:
         """Play one game. True: back to the title screen (after an ending); False: leave."""
         self.session = session
-        self.show(session.current())
         stop_watching = self._watch() if self.watcher is not None else None
         try:
             loop.play(session, self)
@@ -457,6 +501,46 @@ def menu(
     control = FormattedTextControl(text, focusable=True, show_cursor=False)
     app: Application[str] = Application(
         layout=Layout(Window(control, height=height, wrap_lines=True, always_hide_cursor=True)),
+        key_bindings=kb,
+        style=STYLE,
+        full_screen=False,
+        erase_when_done=True,
+        input=input,
+        output=output,
+    )
+    return app.run()
+
+
+def more(*, input: Input | None = None, output: Output | None = None) -> bool:
+    """'— more —' between two screens of output: True for Enter or Space (go on), False for q or Esc."""
+    kb = _no_mouse()
+
+    @kb.add("enter")
+    @kb.add(" ")
+    @kb.add("pagedown")
+    @kb.add("down")
+    def _on(event: KeyPressEvent) -> None:
+        event.app.exit(result=True)
+
+    @kb.add("q")
+    @kb.add("escape", eager=True)
+    def _stop(event: KeyPressEvent) -> None:
+        event.app.exit(result=False)
+
+    @kb.add("c-c")
+    def _interrupt(event: KeyPressEvent) -> None:
+        event.app.exit(exception=KeyboardInterrupt())
+
+    @kb.add("c-d")
+    def _eof(event: KeyPressEvent) -> None:
+        event.app.exit(exception=EOFError())
+
+    control = FormattedTextControl(
+        [("class:picker.help", f"{' ' * render.INDENT}— more — Enter for the next page, q to skip the rest")],
+        show_cursor=False,
+    )
+    app: Application[bool] = Application(
+        layout=Layout(Window(control, height=1, always_hide_cursor=True)),
         key_bindings=kb,
         style=STYLE,
         full_screen=False,

@@ -196,3 +196,14 @@ def test_an_ended_game_can_be_loaded_and_undone(tmp_path: Path) -> None:
     r = play("--story", str(MINI), "--load", "autosave", stdin="undo\n", saves=tmp_path)
     assert r.returncode == 0
     assert "*** Home Again ***" in r.stdout and "Taken back." in r.stdout and "== The Street ==" in r.stdout
+
+
+def test_a_choice_is_answered_and_the_choices_come_back_after_a_command(tmp_path: Path) -> None:
+    r = play("--story", str(MINI), "--role", "baker", stdin="help\n2\n", saves=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    after_help = out[out.index("this list") :]
+    assert "Your choices, Dawn · 23 Feb 1917 · The corner bakery:" in after_help
+    assert "2. Take heart." in after_help
+    answered = out[out.index("You chose: Take heart.") :]
+    assert answered.index("Changed: Courage +1.") < answered.index("The Street")

@@ -6,6 +6,7 @@ drawn in a colour different from its background.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -46,6 +47,17 @@ def settle(game: Terminal, quiet: float = 0.4) -> None:
             return
 
 
+def through_pages(game: Terminal) -> int:
+    """Press Enter at each '— more —' until the prompt is back; how many pages were turned."""
+    turned = 0
+    settle(game)
+    while "— more —" in game.text():
+        game.send(ENTER)
+        turned += 1
+        settle(game)
+    return turned
+
+
 def look(game: Terminal, pattern: str, what: str) -> None:
     game.wait_for(pattern)
     settle(game)
@@ -60,12 +72,17 @@ def test_every_screen_is_readable_in_a_256_colour_terminal(tmp_path: Path, colum
     game.send("1")  # New game
     look(game, r"You bake bread\.", "role menu")  # the selected role's description, at 50x20 too
     game.send("1")  # Baker
-    look(game, r"Take heart\.", "scene")
+    look(game, r"Take heart\.|— more —", "scene")
+    through_pages(game)
     game.send("save" + ENTER)
     game.wait_for(r"Saved as")
+    through_pages(game)
     game.send("2" + ENTER)  # Take heart -> The Street
-    game.wait_for(r"Go home\.")
+    game.wait_for(r"Go home\.|— more —")
+    through_pages(game)
     game.send("2" + ENTER)  # Go home: an ending
+    look(game, r"Endings found: 1/3|— more —", "ending")
+    through_pages(game)
     look(game, r"Endings found: 1/3", "ending")
     game.send(ENTER)  # back to the title screen
     look(game, r"Continue\s+Baker", "title screen with a game to continue")
@@ -97,8 +114,8 @@ def test_where_and_when_stay_in_view_with_the_choices(tmp_path: Path, columns: i
     game = Terminal(
         tmp_path / "saves", "--role", "worker", columns=columns, rows=rows, story=STORY, term="xterm-256color"
     )
-    game.wait_for(r"Standing among")
-    settle(game)
+    game.wait_for(r"— more —|Standing among")
+    assert through_pages(game) >= 1 or columns > 80  # the long first scene pages at 80x24
     screen = game.text()
     lines = screen.splitlines()
     assert all(len(line) < columns for line in lines)
@@ -109,5 +126,19 @@ def test_where_and_when_stay_in_view_with_the_choices(tmp_path: Path, columns: i
     # ... with the choices above the prompt.
     assert options[-1][:30] in " ".join(screen.split()), screen
     assert not invisible(game)
+    # After any command's output the choices come back, with the status bar under them.
+    for command in ("help", "stats", "note", "glossary", "journal"):
+        game.send(command + ENTER)
+        turned = through_pages(game)
+        if command == "glossary":
+            assert turned >= 2  # hundreds of lines read a screen at a time
+        screen = game.text()
+        assert options[-1][:30] in " ".join(screen.split()), f"after {command}:\n{screen}"
+        assert title in "\n".join(screen.splitlines()[-4:]), f"after {command}:\n{screen}"
+    # A choice is answered on screen: the chosen text, then what changed.
+    game.send("2" + ENTER)
+    game.wait_for("» " + re.escape(options[1][:20]))
+    game.wait_for(r"\n  [A-Z][\w ]+ [+-]\d")  # 'Standing among your own +1', under the echo
+    through_pages(game)
     game.send("quit" + ENTER)
     assert game.finish() == 0
