@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: play test lint bench picture clean
+.PHONY: play test lint typecheck bench picture clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check engine tests benchmarks
 	$(BIN)/ruff format --check engine tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict engine
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

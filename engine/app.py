@@ -8,7 +8,6 @@ classroom module and no terminal library, so library code below it can never pul
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -98,15 +97,11 @@ def write_output(text: str, out: Path | None) -> int:
     if out is None:
         sys.stdout.write(text)
         return EXIT_OK
-    # TODO(merge): use files.atomic_write(out, text) once the `rules` branch adds it.
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    from engine.files import atomic_write
+
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
+        atomic_write(out, text)
     except OSError as exc:
         error(f"cannot write {out}: {exc.strerror or exc}")
         return EXIT_FAIL
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return EXIT_OK

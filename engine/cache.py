@@ -21,6 +21,7 @@ from typing import Any
 
 from engine import __version__, expr
 from engine.diagnostics import Diagnostic
+from engine.files import atomic_write
 from engine.model import (
     Choice,
     Condition,
@@ -193,12 +194,10 @@ def write(path: Path, prints: list[list[Any]], story: Story, diags: list[Diagnos
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     _prune(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     # One line for the header, then one line per scene, so a game can parse only the scenes it visits.
     lines = [json.dumps(data, ensure_ascii=False, separators=(",", ":"))]
     lines.extend(json.dumps(sc, ensure_ascii=False, separators=(",", ":")) for sc in scenes)
-    tmp.write_text("\n".join(lines), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, "\n".join(lines))
 
 
 KEEP = 24

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 from engine.diagnostics import Diagnostic
 
+TMP_PREFIX = ".tmp-"
+"""Temporary files of atomic_write start with this (hidden; a saves listing skips them)."""
 MAX_FILES = 5000
 SKIP_DIRS = {"assignments"}
 
@@ -67,3 +71,45 @@ def story_files(root: Path, diags: list[Diagnostic]) -> list[Path]:
                 )
                 return out
     return out
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write a whole file or nothing: a temporary file in the same folder, written, flushed and fsynced, then
+    renamed over `path`, then the folder fsynced where the system allows it. On any failure the temporary file
+    is removed, the old file (if any) is untouched, and an OSError naming `path` is raised."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    folder = path.parent
+    fd = -1
+    tmp = ""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".part", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            fd = -1
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        tmp = ""
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write {path}: {exc.strerror or exc}", str(path)) from exc
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if tmp:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable where the system supports fsync on a folder (not on every system: then skip)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

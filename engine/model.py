@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -138,7 +139,7 @@ class Document:
     source: Source
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Story:
     id: str
     title: str
@@ -147,7 +148,8 @@ class Story:
     content_notes: tuple[str, ...]
     roles: dict[str, Role]
     variables: dict[str, Variable]
-    scenes: dict[str, Scene]
+    scenes: Mapping[str, Scene]
+    """Scene id -> scene, in story order (a lazy mapping when the story comes from the cache)."""
     glossary: tuple[Term, ...] = ()
     documents: dict[str, Document] = field(default_factory=dict)
     root: Path = Path(".")

@@ -13,14 +13,14 @@ from __future__ import annotations
 import random
 import statistics
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine import graph, runtime
 from engine.expr import calls, names
-from engine.model import Choice, Scene, Story
-from engine.state import GameState, Step
+from engine.model import Story
+from engine.state import GameState
 
 RUNS = 100
 STEP_CAP = 2000
@@ -30,88 +30,51 @@ STATE_CAP = 200_000
 LOOP_TAIL = 50
 """The scenes of a capped run's last this-many steps are taken as its loop."""
 
-_Effect = tuple[str, bool, Any, "int | None", "int | None"]
-"""(variable, is add, value, min, max): an effect prepared for fast application with runtime's clamping."""
+
+# --- what a run reads ----------------------------------------------------------------------------
 
 
-# --- prepared story -----------------------------------------------------------------------------
+class _Words:
+    """Words read, per scene and per choice text: counted once where no placeholder or condition makes them
+    depend on the state (reporting only; what is open and what a choice does come from runtime.Rules)."""
 
+    __slots__ = ("story", "scenes", "choices")
 
-@dataclass(slots=True)
-class _Choice:
-    choice: Choice
-    test: Callable[[Any], Any] | None
-    once: str | None
-    """The runtime's once-only key ('scene#index'), or None."""
-    effects: tuple[_Effect, ...]
-    goto: str
-    counter: int
-    """This choice's slot in the taken-count list."""
-    words: int | None
-    """Words of its text, or None when placeholders make them depend on the state."""
+    def __init__(self, story: Story) -> None:
+        self.story = story
+        self.scenes: dict[str, int] = {}
+        self.choices: dict[str, int] = {}
+        """Scene id / choice key -> words, or -1 when they depend on the state."""
 
+    def scene(self, state: GameState, plan: runtime.Plan) -> int:
+        sid = plan.scene.id
+        n = self.scenes.get(sid, -1)
+        if n >= 0:
+            return n
+        if sid not in self.scenes:
+            s = plan.scene
+            static = all(p.cond is None and "{" not in p.text for p in s.paragraphs)
+            if static:
+                n = sum(runtime.words(p.text) for p in s.paragraphs)
+                n += runtime.words(s.ending.epilogue) if s.ending is not None else 0
+                self.scenes[sid] = n
+                return n
+            self.scenes[sid] = -1
+        read = sum(runtime.words(p) for p in runtime.paragraphs(self.story, state, plan.scene))
+        if plan.scene.ending is not None:
+            read += runtime.words(plan.scene.ending.epilogue)
+        return read
 
-@dataclass(slots=True)
-class _Scene:
-    scene: Scene
-    choices: tuple[_Choice, ...]
-    on_enter: tuple[_Effect, ...]
-    ending: bool
-    words: int | None
-    """Words of the scene text (plus the epilogue for an ending), or None when they depend on the state."""
-
-
-def _effects(
-    story: Story, effects: Iterable[Any], keep: Callable[[str], bool] = lambda _n: True
-) -> tuple[_Effect, ...]:
-    out = []
-    for e in effects:
-        if keep(e.var):
-            var = story.variables[e.var]
-            out.append((e.var, e.op == "add", e.value, var.min, var.max))
-    return tuple(out)
-
-
-def _apply(values: dict[str, Any], effects: tuple[_Effect, ...]) -> None:
-    """runtime.apply on prepared effects (only int variables carry bounds, so only they are clamped). In the
-    exhaustive walk None marks a variable no condition ahead reads: it is left as it is."""
-    for name, add, value, lo, hi in effects:
-        old = values[name]
-        if old is None:
-            continue
-        v = old + value if add else value
-        if lo is not None and v < lo:
-            v = lo
-        elif hi is not None and v > hi:
-            v = hi
-        values[name] = v
-
-
-def _prepare(story: Story, keep: Callable[[str], bool] = lambda _n: True) -> dict[str, _Scene]:
-    plan: dict[str, _Scene] = {}
-    counter = 0
-    for s in story.scenes.values():
-        choices = []
-        for c in s.choices:
-            static = "{" not in c.text
-            choices.append(
-                _Choice(
-                    c,
-                    c.cond.test if c.cond else None,
-                    f"{s.id}#{c.index}" if c.once else None,
-                    _effects(story, c.effects, keep),
-                    c.goto,
-                    counter,
-                    runtime.words(c.text) if static else None,
-                )
-            )
-            counter += 1
-        static = all(p.cond is None and "{" not in p.text for p in s.paragraphs)
-        words = sum(runtime.words(p.text) for p in s.paragraphs) if static else None
-        if words is not None and s.ending is not None:
-            words += runtime.words(s.ending.epilogue)
-        plan[s.id] = _Scene(s, tuple(choices), _effects(story, s.on_enter, keep), s.ending is not None, words)
-    return plan
+    def choice(self, state: GameState, move: runtime.Move) -> int:
+        n = self.choices.get(move.key, -1)
+        if n >= 0:
+            return n
+        text = move.choice.text
+        if move.key not in self.choices:
+            n = self.choices[move.key] = runtime.words(text) if "{" not in text else -1
+            if n >= 0:
+                return n
+        return runtime.words(runtime.interpolate(self.story, state, text))
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -135,6 +98,19 @@ class Trouble:
         if self.kind == "loop":
             out["loop"] = list(self.loop)
         return out
+
+
+@dataclass(slots=True)
+class Run:
+    """One random run as played (kept when random_runs is asked to): the choices made, in order, as
+    (scene, choice index), how it ended, the final game state and the words read."""
+
+    role: str
+    outcome: str
+    """'ending', 'stuck' or 'loop' (the step cap was reached)."""
+    path: list[tuple[str, int]]
+    state: GameState
+    words: int
 
 
 @dataclass(slots=True)
@@ -176,6 +152,8 @@ class PlaytestResult:
     """Roles whose exhaustive walk stopped at the state cap (their loop search was skipped)."""
     cap: int = 0
     """The exhaustive walk's state cap per role."""
+    played: list[Run] = field(default_factory=list)
+    """Every random run, when random_runs(keep_runs=True) was asked for them (not part of the JSON)."""
 
     @property
     def ok(self) -> bool:
@@ -234,8 +212,10 @@ def _frame(story: Story, roles: list[str], mode: str, seed: int) -> PlaytestResu
 
 
 def _texts(story: Story, role: str, path: list[tuple[str, int]]) -> list[str]:
-    """The choice texts of a path as the player read them (replayed through the runtime)."""
-    state = runtime.replay(story, role, "", {}, [Step(s, i, "") for s, i in path])
+    """The choice texts of a path as the player read them (played again through the runtime)."""
+    state = runtime.new_game(story, role)
+    for scene_id, index in path:
+        runtime.take(story, state, story.scenes[scene_id].choices[index])
     return [step.text for step in state.history]
 
 
@@ -276,7 +256,12 @@ def _roles(story: Story, role: str | None) -> list[str]:
 
 
 def random_runs(
-    story: Story, runs: int = RUNS, seed: int = 0, role: str | None = None, step_cap: int = STEP_CAP
+    story: Story,
+    runs: int = RUNS,
+    seed: int = 0,
+    role: str | None = None,
+    step_cap: int = STEP_CAP,
+    keep_runs: bool = False,
 ) -> PlaytestResult:
     """`runs` playthroughs, round-robin over the roles (or only `role`). Each picks among the open choices one
     taken least often so far (across runs), ties broken by random.Random(seed): the same seed, the same result.
@@ -284,17 +269,20 @@ def random_runs(
     roles = _roles(story, role)
     result = _frame(story, roles, "random", seed)
     result.runs = runs
-    plan = _prepare(story)
-    counts = [0] * sum(len(s.choices) for s in plan.values())
+    book = runtime.rules(story)
+    words = _Words(story)
+    counts: dict[str, int] = {}
     rng = random.Random(seed)
     found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]] = {}
     for n in range(runs):
         key = roles[n % len(roles)]
         stats = result.roles[key]
         stats.runs += 1
-        outcome, state, path, read = _play(story, plan, key, counts, rng, step_cap)
+        outcome, state, path, read = _play(story, book, words, key, counts, rng, step_cap)
         result.steps += len(path)
         stats.reached.update(state.visits)
+        if keep_runs:
+            result.played.append(Run(key, outcome, [(sc, m.choice.index) for m, sc in path], state, read))
         if outcome == "ending":
             stats.words.append(read)
             stats.endings[state.scene] = stats.endings.get(state.scene, 0) + 1
@@ -320,70 +308,70 @@ def _loop_entry(seq: list[str]) -> tuple[int, list[str]]:
 
 
 def _play(
-    story: Story, plan: dict[str, _Scene], role: str, counts: list[int], rng: random.Random, step_cap: int
-) -> tuple[str, GameState, list[tuple[_Choice, str]], int]:
-    """One run: ('ending' | 'stuck' | 'loop', final state, [(choice, scene it was taken in)], words read)."""
+    story: Story,
+    book: runtime.Rules,
+    words: _Words,
+    role: str,
+    counts: dict[str, int],
+    rng: random.Random,
+    step_cap: int,
+) -> tuple[str, GameState, list[tuple[runtime.Move, str]], int]:
+    """One run: ('ending' | 'stuck' | 'loop', final state, [(choice, scene it was taken in)], words read).
+    It plays by the game's own rule book (runtime.Rules), without keeping a history (the path is kept here)."""
     state = runtime.new_game(story, role)
-    path: list[tuple[_Choice, str]] = []
+    path: list[tuple[runtime.Move, str]] = []
     read = 0
-    once_taken, values, visits = state.once_taken, state.vars, state.visits
+    open_moves, advance = book.open_moves, book.advance
+    scene_words, choice_words = words.scenes, words.choices
+    plan = book.plan(state.scene)
     while True:
         here = state.scene
-        sc = plan[here]
-        read += sc.words if sc.words is not None else _scene_words(story, state, sc)
-        if sc.ending:
+        n = scene_words.get(here, -1)
+        read += n if n >= 0 else words.scene(state, plan)
+        if plan.ending:
             return "ending", state, path, read
         if len(path) >= step_cap:
             return "loop", state, path, read
-        choices = [
-            c
-            for c in sc.choices
-            if (c.once is None or c.once not in once_taken) and (c.test is None or c.test(state))
-        ]
-        if not choices:
+        moves = open_moves(state, plan)
+        if not moves:
             return "stuck", state, path, read
-        if len(choices) == 1:
-            pick = choices[0]
+        if len(moves) == 1:
+            pick = moves[0]
         else:
-            least = min(counts[c.counter] for c in choices)
-            ties = [c for c in choices if counts[c.counter] == least]
+            least = min([counts.get(m.key, 0) for m in moves])
+            ties = [m for m in moves if counts.get(m.key, 0) == least]
             pick = ties[0] if len(ties) == 1 else ties[rng.randrange(len(ties))]
-        counts[pick.counter] += 1
+        counts[pick.key] = counts.get(pick.key, 0) + 1
         path.append((pick, here))
-        read += (
-            pick.words
-            if pick.words is not None
-            else runtime.words(runtime.interpolate(story, state, pick.choice.text))
-        )
-        # What runtime.take does, in the same order: once-only mark, the choice's effects, enter the target.
-        if pick.once is not None:
-            once_taken.add(pick.once)
-        _apply(values, pick.effects)
-        target = pick.goto
-        state.scene = target
-        visits[target] = visits.get(target, 0) + 1
-        _apply(values, plan[target].on_enter)
-
-
-def _scene_words(story: Story, state: GameState, sc: _Scene) -> int:
-    n = sum(runtime.words(p) for p in runtime.paragraphs(story, state, sc.scene))
-    if sc.scene.ending is not None:
-        n += runtime.words(sc.scene.ending.epilogue)
-    return n
+        n = choice_words.get(pick.key, -1)
+        read += n if n >= 0 else words.choice(state, pick)
+        plan = advance(state, pick)
 
 
 # --- exhaustive walk ----------------------------------------------------------------------------
 
 
-class _Probe:
-    """What a compiled condition reads: vars, visits, role."""
+class _Unread(dict[str, Any]):
+    """The walk's variables: only those some condition reads; an effect on any other finds None (unknown), which
+    runtime.apply_changes leaves alone."""
 
-    __slots__ = ("vars", "visits", "role")
+    __slots__ = ()
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
+class _Probe:
+    """The walk's stand-in for a GameState (runtime.PlayState): what the rules read and change, no history."""
+
+    __slots__ = ("role", "scene", "vars", "visits", "once_taken")
 
     def __init__(self, role: str) -> None:
-        self.vars: dict[str, Any] = {}
-        self.visits: dict[str, int] = {}
         self.role = role
+        self.scene = ""
+        self.vars: dict[str, Any] = _Unread()
+        self.visits: dict[str, int] = {}
+        self.once_taken: set[str] = set()
 
 
 def exhaustive(story: Story, role: str | None = None, max_states: int = STATE_CAP) -> PlaytestResult:
@@ -426,7 +414,7 @@ class _Walk:
         all_read = set().union(*read.values())
         self.names = tuple(sorted(all_read))
         self.visit_names = tuple(sorted(self.counted))
-        self.plan = _prepare(story, keep=lambda name: name in all_read)
+        self.book = runtime.rules(story)
         # What is read ahead of a scene is what its strongly connected component and every component after it
         # read; components come numbered successors first, so one pass in that order fills them all.
         self.component = graph.components(story)
@@ -457,7 +445,10 @@ class _Walk:
         # A once-only choice taken in scene S matters again only if S can come round again: S and the current
         # scene share a component (we came from S, so S reaches here; here reaches S only within one).
         self.once_component = {
-            c.once: self.component[sid] for sid, sc in self.plan.items() for c in sc.choices if c.once
+            f"{s.id}#{c.index}": self.component[s.id]
+            for s in story.scenes.values()
+            for c in s.choices
+            if c.once
         }
 
     def key(self, scene: str, values: dict[str, Any], visits: dict[str, int], once: frozenset[str]) -> Any:
@@ -480,7 +471,7 @@ class _Walk:
         result: PlaytestResult,
         found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]],
     ) -> None:
-        story, plan, var_names, visit_names = self.story, self.plan, self.names, self.visit_names
+        story, book, var_names, visit_names = self.story, self.book, self.names, self.visit_names
         stats = result.roles[role]
         start = runtime.new_game(story, role)
         first = self.key(start.scene, start.vars, start.visits, frozenset(start.once_taken))
@@ -496,30 +487,25 @@ class _Walk:
         while queue:
             sid = queue.popleft()
             scene, vals, once, vis = keys[sid]
-            sc = plan[scene]
-            if sc.ending:
+            plan = book.plan(scene)
+            if plan.ending:
                 endings.append(sid)
                 continue
-            probe.vars = dict(zip(var_names, vals, strict=True))
-            probe.visits = dict(zip(visit_names, vis, strict=True))
-            opened = [
-                c
-                for c in sc.choices
-                if (c.once is None or c.once not in once) and (c.test is None or c.test(probe))
-            ]
+            here_vars = _Unread(zip(var_names, vals, strict=True))
+            here_visits = dict(zip(visit_names, vis, strict=True))
+            probe.scene, probe.vars, probe.visits, probe.once_taken = scene, here_vars, here_visits, set(once)
+            opened = book.open_moves(probe, plan)
             if not opened:
                 stuck.append(sid)
                 continue
-            for c in opened:
-                values = dict(probe.vars)
-                _apply(values, c.effects)
-                target = c.goto
-                _apply(values, plan[target].on_enter)
-                visits = probe.visits
-                if target in visits:
-                    visits = dict(visits)
-                    visits[target] += 1
-                nxt = self.key(target, values, visits, once | {c.once} if c.once else once)
+            for move in opened:
+                # The game's own step on a copy of this state: once-only mark, effects, enter the target.
+                probe.scene = scene
+                probe.vars = _Unread(here_vars)
+                probe.visits = dict(here_visits)
+                probe.once_taken = set(once)
+                book.advance(probe, move)
+                nxt = self.key(probe.scene, probe.vars, probe.visits, frozenset(probe.once_taken))
                 result.steps += 1
                 nid = ids.get(nxt)
                 if nid is None:
@@ -528,7 +514,7 @@ class _Walk:
                         continue
                     nid = ids[nxt] = len(keys)
                     keys.append(nxt)
-                    parent.append((sid, c.choice.index))
+                    parent.append((sid, move.choice.index))
                     edges.append([])
                     queue.append(nid)
                 edges[sid].append(nid)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from engine import expr
 from engine.model import Choice, Effect, Scene, Story
@@ -33,8 +34,180 @@ def start_values(story: Story, overrides: Mapping[str, Any] | None = None) -> di
     values = {name: var.start for name, var in story.variables.items()}
     for name, value in (overrides or {}).items():
         if name in story.variables:
-            values[name] = _clamp(story, name, value)
+            values[name] = clamp(story, name, value)
     return values
+
+
+# --- the rule book: every scene in its prepared form --------------------------------------------------
+#
+# Play (choose/take/replay/undo) and playtest (random runs, the exhaustive walk) both go through `Rules`: which
+# choices are open (`Rules.open_moves`) and what taking one does (`Rules.advance`). A new effect, choice flag or
+# piece of game state is written here once: a new field on Change/Move/Plan, prepared in `Rules._plan`, acted on
+# in `apply_changes` / `Rules.advance`; playtest follows without an edit of its own.
+
+
+class PlayState(Protocol):
+    """What the rules read and change: a GameState, or the exhaustive walk's lighter stand-in."""
+
+    role: str
+    scene: str
+    vars: dict[str, Any]
+    visits: dict[str, int]
+    once_taken: set[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """An effect prepared for play: the variable, add (or set), the value, and the variable's declared bounds
+    (only int variables carry bounds, so only they are clamped)."""
+
+    var: str
+    add: bool
+    value: Any
+    lo: int | None
+    hi: int | None
+    effect: Effect
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A choice prepared for play."""
+
+    choice: Choice
+    key: str
+    """'scene#index': the once-only mark, and a stable name for the choice within one story."""
+    test: Callable[[Any], Any] | None
+    """The compiled condition, or None when the choice is always open."""
+    once: bool
+    changes: tuple[Change, ...]
+    goto: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A scene prepared for play."""
+
+    scene: Scene
+    moves: tuple[Move, ...]
+    on_enter: tuple[Change, ...]
+    ending: bool
+
+
+def apply_changes(values: dict[str, Any], changes: tuple[Change, ...]) -> None:
+    """Apply prepared effects in order, clamping ints to their declared range. A value of None (a variable the
+    exhaustive walk knows no later rule reads) stays None."""
+    for ch in changes:
+        old = values[ch.var]
+        if old is None:
+            continue
+        v = old + ch.value if ch.add else ch.value
+        lo, hi = ch.lo, ch.hi
+        if lo is not None and v < lo:
+            v = lo
+        elif hi is not None and v > hi:
+            v = hi
+        values[ch.var] = v
+
+
+class Rules:
+    """A story's rule book: each scene prepared once, when first needed (a large cached story stays lazy)."""
+
+    __slots__ = ("_story", "_plans")
+
+    def __init__(self, story: Story) -> None:
+        self._story = weakref.ref(story)
+        self._plans: dict[str, Plan] = {}
+
+    @property
+    def story(self) -> Story:
+        story = self._story()
+        if story is None:
+            raise RuntimeError("the story of this rule book is gone")
+        return story
+
+    def plan(self, scene_id: str) -> Plan:
+        found = self._plans.get(scene_id)
+        if found is None:
+            found = self._plans[scene_id] = self._plan(self.story.scenes[scene_id])
+        return found
+
+    def _changes(self, effects: tuple[Effect, ...]) -> tuple[Change, ...]:
+        out = []
+        for e in effects:
+            var = self.story.variables[e.var]
+            bounded = var.type == "int"
+            out.append(
+                Change(
+                    e.var,
+                    e.op == "add",
+                    e.value,
+                    var.min if bounded else None,
+                    var.max if bounded else None,
+                    e,
+                )
+            )
+        return tuple(out)
+
+    def _plan(self, s: Scene) -> Plan:
+        moves = tuple(
+            Move(
+                c,
+                f"{s.id}#{c.index}",
+                c.cond.test if c.cond is not None else None,
+                c.once,
+                self._changes(c.effects),
+                c.goto,
+            )
+            for c in s.choices
+        )
+        return Plan(s, moves, self._changes(s.on_enter), s.ending is not None)
+
+    @staticmethod
+    def is_open(state: PlayState, move: Move) -> bool:
+        if move.once and move.key in state.once_taken:
+            return False
+        return move.test is None or bool(move.test(state))
+
+    def open_moves(self, state: PlayState, plan: Plan | None = None) -> list[Move]:
+        """The choices that can be taken now in the current scene (or in `plan`), in story order."""
+        here = plan or self.plan(state.scene)
+        once = state.once_taken
+        return [
+            m for m in here.moves if (not m.once or m.key not in once) and (m.test is None or m.test(state))
+        ]
+
+    def enter(self, state: PlayState, scene_id: str) -> Plan:
+        """Arrive in a scene: count the visit, run its on_enter effects; return the scene's plan."""
+        state.scene = scene_id
+        visits = state.visits
+        visits[scene_id] = visits.get(scene_id, 0) + 1
+        plan = self._plans.get(scene_id) or self.plan(scene_id)
+        if plan.on_enter:
+            apply_changes(state.vars, plan.on_enter)
+        return plan
+
+    def advance(self, state: PlayState, move: Move) -> Plan:
+        """Take an open choice: once-only mark, its effects, then enter its target (no history: see take).
+        Returns the target's plan."""
+        if move.once:
+            state.once_taken.add(move.key)
+        if move.changes:
+            apply_changes(state.vars, move.changes)
+        return self.enter(state, move.goto)
+
+
+def rules(story: Story) -> Rules:
+    """The story's rule book, made on first use and kept while the story lives."""
+    key = id(story)
+    found = _BOOKS.get(key)
+    if found is None or found._story() is not story:
+        found = _BOOKS[key] = Rules(story)
+        weakref.finalize(story, _BOOKS.pop, key, None)
+    return found
+
+
+_BOOKS: dict[int, Rules] = {}
+"""id(story) -> its rule book (a frozen Story carries no cache of its own)."""
 
 
 def new_game(
@@ -54,7 +227,7 @@ def new_game(
         initial=dict(initial or {}),
         seed=seed,
     )
-    _enter(story, state, first)
+    rules(story).enter(state, first)
     return state
 
 
@@ -62,21 +235,12 @@ def scene(story: Story, state: GameState) -> Scene:
     return story.scenes[state.scene]
 
 
-def _enter(story: Story, state: GameState, scene_id: str) -> None:
-    state.scene = scene_id
-    state.visits[scene_id] = state.visits.get(scene_id, 0) + 1
-    apply(story, state, story.scenes[scene_id].on_enter)
-
-
 def apply(story: Story, state: GameState, effects: tuple[Effect, ...]) -> None:
-    for eff in effects:
-        if eff.op == "set":
-            state.vars[eff.var] = _clamp(story, eff.var, eff.value)
-        else:
-            state.vars[eff.var] = _clamp(story, eff.var, state.vars[eff.var] + eff.value)
+    apply_changes(state.vars, rules(story)._changes(effects))
 
 
-def _clamp(story: Story, name: str, value: Any) -> Any:
+def clamp(story: Story, name: str, value: Any) -> Any:
+    """A value for a variable, held to its declared range when it is an int."""
     var = story.variables[name]
     if var.type != "int" or isinstance(value, bool) or not isinstance(value, int):
         return value
@@ -87,28 +251,26 @@ def _clamp(story: Story, name: str, value: Any) -> Any:
     return value
 
 
-def is_open(state: GameState, choice: Choice, scene_id: str) -> bool:
-    if choice.once and f"{scene_id}#{choice.index}" in state.once_taken:
-        return False
-    return choice.cond is None or bool(choice.cond.test(state))
+def is_open(story: Story, state: GameState, choice: Choice) -> bool:
+    """Whether a choice of the current scene can be taken now."""
+    return Rules.is_open(state, rules(story).plan(state.scene).moves[choice.index])
 
 
 def options(story: Story, state: GameState) -> list[Option]:
     """The choices shown in the current scene, numbered from 1: the open ones and the shown-locked ones."""
-    current = story.scenes[state.scene]
+    plan = rules(story).plan(state.scene)
     shown: list[Option] = []
-    for choice in current.choices:
-        if choice.once and f"{current.id}#{choice.index}" in state.once_taken:
+    for m in plan.moves:
+        if m.once and m.key in state.once_taken:
             continue
-        ok = choice.cond is None or bool(choice.cond.test(state))
-        if ok or choice.show_locked:
-            shown.append(Option(len(shown) + 1, choice, ok))
+        ok = m.test is None or bool(m.test(state))
+        if ok or m.choice.show_locked:
+            shown.append(Option(len(shown) + 1, m.choice, ok))
     return shown
 
 
 def open_choices(story: Story, state: GameState) -> list[Choice]:
-    current = story.scenes[state.scene]
-    return [c for c in current.choices if is_open(state, c, current.id)]
+    return [m.choice for m in rules(story).open_moves(state)]
 
 
 def is_ending(story: Story, state: GameState) -> bool:
@@ -135,12 +297,10 @@ def take(story: Story, state: GameState, choice: Choice) -> None:
     """Apply a choice known to be open: effects, once-only bookkeeping, history, then enter the target."""
     if len(state.history) >= MAX_STEPS:
         raise GameError("this game is too long to go on")
-    current = state.scene
-    state.history.append(Step(current, choice.index, interpolate(story, state, choice.text)))
-    if choice.once:
-        state.once_taken.add(f"{current}#{choice.index}")
-    apply(story, state, choice.effects)
-    _enter(story, state, choice.goto)
+    book = rules(story)
+    move = book.plan(state.scene).moves[choice.index]
+    state.history.append(Step(state.scene, choice.index, interpolate(story, state, choice.text)))
+    book.advance(state, move)
 
 
 def replay(
@@ -155,7 +315,7 @@ def replay(
         if not 0 <= step.choice < len(current.choices):
             raise GameError(f"step {n}: scene {step.scene!r} has no choice {step.choice + 1} any more")
         choice = current.choices[step.choice]
-        if not is_open(state, choice, current.id):
+        if not is_open(story, state, choice):
             raise GameError(f"step {n}: the choice {step.text!r} is not open at that point")
         take(story, state, choice)
     return state

@@ -7,11 +7,11 @@ import datetime as _dt
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.files import TMP_PREFIX, atomic_write
 from engine.model import Story, Variable
 from engine.state import GameState, StateError, Step
 from engine.text import first_control, strip_control
@@ -29,7 +29,6 @@ RESERVED = {
     *(f"lpt{i}" for i in range(10)),
     "endings",
 }
-TMP_PREFIX = ".tmp-"
 AUTOSAVE = "autosave"
 
 
@@ -102,29 +101,13 @@ class Saves:
             ) from None
         target = self.folder / name
         payload = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
-        fd = -1
-        tmp = ""
         try:
-            fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".json", dir=self.folder)
-            with os.fdopen(fd, "wb") as fh:
-                fd = -1
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-            tmp = ""
-            _fsync_dir(self.folder)
+            atomic_write(target, payload)
         except OSError as exc:
             raise SaveError(
                 f"could not save to {target}: {exc.strerror or exc}. Your game is still running; "
                 "free some space or choose another folder with --saves DIR"
             ) from None
-        finally:
-            if fd >= 0:
-                os.close(fd)
-            if tmp:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
         return target
 
     def save(self, slot: str, story: Story, state: GameState, extra: dict[str, Any] | None = None) -> Path:
@@ -226,7 +209,8 @@ class Saves:
                 data = self.read(p)
             except SaveError:
                 continue
-            s = data.get("summary") if isinstance(data.get("summary"), dict) else {}
+            summary = data.get("summary")
+            s: dict[str, Any] = summary if isinstance(summary, dict) else {}
 
             def text(value: Any, limit: int = 80) -> str:  # shown in menus: no escapes, nothing huge
                 return strip_control(str(value))[:limit]
@@ -331,19 +315,6 @@ def state_from_save(data: dict[str, Any], story: Story, where: str) -> GameState
     if not state.start or state.start not in story.scenes:
         state.start = story.roles[state.role].start
     return state
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def fitting(var: Variable, value: Any, default: Any) -> Any:

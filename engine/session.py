@@ -84,7 +84,7 @@ def replay(story: Story, state: GameState, history: list[Step]) -> GameState:
         else:
             raise PathMismatch(f"{where}: the story has no choice {step.text!r} there any more")
         choice = scene.choices[index]
-        if not runtime.is_open(new, choice, scene.id):
+        if not runtime.is_open(story, new, choice):
             raise PathMismatch(f"{where}: the choice {step.text!r} is not open at that point any more")
         runtime.take(story, new, choice)
     return new

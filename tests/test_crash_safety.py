@@ -72,3 +72,52 @@ def test_unwritable_saves_folder_keeps_the_game_going(tmp_path: Path) -> None:
     assert "Autosave failed" in r.stdout and "cannot create the saves folder" in r.stdout
     assert "*** Home Again ***" in r.stdout  # the game went on to its ending
     assert "Traceback" not in r.stderr
+
+
+def _fail(*_args: object, **_kwargs: object) -> None:
+    raise OSError(28, "No space left on device")
+
+
+def _check_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: object, target: str) -> None:
+    import pytest
+
+    from engine import files
+
+    mp = monkeypatch
+    assert isinstance(mp, pytest.MonkeyPatch)
+    path = tmp_path / "slot.json"
+    path.write_text('{"old": true}', encoding="utf-8")
+    mp.setattr(files.os, target, _fail)
+    with pytest.raises(OSError, match=r"cannot write .*slot\.json: No space left on device"):
+        files.atomic_write(path, '{"new": true}')
+    mp.undo()
+    assert path.read_text(encoding="utf-8") == '{"old": true}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slot.json"]
+
+
+def test_failed_rename_keeps_the_old_file_and_no_temporary_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _check_failed_write_keeps_the_old_file(tmp_path, monkeypatch, "replace")
+
+
+def test_failed_fsync_keeps_the_old_file_and_no_temporary_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _check_failed_write_keeps_the_old_file(tmp_path, monkeypatch, "fsync")
+
+
+def test_failed_save_says_so_and_keeps_the_old_slot(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Through the saves API: the player is told, the old save still loads, no temporary file is left."""
+    import pytest
+
+    from engine import files, loader, runtime
+    from engine.saves import SaveError
+
+    story = loader.load_or_raise(MINI)
+    saves = Saves(tmp_path)
+    state = runtime.new_game(story, "baker")
+    saves.save("slot", story, state)
+    before = (tmp_path / "slot.json").read_bytes()
+    monkeypatch.setattr(files.os, "replace", _fail)
+    with pytest.raises(SaveError, match="could not save to .*Your game is still running"):
+        saves.save("slot", story, state, {"counter": 2})
+    monkeypatch.undo()
+    assert (tmp_path / "slot.json").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

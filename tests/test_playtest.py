@@ -11,9 +11,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from engine import cli, loader, playtest, runtime
-from engine.state import Step
 
 MINI = Path(__file__).parent / "data" / "mini"
 VARIABLES = """\
@@ -287,37 +288,105 @@ def _generated_story(root: Path, seed: int) -> Path:
     return make_story(root, "\n".join(scenes) + "\n")
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_fast_play_matches_the_runtime(tmp_path: Path, seed: int) -> None:
-    """Every run, replayed through engine.runtime, ends in the same state, having shown the same words."""
-    story = load(_generated_story(tmp_path, seed))
-    plan = playtest._prepare(story)
-    counts = [0] * sum(len(s.choices) for s in plan.values())
-    rng = random.Random(seed)
-    for _ in range(30):
-        outcome, state, path, read = playtest._play(story, plan, "a", counts, rng, 300)
-        steps = [Step(scene, c.choice.index, "") for c, scene in path]
-        game = runtime.new_game(story, "a")
+def _words_shown(story: loader.Story, game: runtime.GameState) -> int:
+    words = sum(runtime.words(p) for p in runtime.paragraphs(story, game))
+    ending = story.scenes[game.scene].ending
+    return words + (runtime.words(ending.epilogue) if ending else 0)
+
+
+def _number_of(story: loader.Story, game: runtime.GameState, index: int) -> int:
+    """The number the player would type for the choice at `index`; it must be shown and open."""
+    shown = {o.choice.index: o for o in runtime.options(story, game)}
+    assert index in shown and shown[index].open, (
+        f"playtest took a choice the game does not offer in {game.scene}"
+    )
+    return shown[index].number
+
+
+def _same(a: runtime.GameState, b: runtime.GameState) -> None:
+    assert (a.scene, a.vars, a.visits, a.once_taken) == (b.scene, b.vars, b.visits, b.once_taken)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), run_seed=st.integers(0, 100))
+def test_random_runs_play_the_games_own_rules(tmp_path: Path, seed: int, run_seed: int) -> None:
+    """Every random run, played again by option number through the game's runtime, offers the same choices and
+    ends in the same state, with the same outcome and the same words read."""
+    root = _generated_story(tmp_path / f"s{seed}-{run_seed}", seed)
+    story = load(root)
+    result = playtest.random_runs(story, runs=12, seed=run_seed, step_cap=200, keep_runs=True)
+    assert len(result.played) == 12
+    for run in result.played:
+        game = runtime.new_game(story, run.role)
         words = 0
-        for step in steps:
-            words += sum(runtime.words(p) for p in runtime.paragraphs(story, game))
-            choice = story.scenes[game.scene].choices[step.choice]
-            assert runtime.is_open(game, choice, game.scene)
-            runtime.take(story, game, choice)
+        for scene_id, index in run.path:
+            assert game.scene == scene_id
+            words += _words_shown(story, game)
+            runtime.choose(story, game, _number_of(story, game, index))
             words += runtime.words(game.history[-1].text)
-        words += sum(runtime.words(p) for p in runtime.paragraphs(story, game))
-        ending = story.scenes[game.scene].ending
-        words += runtime.words(ending.epilogue) if ending else 0
-        assert (game.scene, game.vars, game.visits, game.once_taken) == (
-            state.scene,
-            state.vars,
-            state.visits,
-            state.once_taken,
+        words += _words_shown(story, game)
+        _same(game, run.state)
+        assert run.words == words
+        ending = story.scenes[game.scene].ending is not None
+        assert run.outcome == (
+            "ending" if ending else "stuck" if not runtime.options(story, game) else "loop"
         )
-        assert read == words
-        assert outcome == (
-            "ending" if ending else "stuck" if not runtime.open_choices(story, game) else "loop"
-        )
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000))
+def test_random_run_agrees_with_the_runtime_after_every_choice(tmp_path: Path, seed: int) -> None:
+    """A run stopped after k choices (its first k choices do not depend on the cap) is in the same state as the
+    game after the same k choices: same variables, visits and once-only marks at every step."""
+    story = load(_generated_story(tmp_path / f"s{seed}", seed))
+    full = playtest.random_runs(story, runs=1, seed=seed, step_cap=40, keep_runs=True).played[0]
+    game = runtime.new_game(story, "a")
+    for k, (_scene, index) in enumerate(full.path, 1):
+        runtime.choose(story, game, _number_of(story, game, index))
+        part = playtest.random_runs(story, runs=1, seed=seed, step_cap=k, keep_runs=True).played[0]
+        assert part.path == full.path[:k]
+        _same(game, part.state)
+
+
+def _runtime_walk(story: loader.Story, depth: int) -> tuple[set[str], set[str], set[str]]:
+    """Every game the runtime can reach in `depth` choices, by option number: the scenes seen, the endings
+    reached and the scenes where a game is stuck."""
+    seen: set[str] = set()
+    endings: set[str] = set()
+    stuck: set[str] = set()
+    layer = [runtime.new_game(story, "a")]
+    for _ in range(depth + 1):
+        nxt: dict[object, runtime.GameState] = {}
+        for game in layer:
+            seen.add(game.scene)
+            if story.scenes[game.scene].ending is not None:
+                endings.add(game.scene)
+                continue
+            shown = [o for o in runtime.options(story, game) if o.open]
+            if not shown:
+                stuck.add(game.scene)
+            for option in shown:
+                after = game.copy()
+                runtime.choose(story, after, option.number)
+                key = (after.scene, tuple(sorted(after.vars.items())), frozenset(after.once_taken))
+                key += (tuple(sorted((k, min(v, 3)) for k, v in after.visits.items())),)
+                nxt.setdefault(key, after)
+        layer = list(nxt.values())
+    return seen, endings, stuck
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000))
+def test_exhaustive_walk_finds_what_the_runtime_reaches(tmp_path: Path, seed: int) -> None:
+    """Whatever the game's own rules reach in a few choices, the exhaustive walk reaches too: every scene, every
+    ending, every stuck state."""
+    story = load(_generated_story(tmp_path / f"s{seed}", seed))
+    walk = playtest.exhaustive(story, max_states=20_000)
+    assume(walk.capped == [])  # a capped walk is incomplete by design (said so in its report)
+    seen, endings, stuck = _runtime_walk(story, 8)
+    assert seen <= walk.reached
+    assert endings <= {e for e, n in walk.endings.items() if n}
+    assert stuck <= {t.scene for t in walk.stuck}
 
 
 def test_new_branch_dropped_into_a_copy(
