@@ -312,7 +312,7 @@ class Session:
                 Message(f"I don't know '{clean(word, 30)}'.{hint} Type a choice's number, or 'help'.", "hint")
             ]
         try:
-            views = handler(arg)
+            views: list[View] = handler(arg)
         except (GameError, SaveError) as exc:
             return [Message(str(exc), "error")]
         if word in ASIDES and not (word == "load" and arg):
