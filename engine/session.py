@@ -615,15 +615,24 @@ def help_view() -> TableView:
 
 
 def endings_view(story: Story, saves: Saves) -> TableView:
-    """The endings found across all playthroughs, the others' names hidden (`endings`, and the title screen)."""
+    """The endings found across all playthroughs, per role: how many of how many, and the names of those
+    found (the others stay secret, unnamed). For `endings`, and the title screen."""
     found = saves.endings_found(story)
-    rows = []
+    counts: dict[str, list[int]] = {}
+    names: dict[str, list[str]] = {}
     for s in story.endings:
         role = story.role_of(s.id) or ""
-        role_name = story.roles[role].name if role else ""
+        role_name = story.roles[role].name if role else "Any role"
         assert s.ending is not None
-        rows.append((role_name, s.ending.title if s.id in found else "???"))
-    return TableView(f"Endings found: {len(found)}/{len(story.endings)}", ("role", "ending"), tuple(rows))
+        counts.setdefault(role_name, [0, 0])[1] += 1
+        names.setdefault(role_name, [])
+        if s.id in found:
+            counts[role_name][0] += 1
+            names[role_name].append(s.ending.title)
+    rows = tuple(
+        (role, f"{n} of {total}", ", ".join(names[role]) or "none yet") for role, (n, total) in counts.items()
+    )
+    return TableView(f"Endings found: {len(found)}/{len(story.endings)}", ("role", "found", "which"), rows)
 
 
 def _is_number(text: str) -> bool:

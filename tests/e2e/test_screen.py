@@ -142,3 +142,36 @@ def test_where_and_when_stay_in_view_with_the_choices(tmp_path: Path, columns: i
     through_pages(game)
     game.send("quit" + ENTER)
     assert game.finish() == 0
+
+
+def test_term_dumb_plays_in_plain_mode(tmp_path: Path) -> None:
+    game = Terminal(tmp_path / "saves", "--role", "baker", term="dumb")
+    game.wait_for(r"TERM=dumb cannot draw the game's screens: playing in plain mode")
+    game.wait_for(r"1\. Sell a loaf\.")  # plain mode's numbered choices, no menus, no status bar
+    game.send("quit" + ENTER)
+    assert game.finish() == 0
+
+
+def test_a_terminal_that_never_answers_the_cursor_request_gets_plain_mode(tmp_path: Path) -> None:
+    game = Terminal(tmp_path / "saves", "--role", "baker", term="xterm-256color")
+    game.screen.write_process_input = lambda data: None  # this terminal keeps its cursor position to itself
+    game.wait_for(r"does not answer a cursor-position request: playing in plain mode")
+    game.wait_for(r"1\. Sell a loaf\.")
+    game.send("quit" + ENTER)
+    assert game.finish() == 0
+
+
+def test_plain_mode_in_a_terminal_edits_lines_and_remembers_them(tmp_path: Path) -> None:
+    game = Terminal(tmp_path / "saves", "--plain", "--role", "baker")
+    game.wait_for(r"1\. Sell a loaf\.")
+    left = "\x1b[D"
+    game.send("hlp" + left + left + "e" + ENTER)  # the cursor moves back into the line: 'help'
+    game.wait_for(r"Commands \(type a choice's number to choose\)")
+    count = game.text().count("this list")
+    game.send("\x1b[A" + ENTER)  # the up arrow brings 'help' back
+    deadline = time.monotonic() + TIMEOUT
+    while game.text().count("this list") == count and time.monotonic() < deadline:
+        game.pump()
+    assert game.text().count("this list") > count
+    game.send("quit" + ENTER)
+    assert game.finish() == 0
