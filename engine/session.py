@@ -387,10 +387,12 @@ class Session:
             return []
         mine = [(s.scene, s.choice) for s in self.state.history]
         theirs = [(s.scene, s.choice) for s in old.history]
-        # The same game carried on: our path extends the saved one. (After an undo it does not: the branch
-        # given up is kept too, which costs a slot and loses nothing.)
+        # The same game carried on (our path extends the saved one), or taken back (the saved path extends
+        # ours: an undo, whose given-up branch the player chose to leave, is not forked into a slot).
         same_game = (
-            old.role == self.state.role and old.start == self.state.start and mine[: len(theirs)] == theirs
+            old.role == self.state.role
+            and old.start == self.state.start
+            and (mine[: len(theirs)] == theirs or theirs[: len(mine)] == mine)
         )
         if same_game:
             return []
@@ -468,7 +470,9 @@ class Session:
             raise GameError("undo takes a number of steps, 1 or more")
         if not self.state.history:
             raise GameError("nothing to undo: this is where the game began")
-        keep = self.state.history[: -min(steps, len(self.state.history))]
+        taken = min(steps, len(self.state.history))
+        keep = self.state.history[:-taken]
+        first = self.state.history[-taken].text  # the earliest choice taken back: where the player is again
         try:
             self.state = replay(self.story, self.state, keep)
         except PathMismatch as exc:
@@ -476,7 +480,13 @@ class Session:
                 Message(f"Cannot undo: the story has changed since this path was played ({exc}).", "error")
             ]
         self.ended = False
-        return [Message("Taken back." if steps == 1 else f"Taken back {steps} steps."), self.scene_view()]
+        if taken == 1:
+            said = f"Taken back: '{first}'."
+        else:
+            all_of = " (all there were)" if taken < steps else ""
+            said = f"Taken back {taken} steps{all_of}, to before '{first}'."
+        # The autosave follows the undo, so Continue resumes here, not on the path given up.
+        return [Message(said), *self.autosave(), self.scene_view()]
 
     def cmd_journal(self, arg: str) -> list[View]:
         changed = self.step_changes()

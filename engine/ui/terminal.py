@@ -98,7 +98,7 @@ class Terminal:
         self.changed = threading.Event()
         # One prompt for the whole run, so the history of typed commands outlives a single game.
         self.prompt: PromptSession[str] = PromptSession(
-            history=InMemoryHistory(),
+            history=CommandHistory(),
             completer=DynamicCompleter(self._completer),
             complete_while_typing=False,
             complete_style=CompleteStyle.MULTI_COLUMN,
@@ -289,7 +289,7 @@ class Terminal:
         self.session = None
         self.console.print()
         self.print(render.title_screen(self.story))
-        default = 0
+        default = 1 if self.saves.exists(AUTOSAVE) else 0  # Continue, when there is a game to continue
         while True:
             items = self._title_items()
             pick = self.menu(items, default=default, back=False)
@@ -553,6 +553,15 @@ def more(*, input: Input | None = None, output: Output | None = None) -> bool:
 
 RELOAD = loop.RELOAD
 """What the prompt returns when --watch ended it because a story file changed (no typed line can hold NUL)."""
+
+
+class CommandHistory(InMemoryHistory):
+    """The up arrow's history: commands only. A choice's number is not kept, since the same number means
+    another choice in the next scene (a stale '2' is one Enter away from a choice not meant)."""
+
+    def append_string(self, string: str) -> None:
+        if not string.strip().lstrip("+-").isdecimal():
+            super().append_string(string)
 
 
 def _no_mouse() -> KeyBindings:

@@ -70,7 +70,7 @@ def test_save_undo_and_load_by_name(tmp_path: Path) -> None:
         "--story", str(MINI), "--role", "baker", stdin="1\nsave mine\nundo\nload mine\nload\n", saves=tmp_path
     )
     assert "Saved as 'mine'" in r.stdout
-    assert "Taken back." in r.stdout
+    assert "Taken back: '" in r.stdout
     assert "Loaded 'mine'." in r.stdout
     assert "mine  baker  23 Feb 1917  Dawn" in r.stdout
 
@@ -193,7 +193,7 @@ def test_an_ended_game_can_be_loaded_and_undone(tmp_path: Path) -> None:
     assert "The end: Home Again" in r.stdout
     r = play("--story", str(MINI), "--load", "autosave", stdin="undo\n", saves=tmp_path)
     assert r.returncode == 0
-    assert "The end: Home Again" in r.stdout and "Taken back." in r.stdout and "\nThe Street\n" in r.stdout
+    assert "The end: Home Again" in r.stdout and "Taken back: '" in r.stdout and "\nThe Street\n" in r.stdout
 
 
 def test_a_choice_is_answered_and_the_choices_come_back_after_a_command(tmp_path: Path) -> None:
@@ -225,7 +225,7 @@ def test_at_an_ending_the_prompt_stays_for_undo_and_journal(tmp_path: Path) -> N
     assert "'undo' takes back your last choice; 'journal' shows your" in ending
     assert "Journal" in ending and "Go home." in ending  # the lines after the ending are not dropped
     assert "Baker  1 of 2  Home Again" in ending and "Guard  0 of 1  none yet" in ending
-    assert "Taken back." in ending and "\nThe Street\n" in ending
+    assert "Taken back: '" in ending and "\nThe Street\n" in ending
 
 
 def test_a_game_in_progress_is_offered_first(tmp_path: Path) -> None:
