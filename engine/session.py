@@ -29,16 +29,20 @@ COMMANDS = {
     "load": "load [slot]        load a saved game; with no slot, list the saves",
     "undo": "undo [n]           take back the last choice (or the last n)",
     "journal": "journal            the path so far: date, scene, the choice you made",
+    "history": "history [n]        the full text of the last scenes (3, or n)",
     "stats": "stats              where you stand",
     "note": "note               the historical note for this scene",
     "glossary": "glossary [term]    words of 1917 explained",
     "documents": "documents [n]      the primary sources for this scene",
     "endings": "endings            the endings you have found",
     "look": "look               show the scene again",
-    "reload": "reload             re-read the story files (for authors), keeping your place",
     "help": "help               this list",
     "quit": "quit               save and leave (Ctrl-D works too)",
 }
+AUTHOR_COMMANDS = {
+    "reload": "reload             re-read the story files, keeping your place",
+}
+"""Commands for people writing the story; `help` lists them apart, after the players' commands."""
 MAX_INPUT = 2000
 
 
@@ -305,7 +309,10 @@ class Session:
         word, _, arg = text.partition(" ")
         word, arg = word.lower(), arg.strip()
         handler = getattr(self, f"cmd_{word}", None)
-        if word not in COMMANDS or handler is None:
+        if word not in COMMANDS and word not in AUTHOR_COMMANDS or handler is None:
+            number = self.choice_by_words(text)
+            if number is not None:
+                return self.pick(str(number))
             close = [c for c in COMMANDS if c.startswith(word[:3])] if len(word) >= 2 else []
             hint = f" Did you mean '{close[0]}'?" if close else ""
             return [
@@ -325,6 +332,19 @@ class Session:
             return []
         options = self.scene_view().options
         return [ChoicesView(self.bearings(), options)] if options else []
+
+    def choice_by_words(self, text: str) -> int | None:
+        """The number of the one open choice whose text holds every word typed ('go with olga'), if exactly
+        one does; None otherwise (nothing typed of two words or more matches, or several do)."""
+        words = re.findall(r"\w+", text.lower())
+        if len(words) < 2 or self.ended:
+            return None
+        hits = [
+            o.number
+            for o in self.scene_view().options
+            if not o.locked and all(w in re.findall(r"\w+", o.text.lower()) for w in words)
+        ]
+        return hits[0] if len(hits) == 1 else None
 
     def prompt(self) -> str:
         """What the prompt says before the player types."""
@@ -358,7 +378,8 @@ class Session:
             option = runtime.choose(self.story, self.state, int(digits))
         except GameError as exc:
             msg = str(exc)
-            return [Message(msg[:1].upper() + msg[1:], "hint")]
+            msg = msg[:1].upper() + msg[1:]
+            return [Message(msg if msg.endswith((".", "!", "?")) else msg + ".", "hint")]
         text = self.state.history[-1].text if self.state.history else option.choice.text
         out: list[View] = [AnswerView(text, "", changes(self.story, before, self.state.vars))]
         out.extend(self.autosave())
@@ -517,9 +538,36 @@ class Session:
         return out
 
     def cmd_stats(self, arg: str) -> list[View]:
-        rows = tuple(pair for pair in self.toolbar()[1:])
+        rows = []
+        for var in self.story.variables.values():
+            if var.show:
+                rows.append((var.label, *scale(var.min, var.max, self.state.vars.get(var.name))))
         role = self.story.roles[self.state.role]
-        return [TableView(f"{role.name}: {role.title}", ("", ""), rows)]
+        return [TableView(f"{role.name}: {role.title}", ("", "", "", ""), tuple(rows))]
+
+    def cmd_history(self, arg: str) -> list[View]:
+        """The backlog: the full text of the last scenes as they were read, each with the choice made."""
+        if arg and (not arg.isdecimal() or len(arg) > 4 or int(arg) < 1):
+            return [Message("Type 'history' or 'history N' with N a number of scenes.", "hint")]
+        count = int(arg) if arg else 3
+        story, state = self.story, self.state
+        read: list[tuple[Scene, list[str], str | None]] = []
+        try:
+            new = runtime.new_game(story, state.role, state.start or None, state.initial, state.seed)
+            for step in state.history:
+                scene = story.scenes[new.scene]
+                read.append((scene, runtime.paragraphs(story, new, scene), step.text))
+                runtime.take(story, new, scene.choices[step.choice])
+        except (GameError, IndexError, KeyError):
+            return [Message("The backlog cannot be rebuilt: the story has changed since this path.", "error")]
+        scene = story.scenes[new.scene]
+        read.append((scene, runtime.paragraphs(story, new, scene), None))
+        out: list[View] = []
+        for scene, paragraphs, chose in read[-count:]:
+            when = " · ".join(p for p in (runtime.short_date(scene.date), scene.place) if p)
+            text = "\n\n".join([when, *paragraphs, f"You chose: {chose}" if chose else "(you are here)"])
+            out.append(Message(text, "text", scene.title))
+        return out
 
     def cmd_note(self, arg: str) -> list[View]:
         scene = self.story.scenes[self.state.scene]
@@ -612,16 +660,37 @@ class Session:
         glossary = self.story.glossary
         terms = sorted({t.term for t in glossary} | {a for t in glossary for a in t.aliases})
         documents = len(self.story.scenes[self.state.scene].documents)
-        words: dict[str, list[str]] = {name: [] for name in COMMANDS}
+        words: dict[str, list[str]] = {name: [] for name in [*COMMANDS, *AUTHOR_COMMANDS]}
         numbers = [str(n) for n in range(1, documents + 1)]
         words.update(save=slots, load=slots, glossary=terms, documents=numbers)
         return words
 
 
 def help_view() -> TableView:
-    """The list of commands (the `help` command, and Help on the title screen)."""
-    rows = tuple(tuple(part.strip() for part in text.split("  ", 1)) for text in COMMANDS.values())
-    return TableView("Commands (type a choice's number to choose)", ("command", "what it does"), rows)
+    """The list of commands (the `help` command, and Help on the title screen); the authors' last."""
+    rows = [tuple(part.strip() for part in text.split("  ", 1)) for text in COMMANDS.values()]
+    rows += [("For authors:", "")]
+    rows += [tuple(part.strip() for part in text.split("  ", 1)) for text in AUTHOR_COMMANDS.values()]
+    return TableView(
+        "Commands (type a choice's number, or a few of its words, to choose)",
+        ("command", "what it does"),
+        tuple(rows),
+    )
+
+
+LEVELS = ("very low", "low", "middling", "high", "very high")
+
+
+def scale(low: int | None, high: int | None, value: Any) -> tuple[str, str, str]:
+    """A value on its scale: ('3', '■■■□□□□□□□', 'low') for 3 of 0-10; yes/no and text as they are."""
+    if isinstance(value, bool):
+        return ("yes" if value else "no", "", "")
+    if not isinstance(value, int) or low is None or high is None or high <= low:
+        return (str(value), "", "")
+    share = (value - low) / (high - low)
+    filled = round(share * 10)
+    bar = "■" * filled + "□" * (10 - filled)
+    return (str(value), bar, LEVELS[min(len(LEVELS) - 1, int(share * len(LEVELS)))])
 
 
 def endings_view(story: Story, saves: Saves) -> TableView:
