@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine import loader, runtime  # noqa: E402
-from engine.cli import default_story_dir  # noqa: E402
+from engine.app import default_story_dir  # noqa: E402
 from engine.diagnostics import summary  # noqa: E402
 from engine.saves import Saves  # noqa: E402
 from engine.session import Session  # noqa: E402
