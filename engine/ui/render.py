@@ -363,7 +363,7 @@ def menu_fragments(
         here = i == selected
         pointer = "❯ " if here else "  "
         head = f"{' ' * INDENT}{pointer}{i + 1:>{digits}}  "
-        if here:
+        if here and not (long and item.detail):
             out.append(("[SetCursorPosition]", ""))
         style = "class:picker.selected" if here else "class:picker.item"
         label_lines = textwrap.wrap(item.label, max(10, width - len(head) - 1)) or [""]
@@ -383,7 +383,12 @@ def menu_fragments(
         out.append(("", "\n"))
         if item.detail and long:
             pad = " " * len(head)
-            for line in textwrap.wrap(item.detail, max(MIN_WIDTH, text_width - len(head) + INDENT)):
+            lines = textwrap.wrap(item.detail, max(MIN_WIDTH, text_width - len(head) + INDENT))
+            for n, line in enumerate(lines):
+                if here and n == len(lines) - 1:
+                    # The cursor on the description's last line: scrolling keeps the whole of the selected
+                    # item, its description too, in view on a short screen.
+                    out.append(("[SetCursorPosition]", ""))
                 out.append(("class:picker.detail", f"{pad}{line}\n"))
             if i < len(items) - 1:
                 out.append(("", "\n"))

@@ -536,7 +536,7 @@ def more(*, input: Input | None = None, output: Output | None = None) -> bool:
         event.app.exit(exception=EOFError())
 
     control = FormattedTextControl(
-        [("class:picker.help", f"{' ' * render.INDENT}— more — Enter for the next page, q to skip the rest")],
+        [("class:picker.help", f"{' ' * render.INDENT}— more — (Enter: next page · q: skip)")],
         show_cursor=False,
     )
     app: Application[bool] = Application(

@@ -175,3 +175,24 @@ def test_plain_mode_in_a_terminal_edits_lines_and_remembers_them(tmp_path: Path)
     assert game.text().count("this list") > count
     game.send("quit" + ENTER)
     assert game.finish() == 0
+
+
+def test_the_selected_roles_description_stays_in_view_at_50x20(tmp_path: Path) -> None:
+    from engine import loader
+
+    story = loader.load_or_raise(STORY)
+    game = Terminal(tmp_path / "saves", columns=50, rows=20, story=STORY, term="xterm-256color")
+    game.wait_for(r"Quit")
+    settle(game)
+    game.send("1")  # New game: the role menu
+    game.wait_for(r"Choose your role|❯ 1")
+    for n, role in enumerate(story.roles.values()):
+        if n:
+            game.send("\x1b[B")  # down to the next role
+        settle(game)
+        screen = " ".join(game.text().split())
+        first, last = role.blurb.split()[:3], role.blurb.split()[-3:]
+        assert " ".join(first) in screen and " ".join(last) in screen, f"{role.name}:\n{game.text()}"
+        assert not invisible(game)
+    game.send("\x03")
+    assert game.finish() == 0
