@@ -92,6 +92,8 @@ class Choice:
     index: int
     """Position in its scene's list of choices (0-based)."""
     source: Source
+    historical: str = ""
+    """`historical:` one sentence of evidence that most real people in the player's place did this ("" if not)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -308,7 +308,7 @@ class Session:
             return self.pick(text)
         word, _, arg = text.partition(" ")
         word, arg = word.lower(), arg.strip()
-        handler = getattr(self, f"cmd_{word}", None)
+        handler: Callable[[str], list[View]] | None = getattr(self, f"cmd_{word}", None)
         if word not in COMMANDS and word not in AUTHOR_COMMANDS or handler is None:
             number = self.choice_by_words(text)
             if number is not None:
@@ -319,7 +319,7 @@ class Session:
                 Message(f"I don't know '{clean(word, 30)}'.{hint} Type a choice's number, or 'help'.", "hint")
             ]
         try:
-            views: list[View] = handler(arg)
+            views = handler(arg)
         except (GameError, SaveError) as exc:
             return [Message(str(exc), "error")]
         if word in ASIDES and not (word == "load" and arg):
@@ -630,6 +630,20 @@ class Session:
         notes: list[View] = []
         try:
             state = replay(story, self.state, self.state.history)
+            if state.scene != self.state.scene:
+                # Every step still fits, but the last one leads elsewhere now: the player's place moved.
+                last = self.state.history[-1].text if self.state.history else ""
+                why = (
+                    f"your last choice, {last!r}, now leads to {state.scene!r}"
+                    if last
+                    else f"the role now starts at {state.scene!r}"
+                )
+                notes.append(
+                    Message(
+                        f"Your place could not be kept: {why}, not {self.state.scene!r}; you are there now.",
+                        "hint",
+                    )
+                )
         except GameError as exc:
             if self.state.scene not in story.scenes:
                 return [
@@ -644,7 +658,8 @@ class Session:
             notes.append(
                 Message(
                     f"Your path no longer fits the story at {exc}: you stay in this scene with your "
-                    "variables as they stand, but undo may not lead back along the old path.",
+                    "variables as they stand (the path before could not be replayed), but undo may not lead "
+                    "back along the old path.",
                     "hint",
                 )
             )

@@ -13,7 +13,10 @@ from engine.classroom.record import (
     block_json,
     documents_met,
     file_name,
+    history_beside,
     played,
+    reading_line,
+    reading_summary,
     result,
     role_label,
     scene_title,
@@ -47,6 +50,8 @@ def markdown_lines(r: Report) -> Lines:
             "the assignment file",
         )
     add(f"- **Result:** {md(result(r))}", "the result")
+    if reading_summary(r):
+        add(f"- **Reading:** {md(reading_summary(r))}", "the reading")
     gap()
     add("## The path", "the report's layout")
     for e in r.entries:
@@ -58,8 +63,15 @@ def markdown_lines(r: Report) -> Lines:
         if e.choice is not None:
             gap()
             add(f"**Your choice:** {md(e.choice)}", f"{label}: the choice")
+            beside = history_beside(e)
+            if beside is not None:
+                gap()
+                add(f"**What most people did:** {md(beside)}", f"{label}: what most people did")
         for a in e.answers:
             _md_answer(add, gap, a)
+        if reading_line(r, e):
+            gap()
+            add(f"*Reading: {md(reading_line(r, e))}*", f"{label}: the reading")
         if e.scene.note:
             gap()
             if e.seen_at is not None:
@@ -94,7 +106,7 @@ def markdown_lines(r: Report) -> Lines:
         gap()
         for n, at, ask in r.unreached:
             where = scene_title(r.story, at)
-            add(f"- **Question {n}** ({md(where)}): {md(ask)}", f"question {n}")
+            add(f"- **Question {n}** ({md(where)}): {md(ask)}", f"question {n}, not reached")
     docs = documents_met(r)
     if docs:
         gap()

@@ -60,6 +60,7 @@ class PlainUI:
         width: int = WIDTH,
         watcher: Watcher | None = None,
         decorate: bool = False,
+        options: str = "",
     ) -> None:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
@@ -69,6 +70,8 @@ class PlainUI:
         self.decorate = decorate
         """Mark titles with '== ==', '-- --' and '***', hints with '?' (--decorate); off for screen readers."""
         self.readline = _readline() if self.stdin is sys.stdin and _isatty(self.stdin) else False
+        self.options = options
+        """The --story/--saves given, kept in the commands suggested to the player (' --story DIR')."""
 
     def heading(self, text: str, marks: str = "--") -> None:
         self.write(f"{marks} {text} {marks}" if self.decorate else text)
@@ -80,8 +83,19 @@ class PlainUI:
 
     def para(self, text: str, indent: str = "") -> None:
         for line in text.split("\n"):
+            if line.startswith("  ") and not indent:
+                self.write(line)  # an indented line is a command to copy: on its own line, never wrapped
+                continue
             self.write(
-                textwrap.fill(line, self.width, initial_indent=indent, subsequent_indent=indent)
+                textwrap.fill(
+                    line,
+                    self.width,
+                    initial_indent=indent,
+                    subsequent_indent=indent,
+                    # Names, paths and commands a student copies are never cut inside (at a hyphen or a slash).
+                    break_on_hyphens=False,
+                    break_long_words=False,
+                )
                 if line
                 else ""
             )
@@ -112,7 +126,7 @@ class PlainUI:
         elif isinstance(view, ChoicesView):
             self.write()
             self.para(f"Your choices, {view.bearings}:")
-            self.options(view.options)
+            self.choices(view.options)
         elif isinstance(view, AnswerView):
             self.write()
             self.para(f"You chose: {view.choice}")
@@ -134,11 +148,11 @@ class PlainUI:
             self.para(p)
             self.write()
         extras = [w for w, on in (("note", view.has_note), ("documents", view.documents > 0)) if on]
-        self.options(view.options)
+        self.choices(view.options)
         if extras:
             self.write(f"(also: {', '.join(extras)})")
 
-    def options(self, options: Sequence[OptionView]) -> None:
+    def choices(self, options: Sequence[OptionView]) -> None:
         for o in options:
             line = f"{o.number}. {o.text}"
             if o.locked:
@@ -181,7 +195,9 @@ class PlainUI:
         if views is not None:
             self.show(views)
         elif reason != "ending":
-            self.write(f"Your game is saved as '{AUTOSAVE}'. To carry on: dualpower --load {AUTOSAVE}")
+            self.write(
+                f"Your game is saved as '{AUTOSAVE}'. To carry on: dualpower --load {AUTOSAVE}{self.options}"
+            )
 
     def ask_continue(self, where: str) -> bool | None:
         """'Continue your game (Worker · 24 Feb 1917 · The Street)?': True to continue, False for a new
