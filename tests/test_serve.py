@@ -420,7 +420,7 @@ def test_undo_is_a_button_only_when_the_assignment_allows_it(tmp_path, class_):
     assert buttons(page.text)["undo"] == "Take back my last choice"
     free.post("/play", data={"line": "2"})
     page = free.post("/play", data={"line": "undo"})
-    assert "Taken back." in main_text(page.text) and "Dawn" in main_text(page.text)
+    assert "Taken back: " in main_text(page.text) and "Dawn" in main_text(page.text)
     # The undo is in the store too: a fresh server process would resume at Dawn.
     [(save,)] = free_live.db.execute("SELECT save FROM web_students").fetchall()
     assert json.loads(save)["state"]["scene"] == "baker.dawn"
