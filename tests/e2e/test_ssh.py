@@ -81,8 +81,11 @@ def test_a_student_logs_in_and_plays_to_the_end_with_answers(tmp_path):
                 await term.expect("Play the baker's day, then answer.")
                 await term.expect("Dawn")
                 await term.expect("Take heart.")
-                await term.expect("Baker · 23 Feb 1917")  # the toolbar, at the bottom of the screen
-                assert term.display().splitlines()[-1].startswith(" Baker · 23 Feb 1917")
+                # The status bar at the bottom of the screen: where and when, then the role and its values.
+                await term.expect("Dawn · 23 Feb 1917 · The corner bakery")
+                bottom = term.display().splitlines()
+                assert bottom[-2].startswith(" Dawn · 23 Feb 1917 · The corner bakery")
+                assert bottom[-1].startswith(" Baker │ Bread 3")
                 term.type("2")
                 await term.expect("The Street")
                 await term.expect("Why is the street full?")
