@@ -257,6 +257,26 @@ def test_a_resized_window_draws_the_next_scene_at_its_new_width(tmp_path):
     run(test)
 
 
+def test_output_taller_than_a_small_window_is_written_whole_and_the_game_goes_on(tmp_path):
+    # The terminal pages long output with '— more —' at home; over SSH it must not (that prompt cannot run
+    # inside the server's event loop), and the game must carry on after it.
+    async def test() -> None:
+        async with server(tmp_path) as (port, _lines):
+            conn, term = await connect(port, "ana", CODE, cols=60, rows=12)
+            async with conn:
+                await term.expect("Name> ")
+                term.type("")
+                await term.expect("Take heart.")
+                term.type("help")
+                await term.expect("quit")
+                term.type("2")
+                await term.expect("Why is the street full?")
+                assert "failed" not in term.text.lower()
+        assert record(tmp_path)["state"]["scene"] == "baker.street"
+
+    run(test)
+
+
 def test_an_idle_connection_times_out_keeping_its_place(tmp_path):
     async def test() -> None:
         async with server(tmp_path, idle_timeout=1.0) as (port, _lines):
