@@ -28,6 +28,7 @@ from engine.model import (
     Document,
     Effect,
     Ending,
+    Outcome,
     Paragraph,
     Role,
     Scene,
@@ -37,7 +38,7 @@ from engine.model import (
     Variable,
 )
 
-FORMAT = 2
+FORMAT = 3
 
 
 def engine_stamp() -> str:
@@ -127,10 +128,13 @@ def write(path: Path, prints: list[list[Any]], story: Story, diags: list[Diagnos
         return [i, s.line, s.col]
 
     def effects(effs: tuple[Effect, ...]) -> list[Any]:
-        return [[e.op, e.var, e.value, *src(e.source)] for e in effs]
+        return [[e.op, e.var, e.value, *src(e.source), cond(e.compute)] for e in effs]
 
     def cond(c: Condition | None) -> list[Any] | None:
         return None if c is None else [c.text, *src(c.source)]
+
+    def paras(ps: tuple[Paragraph, ...]) -> list[Any]:
+        return [[p.text, cond(p.cond), *src(p.source)] for p in ps]
 
     scenes = []
     for s in story.scenes.values():
@@ -140,7 +144,7 @@ def write(path: Path, prints: list[list[Any]], story: Story, diags: list[Diagnos
                 s.title,
                 s.date.isoformat(),
                 s.place,
-                [[p.text, cond(p.cond), *src(p.source)] for p in s.paragraphs],
+                paras(s.paragraphs),
                 s.note,
                 list(s.documents),
                 effects(s.on_enter),
@@ -154,6 +158,12 @@ def write(path: Path, prints: list[list[Any]], story: Story, diags: list[Diagnos
                         c.show_locked,
                         c.index,
                         *src(c.source),
+                        paras(c.response),
+                        c.call,
+                        [
+                            [o.weight, o.goto, effects(o.effects), paras(o.response), *src(o.source)]
+                            for o in c.chance
+                        ],
                     ]
                     for c in s.choices
                 ],
@@ -171,6 +181,7 @@ def write(path: Path, prints: list[list[Any]], story: Story, diags: list[Diagnos
             "version": story.version,
             "premise": story.premise,
             "content_notes": list(story.content_notes),
+            "calendar": story.calendar,
             "roles": [
                 [r.key, r.name, r.title, r.blurb, r.start, *src(r.source)] for r in story.roles.values()
             ],
@@ -321,24 +332,33 @@ def _rebuild(data: dict[str, Any], lines: list[bytes], root: Path) -> tuple[Stor
         return Condition(text, hit[0], hit[1], src(*c[1:]))
 
     def effects(items: list[Any]) -> tuple[Effect, ...]:
-        return tuple(Effect(op, var, value, src(*rest)) for op, var, value, *rest in items)
+        return tuple(
+            Effect(op, var, value, src(f, line, col), cond(compute))
+            for op, var, value, f, line, col, compute in items
+        )
+
+    def paras(items: list[Any]) -> tuple[Paragraph, ...]:
+        return tuple(Paragraph(t, cond(c), src(*r)) for t, c, *r in items)
+
+    def choice(item: list[Any]) -> Choice:
+        t, g, c, e, o, sl, i, f, line, col, response, call, chance = item
+        outcomes = tuple(Outcome(w, to, effects(ef), paras(r), src(*rest)) for w, to, ef, r, *rest in chance)
+        return Choice(t, g, cond(c), effects(e), o, sl, i, src(f, line, col), paras(response), call, outcomes)
 
     date = _dt.date.fromisoformat
 
     def build(item: list[Any]) -> Scene:
-        sid, title, d, place, paras, note, docs, on_enter, choices, ending, *rest = item
+        sid, title, d, place, paragraphs, note, docs, on_enter, choices, ending, *rest = item
         return Scene(
             sid,
             title,
             date(d),
             place,
-            tuple(Paragraph(t, cond(c), src(*r)) for t, c, *r in paras),
+            paras(paragraphs),
             note,
             tuple(docs),
             effects(on_enter),
-            tuple(
-                Choice(t, g, cond(c), effects(e), o, sl, i, src(*r)) for t, g, c, e, o, sl, i, *r in choices
-            ),
+            tuple(choice(c) for c in choices),
             None if ending is None else Ending(ending[0], ending[1], src(*ending[2:])),
             src(*rest),
         )
@@ -350,6 +370,7 @@ def _rebuild(data: dict[str, Any], lines: list[bytes], root: Path) -> tuple[Stor
         version=st["version"],
         premise=st["premise"],
         content_notes=tuple(st["content_notes"]),
+        calendar=st["calendar"],
         roles={k: Role(k, n, t, b, s, src(*r)) for k, n, t, b, s, *r in st["roles"]},
         variables=variables,
         scenes=scenes,

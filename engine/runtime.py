@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from engine import expr
-from engine.model import Choice, Effect, Scene, Story
-from engine.state import GameState, Step
+from engine.model import RETURN, Choice, Effect, Outcome, Paragraph, Scene, Story
+from engine.state import GameState, Step, draw, seed_rng
 from engine.text import fill
 
 MAX_STEPS = 100_000
@@ -54,6 +54,8 @@ class PlayState(Protocol):
     vars: dict[str, Any]
     visits: dict[str, int]
     once_taken: set[str]
+    rng: int
+    stack: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,18 @@ class Change:
     lo: int | None
     hi: int | None
     effect: Effect
+    compute: Callable[[Any], Any] | None = None
+    """A computed value's compiled expression (read from the state when the change is made)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """An outcome of a chance choice prepared for play."""
+
+    weight: int
+    changes: tuple[Change, ...]
+    goto: str
+    outcome: Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +95,12 @@ class Move:
     once: bool
     changes: tuple[Change, ...]
     goto: str
+    call: str = ""
+    """A scene entered first; `goto` is pushed on the call stack, for its `goto: return`."""
+    branches: tuple[Branch, ...] = ()
+    """A chance choice's outcomes (one is drawn, or chosen by the exhaustive walk)."""
+    total: int = 0
+    """The sum of the branches' weights."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,14 +113,16 @@ class Plan:
     ending: bool
 
 
-def apply_changes(values: dict[str, Any], changes: tuple[Change, ...]) -> None:
+def apply_changes(state: PlayState, changes: tuple[Change, ...]) -> None:
     """Apply prepared effects in order, clamping ints to their declared range. A value of None (a variable the
     exhaustive walk knows no later rule reads) stays None."""
+    values = state.vars
     for ch in changes:
         old = values[ch.var]
         if old is None:
             continue
-        v = old + ch.value if ch.add else ch.value
+        value = ch.value if ch.compute is None else ch.compute(state)
+        v = old + value if ch.add else value
         lo, hi = ch.lo, ch.hi
         if lo is not None and v < lo:
             v = lo
@@ -112,11 +134,12 @@ def apply_changes(values: dict[str, Any], changes: tuple[Change, ...]) -> None:
 class Rules:
     """A story's rule book: each scene prepared once, when first needed (a large cached story stays lazy)."""
 
-    __slots__ = ("_story", "_plans")
+    __slots__ = ("_story", "_plans", "_inline")
 
     def __init__(self, story: Story) -> None:
         self._story = weakref.ref(story)
         self._plans: dict[str, Plan] = {}
+        self._inline: dict[str, Callable[[Any], Any]] = {}
 
     @property
     def story(self) -> Story:
@@ -144,23 +167,36 @@ class Rules:
                     var.min if bounded else None,
                     var.max if bounded else None,
                     e,
+                    e.compute.test if e.compute is not None else None,
                 )
             )
         return tuple(out)
 
     def _plan(self, s: Scene) -> Plan:
-        moves = tuple(
-            Move(
-                c,
-                f"{s.id}#{c.index}",
-                c.cond.test if c.cond is not None else None,
-                c.once,
-                self._changes(c.effects),
-                c.goto,
+        moves = []
+        for c in s.choices:
+            branches = tuple(Branch(o.weight, self._changes(o.effects), o.goto, o) for o in c.chance)
+            moves.append(
+                Move(
+                    c,
+                    f"{s.id}#{c.index}",
+                    c.cond.test if c.cond is not None else None,
+                    c.once,
+                    self._changes(c.effects),
+                    c.goto,
+                    c.call,
+                    branches,
+                    sum(b.weight for b in branches),
+                )
             )
-            for c in s.choices
-        )
-        return Plan(s, moves, self._changes(s.on_enter), s.ending is not None)
+        return Plan(s, tuple(moves), self._changes(s.on_enter), s.ending is not None)
+
+    def condition(self, text: str) -> Callable[[Any], Any]:
+        """An inline `{if}` condition compiled (once per text; the loader has parsed and checked it)."""
+        found = self._inline.get(text)
+        if found is None:
+            found = self._inline[text] = expr.compile_node(expr.parse(text))
+        return found
 
     @staticmethod
     def is_open(state: PlayState, move: Move) -> bool:
@@ -183,17 +219,46 @@ class Rules:
         visits[scene_id] = visits.get(scene_id, 0) + 1
         plan = self._plans.get(scene_id) or self.plan(scene_id)
         if plan.on_enter:
-            apply_changes(state.vars, plan.on_enter)
+            apply_changes(state, plan.on_enter)
         return plan
 
-    def advance(self, state: PlayState, move: Move) -> Plan:
-        """Take an open choice: once-only mark, its effects, then enter its target (no history: see take).
-        Returns the target's plan."""
+    def resolve(self, state: PlayState, move: Move, branch: int | None = None) -> tuple[str, Branch | None]:
+        """The first half of taking a choice: once-only mark, its effects, a chance outcome (drawn from the
+        state's random state, or `branch` when the exhaustive walk says which), the call stack. Returns the
+        scene to enter and the outcome. Raises GameError for a return with no call in progress."""
         if move.once:
             state.once_taken.add(move.key)
         if move.changes:
-            apply_changes(state.vars, move.changes)
-        return self.enter(state, move.goto)
+            apply_changes(state, move.changes)
+        goto, picked = move.goto, None
+        if move.branches:
+            if branch is None:
+                state.rng, n = draw(state.rng, move.total)
+                for b in move.branches:
+                    if n < b.weight:
+                        picked = b
+                        break
+                    n -= b.weight
+            else:
+                picked = move.branches[branch]
+            assert picked is not None
+            if picked.changes:
+                apply_changes(state, picked.changes)
+            goto = picked.goto
+        if move.call:
+            state.stack.append(goto)
+            goto = move.call
+        elif goto == RETURN:
+            if not state.stack:
+                raise GameError(f"{move.key}: goto: return, but no call is in progress")
+            goto = state.stack.pop()
+        return goto, picked
+
+    def advance(self, state: PlayState, move: Move, branch: int | None = None) -> Plan:
+        """Take an open choice: resolve it, then enter its target (no history: see take). Returns the target's
+        plan."""
+        goto, _ = self.resolve(state, move, branch)
+        return self.enter(state, goto)
 
 
 def rules(story: Story) -> Rules:
@@ -226,6 +291,7 @@ def new_game(
         start=first,
         initial=dict(initial or {}),
         seed=seed,
+        rng=seed_rng(seed),
     )
     rules(story).enter(state, first)
     return state
@@ -236,7 +302,7 @@ def scene(story: Story, state: GameState) -> Scene:
 
 
 def apply(story: Story, state: GameState, effects: tuple[Effect, ...]) -> None:
-    apply_changes(state.vars, rules(story)._changes(effects))
+    apply_changes(state, rules(story)._changes(effects))
 
 
 def clamp(story: Story, name: str, value: Any) -> Any:
@@ -299,8 +365,20 @@ def take(story: Story, state: GameState, choice: Choice) -> None:
         raise GameError("this game is too long to go on")
     book = rules(story)
     move = book.plan(state.scene).moves[choice.index]
-    state.history.append(Step(state.scene, choice.index, interpolate(story, state, choice.text)))
-    book.advance(state, move)
+    here, shown = state.scene, interpolate(story, state, choice.text)
+    returns = not move.call and RETURN in (move.goto, *(b.goto for b in move.branches))
+    before = state.copy() if returns and not state.stack else None
+    try:
+        goto, branch = book.resolve(state, move)
+    except GameError:
+        if before is not None:  # a return with no call: leave the state as it was
+            for name in GameState.__slots__:
+                setattr(state, name, getattr(before, name))
+        raise
+    said = [*choice.response, *(branch.outcome.response if branch else ())]
+    response = "\n\n".join(shown_paragraphs(story, state, said, here))
+    state.history.append(Step(here, choice.index, shown, response))
+    book.enter(state, goto)
 
 
 def replay(
@@ -331,8 +409,9 @@ def undo(story: Story, state: GameState, steps: int = 1) -> GameState:
     return replay(story, state.role, state.start, state.initial, state.history[:-steps], state.seed)
 
 
-def interpolate(story: Story, state: GameState, text: str) -> str:
-    """Fill `{name}` with the variable's value (`{role}` with the role's name); `{{`/`}}` are braces."""
+def interpolate(story: Story, state: PlayState, text: str, scene_id: str | None = None) -> str:
+    """Fill `{name}` with the variable's value (`{role}` with the role's name), choose inline `{if}`, `{seq}`
+    and `{cycle}` (by the visits of `scene_id`, else the current scene); `{{`/`}}` are braces."""
 
     def value(name: str) -> str | None:
         if name == "role":
@@ -345,15 +424,43 @@ def interpolate(story: Story, state: GameState, text: str) -> str:
             return "yes" if got else "no"
         return str(got)
 
-    return fill(text, value)
+    book = rules(story)
+    return fill(
+        text,
+        value,
+        lambda cond: bool(book.condition(cond)(state)),
+        state.visits.get(scene_id or state.scene, 0),
+    )
+
+
+def shown_paragraphs(
+    story: Story,
+    state: PlayState,
+    paras: tuple[Paragraph, ...] | list[Paragraph],
+    scene_id: str | None = None,
+) -> list[str]:
+    """Paragraphs as the player reads them now: conditional ones chosen, markup and variables filled in, those
+    left empty dropped."""
+    out = []
+    for p in paras:
+        if p.cond is None or p.cond.test(state):
+            text = interpolate(story, state, p.text, scene_id)
+            if text:
+                out.append(text)
+    return out
 
 
 def paragraphs(story: Story, state: GameState, current: Scene | None = None) -> list[str]:
     """The scene's text as the player reads it now: conditional paragraphs chosen, variables filled in."""
     current = current or story.scenes[state.scene]
-    return [
-        interpolate(story, state, p.text) for p in current.paragraphs if p.cond is None or p.cond.test(state)
-    ]
+    return shown_paragraphs(story, state, current.paragraphs, current.id)
+
+
+def response(state: GameState) -> list[str]:
+    """The paragraphs answering the choice just made (empty when it had none, or at the start)."""
+    if not state.history or not state.history[-1].response:
+        return []
+    return state.history[-1].response.split("\n\n")
 
 
 def locked_reason(story: Story, choice: Choice) -> str:
@@ -392,12 +499,17 @@ def short_date(date: _dt.date) -> str:
 
 def journal(story: Story, state: GameState) -> list[tuple[Scene, str | None]]:
     """The path so far: each scene passed through with the choice made there (None for the current one)."""
-    out: list[tuple[Scene, str | None]] = []
+    return [(s, text) for s, text, _ in journal_steps(story, state)]
+
+
+def journal_steps(story: Story, state: GameState) -> list[tuple[Scene, str | None, str]]:
+    """The path so far: each scene, the choice made there (None for the current one) and its response."""
+    out: list[tuple[Scene, str | None, str]] = []
     for step in state.history:
         s = story.scenes.get(step.scene)
         if s is not None:
-            out.append((s, step.text))
-    out.append((story.scenes[state.scene], None))
+            out.append((s, step.text, step.response))
+    out.append((story.scenes[state.scene], None, ""))
     return out
 
 

@@ -22,7 +22,7 @@ from engine.model import Scene, Story
 from engine.runtime import GameError
 from engine.saves import AUTOSAVE, RESERVED, SLOT_RE, SaveError, Saves, fitting
 from engine.state import GameState, Step
-from engine.text import CONTROL_RE, blocks, clean, first_sentence
+from engine.text import CONTROL_RE, blocks, clean, first_sentence, one_line
 
 COMMANDS = {
     "save": "save [slot]        save the game (a name is made up when you give none)",
@@ -111,6 +111,8 @@ class SceneView:
     options: tuple[OptionView, ...]
     has_note: bool
     documents: int
+    response: tuple[str, ...] = ()
+    """The answer to the choice just made (its `response:`), shown before this scene's text; empty otherwise."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +193,8 @@ class Session:
 
     # --- views ---
 
-    def scene_view(self) -> SceneView:
+    def scene_view(self, response: bool = False) -> SceneView:
+        """The current scene; with `response`, led by the answer to the choice just made."""
         story, state = self.story, self.state
         scene = story.scenes[state.scene]
         opts = tuple(
@@ -211,16 +214,18 @@ class Session:
             opts,
             bool(scene.note),
             len(scene.documents),
+            tuple(runtime.response(state)) if response else (),
         )
 
-    def current(self) -> list[View]:
-        """What to show for where the game is now: the scene, or the ending."""
+    def current(self, response: bool = False) -> list[View]:
+        """What to show for where the game is now: the scene, or the ending (with `response`, led by the answer
+        to the choice just made)."""
         scene = self.story.scenes[self.state.scene]
         if scene.ending is None:
-            return [self.scene_view()]
-        return [self._ending(scene)]
+            return [self.scene_view(response)]
+        return [self._ending(scene, response)]
 
-    def _ending(self, scene: Scene) -> EndingView:
+    def _ending(self, scene: Scene, response: bool = False) -> EndingView:
         assert scene.ending is not None
         try:
             found = self.saves.add_ending(self.story, scene.id)
@@ -228,7 +233,11 @@ class Session:
             found = self.saves.endings_found(self.story) | {scene.id}
         self.ended = True
         return EndingView(
-            self.scene_view(), scene.ending.title, scene.ending.epilogue, len(found), len(self.story.endings)
+            self.scene_view(response),
+            scene.ending.title,
+            runtime.interpolate(self.story, self.state, scene.ending.epilogue),
+            len(found),
+            len(self.story.endings),
         )
 
     def toolbar(self) -> list[tuple[str, str]]:
@@ -304,7 +313,7 @@ class Session:
             return [Message(msg[:1].upper() + msg[1:], "hint")]
         out: list[View] = []
         out.extend(self.autosave())
-        out.extend(self.current())
+        out.extend(self.current(response=True))
         return out
 
     def autosave(self) -> list[View]:
@@ -422,8 +431,12 @@ class Session:
 
     def cmd_journal(self, arg: str) -> list[View]:
         rows = tuple(
-            (runtime.short_date(s.date), s.title, text if text is not None else "(you are here)")
-            for s, text in runtime.journal(self.story, self.state)
+            (
+                runtime.short_date(s.date),
+                s.title,
+                "(you are here)" if text is None else f"{text} ({one_line(said)})" if said else text,
+            )
+            for s, text, said in runtime.journal_steps(self.story, self.state)
         )
         return [TableView("Journal", ("date", "scene", "your choice"), rows)]
 

@@ -16,11 +16,13 @@ import yaml
 from engine import expr
 from engine.diagnostics import Diagnostic, suggest
 from engine.model import (
+    RETURN,
     Choice,
     Condition,
     Document,
     Effect,
     Ending,
+    Outcome,
     Paragraph,
     Role,
     Scene,
@@ -28,7 +30,7 @@ from engine.model import (
     Term,
     Variable,
 )
-from engine.text import has_braces, split_paragraphs, tokens
+from engine.text import InlineError, has_braces, inline, split_paragraphs, tokens
 from engine.yamlnodes import BOOL, INT, STR, AnyKeys, YamlFile, implicit_tag, key_table, short
 
 STORY_KEYS = key_table(
@@ -65,7 +67,10 @@ SCENE_KEYS = key_table(
 CHOICE_KEYS = key_table(
     {
         "text": True,
-        "goto": True,
+        "goto": False,
+        "call": False,
+        "chance": False,
+        "response": False,
         "if": False,
         "show_locked": False,
         "set": False,
@@ -74,6 +79,7 @@ CHOICE_KEYS = key_table(
     }
 )
 EFFECT_KEYS = key_table({"set": False, "add": False})
+OUTCOME_KEYS = key_table({"weight": True, "goto": True, "set": False, "add": False, "response": False})
 ENDING_KEYS = key_table({"title": True, "epilogue": True})
 PARAGRAPH_KEYS = key_table({"if": True, "text": True})
 TERM_KEYS = key_table({"term": True, "aliases": False, "text": True})
@@ -194,20 +200,95 @@ class StoryReader:
         value = f.string(node, what)
         if value is None or not has_braces(value):
             return value
+        self.check_text(f, node, value, 0, what)
+        return value
+
+    def check_text(self, f: YamlFile, node: yaml.Node, value: str, base: int, what: str) -> None:
+        """Check the placeholders and inline markup of `value`, which starts at offset `base` of node's text."""
         for span in tokens(value):
             if span.kind == "lone":
                 token = span.value
                 f.error(
                     node, f"{what}: a lone {token!r}; write {token * 2} for a literal brace", "placeholder"
                 )
-            elif span.kind == "field" and span.value not in self.types and not self.names_unknown:
-                name = span.value
-                f.error(
+            elif span.kind != "field":
+                continue
+            elif NAME_RE.match(span.value):
+                if span.value not in self.types and not self.names_unknown:
+                    name = span.value
+                    f.error(
+                        node,
+                        f"{what}: unknown variable {{{name}}} in the text{suggest(name, self.variables)}",
+                        "placeholder",
+                    )
+            else:
+                self.check_inline(f, node, span.value, base + span.start + 1, what)
+
+    def check_inline(self, f: YamlFile, node: yaml.Node, body: str, at: int, what: str) -> None:
+        try:
+            mark = inline(body)
+        except InlineError as exc:
+            self._text_error(f, node, at + exc.offset, f"{what}: {exc.message}", "inline")
+            return
+        if mark is None:
+            if not self.names_unknown:
+                self._text_error(
+                    f,
                     node,
-                    f"{what}: unknown variable {{{name}}} in the text{suggest(name, self.variables)}",
+                    at,
+                    f"{what}: {{{short(body)}}} is neither a variable nor inline markup: write {{name}}, "
+                    "{if COND: TEXT | OTHERWISE}, {seq: A | B} or {cycle: A | B}",
                     "placeholder",
                 )
-        return value
+            return
+        if mark.kind == "if":
+            self.inline_condition(f, node, mark.cond, at + mark.cond_at, what)
+        for part in mark.parts:
+            if has_braces(part):
+                self.check_text(f, node, part, at + body.find(part), what)
+
+    def inline_condition(self, f: YamlFile, node: yaml.Node, text: str, at: int, what: str) -> None:
+        try:
+            tree = expr.parse(text)
+            for n in expr.name_nodes(tree):
+                if n.name not in self.types and n.name in self.role_keys:
+                    raise expr.ExprError(
+                        f"{n.name!r} is a role, not a variable: write role == '{n.name}'", n.col
+                    )
+            kind = "bool" if self.names_unknown else expr.check(tree, self.types)
+            if kind != "bool":
+                raise expr.ExprError(f"a condition must be true or false, but this is {expr._a(kind)}", 1)
+        except expr.ExprError as exc:
+            self._text_error(
+                f, node, at + exc.col - 1, f"{what}: {{if}} condition: {exc.message}", "condition"
+            )
+            return
+        src = self._text_at(f, node, at)
+        for call in expr.calls(tree):
+            self.pending_calls.append((f, src, call, 0))
+
+    def _text_error(self, f: YamlFile, node: yaml.Node, at: int, message: str, code: str) -> None:
+        s = self._text_at(f, node, at)
+        self.diags.append(Diagnostic(f.path, s.line, s.col, "error", code, message))
+
+    @staticmethod
+    def _text_at(f: YamlFile, node: yaml.Node, at: int) -> Source:
+        """Where offset `at` of a scalar's text was written: exact for one-line and literal (|) scalars, the
+        right line for folded ones."""
+        start = f.src(node)
+        value = node.value if isinstance(node, yaml.ScalarNode) else ""
+        style = getattr(node, "style", None)
+        before = value[:at]
+        if style in ("|", ">"):
+            line = start.line + 1 + before.count("\n")
+            try:
+                with open(f.path, encoding="utf-8") as fh:
+                    row = fh.read().splitlines()[line - 1]
+                indent = len(row) - len(row.lstrip(" "))
+            except (OSError, IndexError, UnicodeDecodeError):
+                indent = start.col - 1
+            return Source(f.path, line, indent + 1 + len(before.rsplit("\n", 1)[-1]))
+        return Source(f.path, start.line, start.col + (1 if style in ("'", '"') else 0) + at)
 
     # files ---------------------------------------------------------------------
 
@@ -332,6 +413,9 @@ class StoryReader:
                 "bad-name",
             )
             sid = None
+        elif sid == RETURN:
+            f.error(e["id"][1], "a scene cannot be called 'return': goto: return ends a call", "bad-name")
+            sid = None
         what = f"scene {sid}" if sid else "scene"
         title = f.string(e["title"][1], f"{what}: title") if "title" in e else None
         date = f.date(e["date"][1], f"{what}: date") if "date" in e else None
@@ -358,7 +442,7 @@ class StoryReader:
             en = f.mapping(e["ending"][1], f"{what}: ending", ENDING_KEYS)
             if en is not None:
                 et = f.string(en["title"][1], f"{what}: ending title") if "title" in en else None
-                ep = f.string(en["epilogue"][1], f"{what}: epilogue") if "epilogue" in en else None
+                ep = self.text(f, en["epilogue"][1], f"{what}: epilogue") if "epilogue" in en else None
                 if et and ep:
                     ending = Ending(et, ep, f.src(e["ending"][0]))
             if "choices" in e:
@@ -440,10 +524,78 @@ class StoryReader:
         once = bool(f.boolean(c["once"][1], "once")) if "once" in c else False
         show_locked = bool(f.boolean(c["show_locked"][1], "show_locked")) if "show_locked" in c else False
         effects = self.effect_block(f, c, where) if "set" in c or "add" in c else ()
-        if text is None or goto is None:
+        response = self.paragraphs(f, c["response"][1], f"{where}: response") if "response" in c else ()
+        call = f.string(c["call"][1], f"{where}: call") if "call" in c else None
+        outcomes: tuple[Outcome, ...] = ()
+        ok = True
+        if "chance" in c:
+            if "goto" in c:
+                f.error(
+                    c["goto"][0],
+                    f"{where} has both goto: and chance: the outcomes of chance: say where each goes; "
+                    "remove the goto",
+                    "chance",
+                )
+                ok = False
+            if "call" in c:
+                f.error(c["call"][0], f"{where}: call: cannot be used with chance:", "chance")
+                ok = False
+            got = self.outcomes(f, c["chance"][1], where)
+            if got is None:
+                ok = False
+            else:
+                outcomes = got
+            goto = goto or ""
+        elif "goto" not in c:
+            f.error(
+                node,
+                f"{where} needs goto: (the next scene) or chance: (outcomes drawn by weight)",
+                "missing-key",
+            )
+        if call is not None:
+            if goto == RETURN:
+                f.error(
+                    c["goto"][1], f"{where}: a call needs a goto: where play goes on after it returns", "call"
+                )
+                ok = False
+            self.gotos.append((f, f.src(c["call"][1]), call))
+        if text is None or goto is None or response is None or not ok or ("call" in c and call is None):
             return None
-        self.gotos.append((f, f.src(c["goto"][1]), goto))
-        return Choice(text, goto, cond, effects, once, show_locked, index, f.src(node))
+        if goto and goto != RETURN:
+            self.gotos.append((f, f.src(c["goto"][1]), goto))
+        return Choice(
+            text, goto, cond, effects, once, show_locked, index, f.src(node), response, call or "", outcomes
+        )
+
+    def outcomes(self, f: YamlFile, node: yaml.Node, where: str) -> tuple[Outcome, ...] | None:
+        items = f.sequence(node, f"{where}: chance")
+        if items is None:
+            return None
+        if not items:
+            f.error(node, f"{where}: chance: lists no outcomes; give each a weight: and a goto:", "chance")
+            return None
+        out: list[Outcome] = []
+        ok = True
+        for n, item in enumerate(items, 1):
+            what = f"{where}: outcome {n}"
+            o = f.mapping(item, what, OUTCOME_KEYS)
+            if o is None or "weight" not in o or "goto" not in o:
+                ok = False
+                continue
+            weight = f.integer(o["weight"][1], f"{what}: weight")
+            if weight is not None and weight < 1:
+                f.error(o["weight"][1], f"{what}: weight must be 1 or more, not {weight}", "chance")
+                weight = None
+            goto = f.string(o["goto"][1], f"{what}: goto")
+            effects = self.effect_block(f, o, what) if "set" in o or "add" in o else ()
+            response = self.paragraphs(f, o["response"][1], f"{what}: response") if "response" in o else ()
+            if weight is None or goto is None or response is None:
+                ok = False
+                continue
+            if goto != RETURN:
+                self.gotos.append((f, f.src(o["goto"][1]), goto))
+            out.append(Outcome(weight, goto, effects, response, f.src(item)))
+        return tuple(out) if ok else None
 
     gotos: list[tuple[YamlFile, Source, str]] = field(default_factory=list)
     document_refs: list[tuple[YamlFile, Source, str]] = field(default_factory=list)

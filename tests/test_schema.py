@@ -149,7 +149,7 @@ def test_mini_story_is_valid() -> None:
             "{id: a.b, title: T, date: 1917-02-23, text: x, choices: [{text: go, goot: a.c}]}",
             "unknown key goot",
         ),
-        ("{id: a.b, title: T, date: 1917-02-23, text: x, choices: [{text: go}]}", "missing goto"),
+        ("{id: a.b, title: T, date: 1917-02-23, text: x, choices: [{text: go}]}", "matches none of anyOf"),
         (
             "{id: a.b, title: T, date: 23 Feb 1917, text: x, ending: {title: E, epilogue: e}}",
             "does not match",

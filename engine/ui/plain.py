@@ -72,7 +72,13 @@ class PlainUI:
         self.stdout.flush()
 
     def scene(self, view: SceneView) -> None:
-        self.write()
+        if view.response:
+            self.write()
+            for p in view.response:
+                self.para(p)
+                self.write()
+        else:
+            self.write()
         self.write(f"== {view.title} ==")
         self.write(" · ".join(p for p in (view.date, view.place) if p))
         self.write()

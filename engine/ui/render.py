@@ -183,6 +183,8 @@ def scene(view: SceneView, story: Story | None = None, hint: bool = True) -> Ren
     """A scene: rule with the title, date and place, the text, the numbered choices, a hint line."""
     pattern = pattern_for(story)
     items: list[RenderableType] = [date_line(view), Text(), *_paragraphs(view.paragraphs, pattern)]
+    if view.response:  # the answer to the choice just made, before the scene
+        items[:0] = [*_paragraphs(view.response, pattern), Text()]
     if view.options:
         items += [Text(), choices(view)]
         if hint:

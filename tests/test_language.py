@@ -1,0 +1,221 @@
+"""Issue 13's story language, through the real game: responses, inline conditions, visit variations, chance,
+call and return, computed values, type checks, calendars. Each feature is played in plain mode (cli.main) or a
+Session, checked by the loader at file:line:col, and walked by playtest."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine import cli, loader, playtest, runtime
+from engine.saves import Saves
+from engine.session import SceneView, Session
+
+HEADER = """\
+title: Language Story
+roles:
+  hero: {name: Hero, title: A hero, blurb: Brave., start: a.start}
+variables:
+  gold: {type: int, start: 1, min: 0, max: 9, label: Gold, show: true}
+  brave: {type: bool, start: false}
+  name: {type: str, start: Anna}
+"""
+
+
+def play(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    root: Path,
+    saves: Path,
+    lines: list[str],
+    *args: str,
+) -> str:
+    """`dualpower play --plain` with `lines` typed; what the player read."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
+    code = cli.main(["play", "--story", str(root), "--saves", str(saves), "--plain", "--role", "hero", *args])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
+
+
+def errors(root: Path) -> list[str]:
+    story, diags = loader.load(root)
+    return [f"{Path(d.path).name}:{d.line}:{d.col}: {d.message}" for d in diags if d.severity == "error"]
+
+
+# --- 1. responses --------------------------------------------------------------------------------
+
+RESPONSES = """\
+scenes:
+  - id: a.start
+    title: Start
+    date: 1917-02-23
+    text: The door.
+    choices:
+      - text: Knock.
+        add: {gold: 2}
+        response: You knock; {gold} coins jingle.
+        goto: a.hall
+      - text: Wait.
+        response:
+          - Nothing happens.
+          - {if: brave, text: You are brave about it.}
+          - {if: not brave, text: You shiver.}
+        goto: a.hall
+  - id: a.hall
+    title: Hall
+    date: 1917-02-23
+    text: A hall.
+    choices:
+      - {text: Leave., goto: a.end, response: "You go."}
+  - id: a.end
+    title: End
+    date: 1917-02-24
+    text: Outside.
+    ending: {title: Out, epilogue: "Done, {name}."}
+"""
+
+
+def test_a_response_is_shown_after_the_choice_before_the_next_scene(
+    write_story, monkeypatch, capsys, tmp_path
+):
+    root = write_story({"scenes/a.yaml": RESPONSES}, header=HEADER)
+    out = play(monkeypatch, capsys, root, tmp_path / "s", ["1", "journal", "look", "1"])
+    knock = out.index("You knock; 3 coins jingle.")
+    assert out.index("1. Knock.") < knock < out.index("== Hall ==")
+    # kept in the journal; not repeated by look
+    assert "Knock. (You knock; 3 coins jingle.)" in out
+    assert out.count("You knock; 3 coins jingle.") == 2
+    assert out.index("You go.") < out.index("== End ==")
+    assert "Done, Anna." in out  # the epilogue is filled in too
+
+
+def test_a_response_has_conditional_paragraphs(write_story, tmp_path):
+    root = write_story({"scenes/a.yaml": RESPONSES}, header=HEADER)
+    story = loader.load_or_raise(root)
+    session = Session.new(story, "hero", Saves(tmp_path / "s"))
+    views = session.handle("2")
+    scene = next(v for v in views if isinstance(v, SceneView))
+    assert scene.response == ("Nothing happens.", "You shiver.")
+    assert session.scene_view().response == ()  # only right after the choice
+    assert session.state.history[-1].response == "Nothing happens.\n\nYou shiver."
+
+
+def test_a_response_with_a_mistake_is_reported_where_it_is(write_story):
+    bad = RESPONSES.replace("You knock; {gold} coins jingle.", "You knock; {gould} coins.")
+    root = write_story({"scenes/a.yaml": bad}, header=HEADER)
+    assert any(
+        "a.yaml:9:19:" in e and "response" in e and "unknown variable {gould}" in e for e in errors(root)
+    )
+
+
+def test_responses_survive_save_and_load_and_reach_the_journal(write_story, monkeypatch, capsys, tmp_path):
+    root = write_story({"scenes/a.yaml": RESPONSES}, header=HEADER)
+    play(monkeypatch, capsys, root, tmp_path / "s", ["1", "save one", "quit"])
+    out = play(monkeypatch, capsys, root, tmp_path / "s", ["journal", "quit"], "--load", "one")
+    assert "Knock. (You knock; 3 coins jingle.)" in out
+
+
+# --- 2 and 3. inline markup ----------------------------------------------------------------------
+
+INLINE = """\
+scenes:
+  - id: a.start
+    title: Start
+    date: 1917-02-23
+    text: |
+      You walk {if gold >= 3: quickly, coins in hand | slowly} to the door.
+
+      {seq: The door is new to you. | You know this door. | The door again.}
+      The lamp is {cycle: lit | dark}.
+    choices:
+      - text: "{if brave: Stride | Creep} round."
+        set: {brave: true}
+        response: "{if brave: Bold now.}"
+        goto: a.start
+      - {text: Stop., goto: a.end}
+  - id: a.end
+    title: End
+    date: 1917-02-24
+    text: Outside.
+    ending: {title: Out, epilogue: "{if brave: Brave {name}. | Careful {name}.}"}
+"""
+
+
+def test_inline_conditions_and_visit_variations(write_story, tmp_path):
+    root = write_story({"scenes/a.yaml": INLINE}, header=HEADER)
+    story = loader.load_or_raise(root)
+    session = Session.new(story, "hero", Saves(tmp_path / "s"))
+    first = session.scene_view()
+    assert first.paragraphs == (
+        "You walk slowly to the door.",
+        "The door is new to you. The lamp is lit.",
+    )
+    assert first.options[0].text == "Creep round."
+    second = next(v for v in session.handle("1") if isinstance(v, SceneView))
+    assert second.response == ("Bold now.",)
+    assert second.paragraphs[1] == "You know this door. The lamp is dark."
+    assert second.options[0].text == "Stride round."
+    third = next(v for v in session.handle("1") if isinstance(v, SceneView))
+    assert third.paragraphs[1] == "The door again. The lamp is lit."
+    fourth = next(v for v in session.handle("1") if isinstance(v, SceneView))
+    assert fourth.paragraphs[1] == "The door again. The lamp is dark."
+    ending = session.handle("2")
+    assert any(getattr(v, "epilogue", "") == "Brave Anna." for v in ending)
+
+
+def test_undo_replays_visit_variations_exactly(write_story, tmp_path):
+    root = write_story({"scenes/a.yaml": INLINE}, header=HEADER)
+    session = Session.new(loader.load_or_raise(root), "hero", Saves(tmp_path / "s"))
+    session.handle("1")
+    session.handle("1")
+    session.handle("undo")
+    assert session.scene_view().paragraphs[1] == "You know this door. The lamp is dark."
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ('"a {if gould > 1: b} c"', ":7:14:", "unknown name 'gould'"),
+        ('"a {if gold: b} c"', ":7:14:", "must be true or false"),
+        ('"a {if gold > 1 b} c"', ":7:14:", "needs a colon"),
+        ('"a {if brave: b | c | d} c"', ":7:", "at most two texts"),
+        ('"a {cycle: b} c"', ":7:", "two texts or more"),
+        ('"a {seq: b | {gould}} c"', ":7:", "unknown variable {gould}"),
+        ('"a {sequence: b} c"', ":7:", "neither a variable nor inline markup"),
+        ("|\n      one\n      two {if gold >> 1: b}", ":9:21:", "if} condition"),
+    ],
+)
+def test_inline_markup_mistakes_are_reported_at_file_line_col(write_story, text, where, message):
+    scene = f"""\
+scenes:
+  - id: a.start
+    title: Start
+    date: 1917-02-23
+    choices: [{{text: Go., goto: a.start}}]
+    text:
+      {text}
+"""
+    root = write_story({"scenes/a.yaml": scene}, header=HEADER)
+    found = errors(root)
+    assert any(where in e and message in e for e in found), found
+
+
+def test_playtest_walks_a_story_with_markup_and_responses(write_story):
+    root = write_story({"scenes/a.yaml": INLINE}, header=HEADER)
+    story = loader.load_or_raise(root)
+    walk = playtest.exhaustive(story)
+    assert set(walk.endings) == {"a.end"}
+    assert walk.ok
+    runs = playtest.random_runs(story, 20, seed=3)
+    assert sum(runs.endings.values()) == 20
+
+
+def test_run_with_every_text_kind_renders_in_runtime(write_story, tmp_path):
+    root = write_story({"scenes/a.yaml": INLINE}, header=HEADER)
+    story = loader.load_or_raise(root)
+    state = runtime.new_game(story, "hero")
+    assert runtime.interpolate(story, state, "{{if}} {if brave: x | y}") == "{if} y"
