@@ -219,3 +219,16 @@ def test_run_with_every_text_kind_renders_in_runtime(write_story, tmp_path):
     story = loader.load_or_raise(root)
     state = runtime.new_game(story, "hero")
     assert runtime.interpolate(story, state, "{{if}} {if brave: x | y}") == "{if} y"
+
+
+def test_reports_show_the_responses_and_verify(write_story, monkeypatch, capsys, tmp_path):
+    root = write_story({"scenes/a.yaml": RESPONSES}, header=HEADER)
+    play(monkeypatch, capsys, root, tmp_path / "s", ["1", "quit"])
+    saves = ["--story", str(root), "--saves", str(tmp_path / "s")]
+    assert cli.main(["report", *saves, "autosave", "-o", str(tmp_path / "r.md")]) == 0
+    md = (tmp_path / "r.md").read_text("utf-8")
+    assert "**Your choice:** Knock." in md and "*You knock; 3 coins jingle.*" in md
+    assert cli.main(["report", *saves, "autosave", "--format", "html", "-o", str(tmp_path / "r.html")]) == 0
+    assert '<p class="response">You knock; 3 coins jingle.</p>' in (tmp_path / "r.html").read_text("utf-8")
+    capsys.readouterr()
+    assert cli.main(["verify", "--story", str(root), str(tmp_path / "r.md")]) == 0

@@ -55,6 +55,8 @@ class Entry:
     answers: tuple[Answer, ...]
     seen_at: int | None
     """The entry where this scene (and so its note) was already shown, for scenes passed through twice."""
+    response: str = ""
+    """The choice's response as the player read it (paragraphs separated by blank lines), '' when none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +271,7 @@ def build(block: Any, story: Story, strict: bool = True) -> Report:
                 choice,
                 tuple(a for a in answers if a.at is not None and a.step == i),
                 first_seen.get(sid),
+                state.history[i].response if i < len(state.history) else "",
             )
         )
         first_seen.setdefault(sid, i + 1)

@@ -109,6 +109,8 @@ def html_lines(r: Report) -> Lines:
         add(f'<p class="when">{h(when_where(e.scene))}</p>', f"{label}: the date and place")
         if e.choice is not None:
             add(f'<p class="choice"><b>Your choice:</b> {h(e.choice)}</p>', f"{label}: the choice")
+            for para in e.response.split("\n\n") if e.response else ():
+                add(f'<p class="response">{h(para)}</p>', f"{label}: the response")
         for a in e.answers:
             _html_answer(add, a)
         add("</div>")

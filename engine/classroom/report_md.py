@@ -58,6 +58,9 @@ def markdown_lines(r: Report) -> Lines:
         if e.choice is not None:
             gap()
             add(f"**Your choice:** {md(e.choice)}", f"{label}: the choice")
+            for para in e.response.split("\n\n") if e.response else ():
+                gap()
+                add(f"*{md(para)}*", f"{label}: the response")
         for a in e.answers:
             _md_answer(add, gap, a)
         if e.scene.note:
