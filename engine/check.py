@@ -51,14 +51,15 @@ def analyse(story: Story) -> list[Diagnostic]:
                     f"scene {scene.id}: choice {c.index + 1} can never be taken: its condition "
                     f"`{expr.unparse(c.cond.node)}` is always false{_bounds_note(story, c.cond.node)}",
                 )
-            when = dates.get(c.goto)
+            when = min((d for t in c.targets if (d := dates.get(t)) is not None), default=None)
             if when is not None and when < scene.date:
                 _warn(
                     out,
                     c.source,
                     "time-backwards",
                     f"scene {scene.id} ({scene.date.isoformat()}): choice {c.index + 1} goes back in time to "
-                    f"{c.goto} ({when.isoformat()}); fix one of the dates or the goto",
+                    f"{next(t for t in c.targets if dates.get(t) == when)} ({when.isoformat()}); fix one of the "
+                    "dates or the goto",
                 )
             key = " ".join(c.text.split())
             first = seen.get(key)
@@ -87,9 +88,9 @@ def _reachability(story: Story, out: list[Diagnostic]) -> None:
     if len(reached) == len(story.scenes):
         return
     into: dict[str, set[str]] = {}
-    for s in story.scenes.values():
-        for c in s.choices:
-            into.setdefault(c.goto, set()).add(s.id)
+    for sid, targets in graph.successors(story).items():
+        for target in targets:
+            into.setdefault(target, set()).add(sid)
     for scene in story.scenes.values():
         if scene.id in reached:
             continue

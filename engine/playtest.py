@@ -80,6 +80,10 @@ class _Words:
 # --- results ------------------------------------------------------------------------------------
 
 
+Pick = tuple[str, int, int | None]
+"""A step of a path: the scene, the choice's index there, and the chance outcome taken (None for no draw)."""
+
+
 @dataclass(slots=True)
 class Trouble:
     """A stuck state, or a loop no ending can be reached from, and the way there."""
@@ -211,20 +215,25 @@ def _frame(story: Story, roles: list[str], mode: str, seed: int) -> PlaytestResu
     return result
 
 
-def _texts(story: Story, role: str, path: list[tuple[str, int]]) -> list[str]:
-    """The choice texts of a path as the player read them (played again through the runtime)."""
+def _texts(story: Story, role: str, path: list[tuple[str, int, int | None]]) -> list[str]:
+    """The choice texts of a path as the player read them (played again by the rule book, each chance outcome
+    as the path took it)."""
     state = runtime.new_game(story, role)
-    for scene_id, index in path:
-        runtime.take(story, state, story.scenes[scene_id].choices[index])
-    return [step.text for step in state.history]
+    book = runtime.rules(story)
+    out = []
+    for _scene_id, index, branch in path:
+        move = book.plan(state.scene).moves[index]
+        out.append(runtime.interpolate(story, state, move.choice.text))
+        book.advance(state, move, branch)
+    return out
 
 
 def _add_trouble(
-    found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]],
+    found: dict[tuple[str, str], tuple[Trouble, list[Pick]]],
     kind: str,
     role: str,
     scene: str,
-    path: list[tuple[str, int]],
+    path: list[Pick],
     loop: list[str] | None = None,
 ) -> None:
     """Keep the shortest path per (kind, scene); texts are filled in later, once per kept trouble."""
@@ -234,7 +243,7 @@ def _add_trouble(
 
 
 def _finish(
-    story: Story, result: PlaytestResult, found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]]
+    story: Story, result: PlaytestResult, found: dict[tuple[str, str], tuple[Trouble, list[Pick]]]
 ) -> PlaytestResult:
     order = {sid: n for n, sid in enumerate(story.scenes)}
     for (kind, _scene), (trouble, path) in sorted(found.items(), key=lambda kv: (order[kv[0][1]], kv[0][0])):
@@ -273,7 +282,7 @@ def random_runs(
     words = _Words(story)
     counts: dict[str, int] = {}
     rng = random.Random(seed)
-    found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]] = {}
+    found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
     for n in range(runs):
         key = roles[n % len(roles)]
         stats = result.roles[key]
@@ -282,17 +291,17 @@ def random_runs(
         result.steps += len(path)
         stats.reached.update(state.visits)
         if keep_runs:
-            result.played.append(Run(key, outcome, [(sc, m.choice.index) for m, sc in path], state, read))
+            result.played.append(Run(key, outcome, [(sc, m.choice.index) for m, sc, _ in path], state, read))
         if outcome == "ending":
             stats.words.append(read)
             stats.endings[state.scene] = stats.endings.get(state.scene, 0) + 1
             result.endings[state.scene] = result.endings.get(state.scene, 0) + 1
             continue
-        pairs = [(scene, c.choice.index) for c, scene in path]
+        pairs = [(scene, c.choice.index, branch) for c, scene, branch in path]
         if outcome == "stuck":
             _add_trouble(found, "stuck", key, state.scene, pairs)
         else:
-            steps, loop = _loop_entry([scene for _c, scene in path] + [state.scene])
+            steps, loop = _loop_entry([scene for _c, scene, _b in path] + [state.scene])
             _add_trouble(
                 found, "loop", key, path[steps][1] if steps < len(path) else state.scene, pairs[:steps], loop
             )
@@ -315,13 +324,13 @@ def _play(
     counts: dict[str, int],
     rng: random.Random,
     step_cap: int,
-) -> tuple[str, GameState, list[tuple[runtime.Move, str]], int]:
+) -> tuple[str, GameState, list[tuple[runtime.Move, str, int | None]], int]:
     """One run: ('ending' | 'stuck' | 'loop', final state, [(choice, scene it was taken in)], words read).
     It plays by the game's own rule book (runtime.Rules), without keeping a history (the path is kept here)."""
-    state = runtime.new_game(story, role)
-    path: list[tuple[runtime.Move, str]] = []
+    state = runtime.new_game(story, role, seed=rng.getrandbits(32))  # its own chance draws
+    path: list[tuple[runtime.Move, str, int | None]] = []
     read = 0
-    open_moves, advance = book.open_moves, book.advance
+    open_moves, advance, resolve, enter = book.open_moves, book.advance, book.resolve, book.enter
     scene_words, choice_words = words.scenes, words.choices
     plan = book.plan(state.scene)
     while True:
@@ -342,10 +351,15 @@ def _play(
             ties = [m for m in moves if counts.get(m.key, 0) == least]
             pick = ties[0] if len(ties) == 1 else ties[rng.randrange(len(ties))]
         counts[pick.key] = counts.get(pick.key, 0) + 1
-        path.append((pick, here))
         n = choice_words.get(pick.key, -1)
         read += n if n >= 0 else words.choice(state, pick)
-        plan = advance(state, pick)
+        if pick.branches:  # a chance choice: draw from the run's own random state, and note the outcome
+            goto, branch = resolve(state, pick)
+            path.append((pick, here, pick.branches.index(branch) if branch else None))
+            plan = enter(state, goto)
+        else:
+            path.append((pick, here, None))
+            plan = advance(state, pick)
 
 
 # --- exhaustive walk ----------------------------------------------------------------------------
@@ -364,7 +378,7 @@ class _Unread(dict[str, Any]):
 class _Probe:
     """The walk's stand-in for a GameState (runtime.PlayState): what the rules read and change, no history."""
 
-    __slots__ = ("role", "scene", "vars", "visits", "once_taken")
+    __slots__ = ("role", "scene", "vars", "visits", "once_taken", "rng", "stack")
 
     def __init__(self, role: str) -> None:
         self.role = role
@@ -372,6 +386,9 @@ class _Probe:
         self.vars: dict[str, Any] = _Unread()
         self.visits: dict[str, int] = {}
         self.once_taken: set[str] = set()
+        self.rng = 0
+        """Never drawn from: the walk follows every chance outcome instead."""
+        self.stack: list[str] = []
 
 
 def exhaustive(story: Story, role: str | None = None, max_states: int = STATE_CAP) -> PlaytestResult:
@@ -384,7 +401,7 @@ def exhaustive(story: Story, role: str | None = None, max_states: int = STATE_CA
     result = _frame(story, roles, "exhaustive", 0)
     result.cap = max_states
     walk = _Walk(story)
-    found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]] = {}
+    found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
     for key in roles:
         walk.run(key, max_states, result, found)
     return _finish(story, result, found)
@@ -418,6 +435,7 @@ class _Walk:
         # What is read ahead of a scene is what its strongly connected component and every component after it
         # read; components come numbered successors first, so one pass in that order fills them all.
         self.component = graph.components(story)
+        succ = graph.successors(story)
         members: dict[int, list[str]] = {}
         for sid, comp in self.component.items():
             members.setdefault(comp, []).append(sid)
@@ -429,8 +447,8 @@ class _Walk:
             for sid in members[comp]:
                 here_vars |= read[sid]
                 here_visits |= visit_reads[sid]
-                for c in story.scenes[sid].choices:
-                    after = self.component[c.goto]
+                for after_id in succ[sid]:
+                    after = self.component[after_id]
                     if after != comp:
                         here_vars |= live_vars[after]
                         here_visits |= live_visits[after]
@@ -451,7 +469,14 @@ class _Walk:
             if c.once
         }
 
-    def key(self, scene: str, values: dict[str, Any], visits: dict[str, int], once: frozenset[str]) -> Any:
+    def key(
+        self,
+        scene: str,
+        values: dict[str, Any],
+        visits: dict[str, int],
+        once: frozenset[str],
+        stack: tuple[str, ...] = (),
+    ) -> Any:
         vals = tuple([values[n] if live else None for n, live in self.var_live[scene]])
         vis = tuple(
             [
@@ -462,14 +487,14 @@ class _Walk:
         if once:
             comp = self.component[scene]
             once = frozenset([k for k in once if self.once_component[k] == comp])
-        return (scene, vals, once, vis)
+        return (scene, vals, once, vis, stack)
 
     def run(
         self,
         role: str,
         max_states: int,
         result: PlaytestResult,
-        found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]],
+        found: dict[tuple[str, str], tuple[Trouble, list[Pick]]],
     ) -> None:
         story, book, var_names, visit_names = self.story, self.book, self.names, self.visit_names
         stats = result.roles[role]
@@ -477,7 +502,7 @@ class _Walk:
         first = self.key(start.scene, start.vars, start.visits, frozenset(start.once_taken))
         ids: dict[Any, int] = {first: 0}
         keys = [first]
-        parent: list[tuple[int, int]] = [(-1, -1)]
+        parent: list[tuple[int, int, int | None]] = [(-1, -1, None)]
         edges: list[list[int]] = [[]]
         endings: list[int] = []
         stuck: list[int] = []
@@ -486,7 +511,7 @@ class _Walk:
         capped = False
         while queue:
             sid = queue.popleft()
-            scene, vals, once, vis = keys[sid]
+            scene, vals, once, vis, stack = keys[sid]
             plan = book.plan(scene)
             if plan.ending:
                 endings.append(sid)
@@ -498,14 +523,24 @@ class _Walk:
             if not opened:
                 stuck.append(sid)
                 continue
-            for move in opened:
-                # The game's own step on a copy of this state: once-only mark, effects, enter the target.
+            steps = [(m, b) for m in opened for b in (range(len(m.branches)) if m.branches else (None,))]
+            for move, branch in steps:
+                # The game's own step on a copy of this state: once-only mark, effects, the chance outcome
+                # (each in turn), the call stack, enter the target.
                 probe.scene = scene
                 probe.vars = _Unread(here_vars)
                 probe.visits = dict(here_visits)
                 probe.once_taken = set(once)
-                book.advance(probe, move)
-                nxt = self.key(probe.scene, probe.vars, probe.visits, frozenset(probe.once_taken))
+                probe.stack = list(stack)
+                try:
+                    book.advance(probe, move, branch)
+                except runtime.GameError:  # a return with no call in progress: the player is stuck there
+                    if sid not in stuck:
+                        stuck.append(sid)
+                    continue
+                nxt = self.key(
+                    probe.scene, probe.vars, probe.visits, frozenset(probe.once_taken), tuple(probe.stack)
+                )
                 result.steps += 1
                 nid = ids.get(nxt)
                 if nid is None:
@@ -514,7 +549,7 @@ class _Walk:
                         continue
                     nid = ids[nxt] = len(keys)
                     keys.append(nxt)
-                    parent.append((sid, move.choice.index))
+                    parent.append((sid, move.choice.index, branch))
                     edges.append([])
                     queue.append(nid)
                 edges[sid].append(nid)
@@ -526,11 +561,11 @@ class _Walk:
             stats.endings[scene] = stats.endings.get(scene, 0) + 1
             result.endings[scene] = result.endings.get(scene, 0) + 1
 
-        def path_to(n: int) -> list[tuple[str, int]]:
-            out: list[tuple[str, int]] = []
+        def path_to(n: int) -> list[tuple[str, int, int | None]]:
+            out: list[tuple[str, int, int | None]] = []
             while parent[n][0] >= 0:
-                p, index = parent[n]
-                out.append((keys[p][0], index))
+                p, index, branch = parent[n]
+                out.append((keys[p][0], index, branch))
                 n = p
             return out[::-1]
 

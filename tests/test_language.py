@@ -232,3 +232,142 @@ def test_reports_show_the_responses_and_verify(write_story, monkeypatch, capsys,
     assert '<p class="response">You knock; 3 coins jingle.</p>' in (tmp_path / "r.html").read_text("utf-8")
     capsys.readouterr()
     assert cli.main(["verify", "--story", str(root), str(tmp_path / "r.md")]) == 0
+
+
+# --- 4. seeded chance ----------------------------------------------------------------------------
+
+CHANCE = """\
+scenes:
+  - id: a.start
+    title: Start
+    date: 1917-02-23
+    text: "Coins: {gold}."
+    choices:
+      - text: Toss a coin.
+        response: You toss it.
+        chance:
+          - {weight: 1, goto: a.start, add: {gold: 1}, response: Heads.}
+          - {weight: 1, goto: a.start, add: {gold: -1}, response: Tails.}
+      - text: Risk it all.
+        chance:
+          - {weight: 3, goto: a.lost}
+          - {weight: 1, goto: a.won, set: {brave: true}}
+      - {text: Stop., goto: a.lost}
+  - id: a.won
+    title: Won
+    date: 1917-02-24
+    text: You won.
+    ending: {title: Won, epilogue: Rich.}
+  - id: a.lost
+    title: Lost
+    date: 1917-02-24
+    text: You lost.
+    ending: {title: Lost, epilogue: Poor.}
+"""
+
+
+def tosses(session: Session, n: int) -> list[str]:
+    out = []
+    for _ in range(n):
+        view = next(v for v in session.handle("1") if isinstance(v, SceneView))
+        assert view.response[0] == "You toss it."
+        out.append(view.response[1])
+    return out
+
+
+def test_chance_draws_from_the_seed_and_again_after_save_load_and_undo(write_story, tmp_path):
+    root = write_story({"scenes/a.yaml": CHANCE}, header=HEADER)
+    story = loader.load_or_raise(root)
+    saves = Saves(tmp_path / "s")
+    one = Session.new(story, "hero", saves, seed=7)
+    first = tosses(one, 12)
+    assert set(first) == {"Heads.", "Tails."}  # both happen in twelve tosses with this seed
+    again = Session.new(story, "hero", saves, seed=7)
+    assert tosses(again, 12) == first  # the same seed, the same draws
+    other = Session.new(story, "hero", saves, seed=8)
+    assert tosses(other, 12) != first
+    # Save half way, load, and the rest draws as the first game did.
+    half = Session.new(story, "hero", saves, seed=7)
+    tosses(half, 6)
+    half.handle("save mid")
+    resumed = Session.resume(story, "mid", saves)
+    assert tosses(resumed, 6) == first[6:]
+    # Undo goes back to the random state of that moment.
+    resumed.handle("undo 3")
+    assert tosses(resumed, 3) == first[9:]
+    assert resumed.state.vars["gold"] == one.state.vars["gold"]
+
+
+def test_seed_on_the_command_line_fixes_the_draws(write_story, monkeypatch, capsys, tmp_path):
+    root = write_story({"scenes/a.yaml": CHANCE}, header=HEADER)
+    lines = ["1"] * 8 + ["quit"]
+    a = play(monkeypatch, capsys, root, tmp_path / "a", lines, "--seed", "5")
+    b = play(monkeypatch, capsys, root, tmp_path / "b", lines, "--seed", "5")
+    c = play(monkeypatch, capsys, root, tmp_path / "c", lines, "--seed", "6")
+    draws = [[w for w in out.split() if w in ("Heads.", "Tails.")] for out in (a, b, c)]
+    assert len(draws[0]) == 8 and draws[0] == draws[1] != draws[2]
+
+
+def test_weights_shape_the_draws(write_story, tmp_path):
+    root = write_story({"scenes/a.yaml": CHANCE}, header=HEADER)
+    story = loader.load_or_raise(root)
+    won = 0
+    for seed in range(400):
+        state = runtime.new_game(story, "hero", seed=seed)
+        runtime.choose(story, state, 2)
+        won += state.scene == "a.won"
+    assert 60 < won < 140  # weight 1 of 4: about 100 of 400
+
+
+def test_exhaustive_playtest_follows_every_outcome_and_random_runs_draw(write_story):
+    root = write_story({"scenes/a.yaml": CHANCE}, header=HEADER)
+    story = loader.load_or_raise(root)
+    walk = playtest.exhaustive(story)
+    assert set(walk.endings) == {"a.won", "a.lost"} and walk.ok
+    runs = playtest.random_runs(story, 60, seed=1)
+    assert set(runs.endings) == {"a.won", "a.lost"}
+
+
+def test_a_report_of_a_game_with_chance_verifies(write_story, monkeypatch, capsys, tmp_path):
+    root = write_story({"scenes/a.yaml": CHANCE}, header=HEADER)
+    play(monkeypatch, capsys, root, tmp_path / "s", ["1", "1", "1", "quit"], "--seed", "3")
+    saves = ["--story", str(root), "--saves", str(tmp_path / "s")]
+    assert cli.main(["report", *saves, "autosave", "-o", str(tmp_path / "r.md")]) == 0
+    capsys.readouterr()
+    assert cli.main(["verify", "--story", str(root), str(tmp_path / "r.md")]) == 0
+    forged = (tmp_path / "r.md").read_text("utf-8").replace("*Heads.*", "*Tails.*", 1)
+    if forged != (tmp_path / "r.md").read_text("utf-8"):
+        (tmp_path / "f.md").write_text(forged, "utf-8")
+        assert cli.main(["verify", "--story", str(root), str(tmp_path / "f.md")]) == 1
+
+
+@pytest.mark.parametrize(
+    ("choice", "message"),
+    [
+        ("{text: Go., goto: a.won, chance: [{weight: 1, goto: a.won}]}", "both goto: and chance:"),
+        ("{text: Go., chance: []}", "lists no outcomes"),
+        ("{text: Go., chance: [{weight: 0, goto: a.won}]}", "weight must be 1 or more"),
+        ("{text: Go., chance: [{weight: 1, goto: a.wno}]}", "unknown scene 'a.wno'"),
+        ("{text: Go., chance: [{weight: 1}]}", "missing"),
+        ("{text: Go., chance: [{weight: 1, goto: a.won, add: {brave: 1}}]}", "only numbers can be added"),
+        ("{text: Go.}", "needs goto: (the next scene) or chance:"),
+    ],
+)
+def test_chance_mistakes_are_reported(write_story, choice, message):
+    scene = f"""\
+scenes:
+  - id: a.start
+    title: Start
+    date: 1917-02-23
+    text: x
+    choices:
+      - {choice}
+  - id: a.won
+    title: Won
+    date: 1917-02-24
+    text: You won.
+    ending: {{title: Won, epilogue: Rich.}}
+"""
+    root = write_story({"scenes/a.yaml": scene}, header=HEADER)
+    found = errors(root)
+    assert any("a.yaml:7:" in e and message in e for e in found), found
