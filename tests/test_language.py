@@ -371,3 +371,109 @@ scenes:
     root = write_story({"scenes/a.yaml": scene}, header=HEADER)
     found = errors(root)
     assert any("a.yaml:7:" in e and message in e for e in found), found
+
+
+# --- 5. call and return --------------------------------------------------------------------------
+
+CALLS = """\
+scenes:
+  - id: a.start
+    title: Start
+    date: 1917-02-23
+    text: The square.
+    choices:
+      - {text: Ask the baker., call: a.ask, goto: a.after}
+      - {text: Leave., goto: a.end}
+  - id: a.ask
+    title: Asking
+    date: 1917-02-23
+    text: "The baker looks up. {seq: First time. | Again.}"
+    choices:
+      - {text: Ask about bread., call: a.bread, goto: a.ask}
+      - {text: Thank him., goto: return, response: You step back outside.}
+  - id: a.bread
+    title: Bread
+    date: 1917-02-23
+    text: None today.
+    choices:
+      - {text: Nod., add: {gold: 1}, goto: return}
+  - id: a.after
+    title: After
+    date: 1917-02-23
+    text: "Back in the square with {gold} coins."
+    choices:
+      - {text: Leave., goto: a.end}
+  - id: a.end
+    title: End
+    date: 1917-02-24
+    text: Gone.
+    ending: {title: Gone, epilogue: Gone.}
+"""
+
+
+def test_a_call_plays_its_scenes_and_returns_to_the_goto(write_story, tmp_path):
+    root = write_story({"scenes/a.yaml": CALLS}, header=HEADER)
+    story = loader.load_or_raise(root)
+    saves = Saves(tmp_path / "s")
+    session = Session.new(story, "hero", saves)
+    session.handle("1")
+    assert session.state.scene == "a.ask" and session.state.stack == ["a.after"]
+    session.handle("1")  # a nested call
+    assert session.state.scene == "a.bread" and session.state.stack == ["a.after", "a.ask"]
+    session.handle("save deep")
+    resumed = Session.resume(story, "deep", saves)
+    assert resumed.state.stack == ["a.after", "a.ask"]
+    view = next(v for v in resumed.handle("1") if isinstance(v, SceneView))
+    assert view.scene_id == "a.ask" and view.paragraphs == ("The baker looks up. Again.",)
+    view = next(v for v in resumed.handle("2") if isinstance(v, SceneView))
+    assert view.scene_id == "a.after" and view.response == ("You step back outside.",)
+    assert view.paragraphs == ("Back in the square with 2 coins.",)
+    assert resumed.state.stack == []
+    resumed.handle("undo 2")
+    assert resumed.state.scene == "a.bread" and resumed.state.stack == ["a.after", "a.ask"]
+
+
+def test_playtest_walks_calls_and_check_passes_them(write_story):
+    root = write_story({"scenes/a.yaml": CALLS}, header=HEADER)
+    story = loader.load_or_raise(root)
+    assert playtest.exhaustive(story).ok
+    assert set(playtest.random_runs(story, 10, seed=2).endings) == {"a.end"}
+    from engine import check
+
+    assert not [d for d in check.run(root) if d.code in ("return-without-call", "call-never-returns")]
+
+
+def test_check_reports_a_return_with_no_call_and_a_call_that_never_returns(write_story, capsys):
+    bad = CALLS.replace(
+        "{text: Leave., goto: a.end}\n  - id: a.ask", "{text: Leave., goto: a.bread}\n  - id: a.ask"
+    )
+    bad = bad.replace(
+        "{text: Thank him., goto: return, response: You step back outside.}",
+        "{text: Thank him., goto: a.end}",
+    )
+    root = write_story({"scenes/a.yaml": bad}, header=HEADER)
+    code = cli.main(["check", "--story", str(root)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert (
+        "a.yaml:21:9: error: scene a.bread: choice 1 has goto: return, but the hero role can reach it" in out
+    )
+    assert "a.start -> a.bread" in out
+    assert "a.yaml:7:9: error: scene a.start: choice 1 calls a.ask, but no goto: return can be reached" in out
+    # the game itself refuses the move and leaves the state as it was
+    story = loader.load_or_raise(root)
+    state = runtime.new_game(story, "hero")
+    runtime.choose(story, state, 2)
+    with pytest.raises(runtime.GameError, match="no call is in progress"):
+        runtime.choose(story, state, 1)
+    assert state.scene == "a.bread" and state.vars["gold"] == 1 and len(state.history) == 1
+
+
+def test_call_mistakes_are_reported(write_story):
+    bad = CALLS.replace("call: a.ask, goto: a.after", "call: a.asc, goto: a.after").replace(
+        "call: a.bread, goto: a.ask", "call: a.bread, goto: return"
+    )
+    root = write_story({"scenes/a.yaml": bad}, header=HEADER)
+    found = errors(root)
+    assert any("a.yaml:7:38:" in e and "unknown scene 'a.asc'" in e for e in found), found
+    assert any("a.yaml:14:55:" in e and "a call needs a goto: where play goes on" in e for e in found), found
