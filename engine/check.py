@@ -322,6 +322,8 @@ def _interval(node: expr.Node, env: _Env) -> _Interval:
         return (int(node.value), int(node.value))
     if isinstance(node, expr.Name):
         return env.get(node.name, (None, None))
+    if isinstance(node, expr.Call) and node.func in expr.NUMBER_FUNCTIONS:
+        return (None, None)  # min()/max(): not worked out
     if isinstance(node, expr.Call):
         return (0, 1) if node.func == "visited" else (0, None)
     if isinstance(node, expr.Unary) and node.op == "-":

@@ -419,11 +419,16 @@ class _Walk:
         """Scene ids visits() reads (True: the count matters) or only visited() (False: whether it is > 0)."""
         for s in story.scenes.values():
             read[s.id], visit_reads[s.id] = set(), set()
-            for c in s.choices:
-                if c.cond is None:
-                    continue
-                read[s.id] |= names(c.cond.node) - {"role"}
-                for call in calls(c.cond.node):
+            # A computed value reads its variables where the effect runs: before the scene's state is keyed.
+            effects = [
+                *s.on_enter,
+                *(e for c in s.choices for e in (*c.effects, *(x for o in c.chance for x in o.effects))),
+            ]
+            nodes = [e.compute.node for e in effects if e.compute is not None]
+            nodes += [c.cond.node for c in s.choices if c.cond is not None]
+            for node in nodes:
+                read[s.id] |= names(node) - {"role"}
+                for call in calls(node):
                     target = getattr(call.args[0], "value", None) if call.args else None
                     if isinstance(target, str):
                         visit_reads[s.id].add(target)

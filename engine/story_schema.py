@@ -79,6 +79,7 @@ CHOICE_KEYS = key_table(
     }
 )
 EFFECT_KEYS = key_table({"set": False, "add": False})
+EXPR_KEYS = key_table({"expr": True})
 OUTCOME_KEYS = key_table({"weight": True, "goto": True, "set": False, "add": False, "response": False})
 ENDING_KEYS = key_table({"title": True, "epilogue": True})
 PARAGRAPH_KEYS = key_table({"if": True, "text": True})
@@ -165,6 +166,13 @@ class StoryReader:
                     "undeclared",
                 )
                 continue
+            if isinstance(vnode, yaml.MappingNode):
+                computed = self.computed(f, vnode, name, "int" if op == "add" else var.type, f"{op}: {name}")
+                if computed is not None:
+                    out.append(
+                        Effect(op, name, {"int": 0, "bool": False}.get(var.type, ""), f.src(knode), computed)
+                    )
+                continue
             value: int | bool | str | None
             if op == "add":
                 if var.type != "int":
@@ -188,6 +196,47 @@ class StoryReader:
                 continue
             out.append(Effect(op, name, value, f.src(knode)))
         return out
+
+    def computed(self, f: YamlFile, node: yaml.Node, name: str, want: str, what: str) -> Condition | None:
+        """A computed value, `{expr: "min(standing + 1, 5)"}`: parsed, type-checked against the variable's type
+        and compiled once."""
+        e = f.mapping(node, what, EXPR_KEYS)
+        if e is None or "expr" not in e:
+            return None
+        text = f.string(e["expr"][1], f"{what}: expr")
+        if text is None:
+            return None
+        vnode = e["expr"][1]
+        src = f.src(vnode)
+        offset = 1 if getattr(vnode, "style", None) in ("'", '"') else 0
+        try:
+            tree = expr.parse(text)
+            for n in expr.name_nodes(tree):
+                if n.name not in self.types and n.name in self.role_keys:
+                    raise expr.ExprError(f"{n.name!r} is a role, not a variable", n.col)
+            kind = want if self.names_unknown else expr.check(tree, self.types)
+            if kind != want:
+                raise expr.ExprError(
+                    f"add: needs a number, but this expression gives {expr._a(kind)}"
+                    if what.startswith("add")
+                    else f"{name} is {expr._a(want)}, but this expression gives {expr._a(kind)}",
+                    1,
+                )
+        except expr.ExprError as exc:
+            self.diags.append(
+                Diagnostic(
+                    f.path,
+                    src.line,
+                    src.col + offset + exc.col - 1,
+                    "error",
+                    "condition",
+                    f"{what}: {exc.message}",
+                )
+            )
+            return None
+        for call in expr.calls(tree):
+            self.pending_calls.append((f, src, call, offset))
+        return Condition(text, tree, expr.compile_node(tree), src)
 
     def effect_block(self, f: YamlFile, entries: dict[str, tuple[Any, Any]], what: str) -> tuple[Effect, ...]:
         out: list[Effect] = []

@@ -477,3 +477,82 @@ def test_call_mistakes_are_reported(write_story):
     found = errors(root)
     assert any("a.yaml:7:38:" in e and "unknown scene 'a.asc'" in e for e in found), found
     assert any("a.yaml:14:55:" in e and "a call needs a goto: where play goes on" in e for e in found), found
+
+
+# --- 6. computed values --------------------------------------------------------------------------
+
+COMPUTED = """\
+scenes:
+  - id: a.start
+    title: Start
+    date: 1917-02-23
+    text: "Gold {gold}, brave {brave}, name {name}."
+    choices:
+      - text: Double up.
+        set: {gold: {expr: "min(gold * 2, 5)"}, brave: {expr: "gold >= 2"}}
+        goto: a.start
+      - text: Spend down.
+        add: {gold: {expr: "-max(gold - 1, 0)"}}
+        set: {name: {expr: "role"}}
+        goto: a.start
+      - {text: Stop., if: "gold == 5", goto: a.end}
+  - id: a.end
+    title: End
+    date: 1917-02-24
+    text: Done.
+    ending: {title: Done, epilogue: Done.}
+"""
+
+
+def test_computed_values_are_worked_out_when_the_choice_is_taken(write_story, tmp_path):
+    root = write_story({"scenes/a.yaml": COMPUTED}, header=HEADER)
+    session = Session.new(loader.load_or_raise(root), "hero", Saves(tmp_path / "s"))
+    seen = [next(v for v in session.handle(n) if isinstance(v, SceneView)).paragraphs[0] for n in "1112"]
+    assert seen == [
+        "Gold 2, brave yes, name Anna.",  # effects run in order: brave reads gold as just set
+        "Gold 4, brave yes, name Anna.",
+        "Gold 5, brave yes, name Anna.",  # min() caps it
+        "Gold 1, brave yes, name hero.",
+    ]
+    assert playtest.exhaustive(session.story).ok
+
+
+@pytest.mark.parametrize(
+    ("effect", "where", "message"),
+    [
+        ('set: {gold: {expr: "brave"}}', ":7:56:", "gold is a number, but this expression gives true/false"),
+        ('set: {name: {expr: "gold + 1"}}', ":7:56:", "name is a string, but this expression gives a number"),
+        ('add: {gold: {expr: "brave"}}', ":7:56:", "add: needs a number"),
+        ('set: {gold: {expr: "min(gold)"}}', ":7:56:", "min() takes two numbers or more"),
+        (
+            'set: {gold: {expr: "max(gold, brave)"}}',
+            ":7:66:",
+            "max() works on numbers but this is true/false",
+        ),
+        ('set: {gold: {expr: "gould + 1"}}', ":7:56:", "unknown name 'gould'"),
+        ('set: {gold: {exp: "gold"}}', ":7:49:", "exp"),
+    ],
+)
+def test_computed_value_mistakes_are_reported_at_file_line_col(write_story, effect, where, message):
+    scene = f"""\
+scenes:
+  - id: a.start
+    title: Start
+    date: 1917-02-23
+    text: x
+    choices:
+      - {{text: Go., goto: a.start, {effect}}}
+"""
+    root = write_story({"scenes/a.yaml": scene}, header=HEADER)
+    found = errors(root)
+    assert any(where in e and message in e for e in found), found
+
+
+def test_min_and_max_in_conditions(write_story, tmp_path):
+    text = COMPUTED.replace('if: "gold == 5"', 'if: "max(gold, 1) >= 5 and min(gold, 9) == 5"')
+    root = write_story({"scenes/a.yaml": text}, header=HEADER)
+    story = loader.load_or_raise(root)
+    state = runtime.new_game(story, "hero")
+    for _ in range(3):
+        runtime.choose(story, state, 1)
+    assert [o.choice.text for o in runtime.options(story, state)][-1] == "Stop."

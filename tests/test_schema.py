@@ -162,7 +162,7 @@ def test_mini_story_is_valid() -> None:
         ),
         (
             "{id: a.b, title: T, date: 1917-02-23, text: x, choices: [{text: go, goto: a.c, add: {bread: lots}}]}",
-            "expected integer",
+            "matches none of anyOf",
         ),
         (
             "{id: a.b, title: T, date: 1917-02-23, text: [{if: x}], ending: {title: E, epilogue: e}}",
