@@ -31,7 +31,7 @@ from engine.model import (
     Variable,
 )
 from engine.text import InlineError, has_braces, inline, split_paragraphs, tokens
-from engine.yamlnodes import BOOL, INT, STR, AnyKeys, YamlFile, implicit_tag, key_table, short
+from engine.yamlnodes import BOOL, FLOAT, INT, STR, AnyKeys, YamlFile, implicit_tag, is_null, key_table, short
 
 STORY_KEYS = key_table(
     {
@@ -155,6 +155,14 @@ class StoryReader:
         entries = f.mapping(node, f"{what} {op}:", AnyKeys())
         out: list[Effect] = []
         for name, (knode, vnode) in (entries or {}).items():
+            if name == "role":
+                f.error(
+                    knode,
+                    f"{op}: role is the player's role, chosen at the start: it cannot be changed; "
+                    "keep what changes in a variable of your own",
+                    "wrong-type",
+                )
+                continue
             var = self.variables.get(name)
             if var is None and (name in self.types or self.names_unknown):
                 continue  # declared, but its declaration has an error of its own (reported there)
@@ -188,7 +196,7 @@ class StoryReader:
             elif var.type == "bool":
                 value = f.boolean(vnode, f"set: {name}")
             else:
-                value = f.string(vnode, f"set: {name}", empty_ok=True)
+                value = self.text_value(f, vnode, f"set: {name}", name)
             if value is None:
                 continue
             if op == "set" and var.type == "int" and not _in_bounds(var, value):  # type: ignore[arg-type]
@@ -237,6 +245,22 @@ class StoryReader:
         for call in expr.calls(tree):
             self.pending_calls.append((f, src, call, offset))
         return Condition(text, tree, expr.compile_node(tree), src)
+
+    def text_value(self, f: YamlFile, node: yaml.Node, what: str, name: str) -> str | None:
+        """The value of a str variable: text, never a bare number or true/false (YAML reads `3` and `yes` as
+        those, and the author most likely confused the variable's type)."""
+        if isinstance(node, yaml.ScalarNode) and not is_null(node):
+            tag = implicit_tag(node)
+            if tag in (INT, BOOL, FLOAT):
+                read = "true/false" if tag == BOOL else "a number"
+                f.error(
+                    node,
+                    f"{what}: {name} is text (a str variable), but {node.value} is {read}; "
+                    f"write it in quotes ({name}: '{node.value}') if you mean the text",
+                    "wrong-type",
+                )
+                return None
+        return f.string(node, what, empty_ok=True)
 
     def effect_block(self, f: YamlFile, entries: dict[str, tuple[Any, Any]], what: str) -> tuple[Effect, ...]:
         out: list[Effect] = []
@@ -421,7 +445,7 @@ class StoryReader:
             if "start" in v:
                 snode = v["start"][1]
                 start = {"int": f.integer, "bool": f.boolean}.get(
-                    vtype, lambda n, w: f.string(n, w, empty_ok=True)
+                    vtype, lambda n, w: self.text_value(f, n, w, name)
                 )(snode, f"variable {name}: start")
             if start is None:
                 continue

@@ -556,3 +556,53 @@ def test_min_and_max_in_conditions(write_story, tmp_path):
     for _ in range(3):
         runtime.choose(story, state, 1)
     assert [o.choice.text for o in runtime.options(story, state)][-1] == "Stop."
+
+
+# --- 7. type checks ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("effect", "where", "message"),
+    [
+        ("set: {name: 3}", ":7:48:", "name is text (a str variable), but 3 is a number"),
+        ("set: {name: yes}", ":7:48:", "but yes is true/false; write it in quotes (name: 'yes')"),
+        ("set: {name: 2.5}", ":7:48:", "but 2.5 is a number"),
+        ("set: {gold: 'three'}", ":7:48:", "set: gold should be a whole number"),
+        ("set: {gold: true}", ":7:48:", "set: gold should be a whole number"),
+        ("set: {brave: 1}", ":7:49:", "set: brave should be true or false"),
+        ("set: {brave: 'no'}", ":7:49:", "set: brave should be true or false"),
+        ("set: {gold: 10}", ":7:48:", "set: gold = 10 is outside its bounds 0..9"),
+        ("set: {gold: -1}", ":7:48:", "outside its bounds 0..9"),
+        ("set: {role: hero}", ":7:42:", "role is the player's role"),
+        ("add: {role: 1}", ":7:42:", "role is the player's role"),
+    ],
+)
+def test_effects_of_the_wrong_type_are_errors_at_file_line_col(write_story, effect, where, message):
+    scene = f"""\
+scenes:
+  - id: a.start
+    title: Start
+    date: 1917-02-23
+    text: x
+    choices:
+      - {{text: Go., goto: a.start, {effect}}}
+"""
+    root = write_story({"scenes/a.yaml": scene}, header=HEADER)
+    found = errors(root)
+    assert any(where in e and message in e for e in found), found
+
+
+def test_quoted_text_and_a_str_start_of_the_wrong_type(write_story):
+    scene = """\
+scenes:
+  - id: a.start
+    title: Start
+    date: 1917-02-23
+    text: x
+    choices:
+      - {text: Go., goto: a.start, set: {name: '3'}}
+"""
+    assert errors(write_story({"scenes/a.yaml": scene}, header=HEADER)) == []
+    header = HEADER.replace("start: Anna", "start: 1917")
+    found = errors(write_story({"scenes/a.yaml": scene}, header=header))
+    assert any("story.yaml:7:" in e and "variable name: start: name is text" in e for e in found), found
