@@ -444,9 +444,13 @@ class StoryReader:
             start: int | bool | str | None = default
             if "start" in v:
                 snode = v["start"][1]
-                start = {"int": f.integer, "bool": f.boolean}.get(
-                    vtype, lambda n, w: self.text_value(f, n, w, name)
-                )(snode, f"variable {name}: start")
+                what = f"variable {name}: start"
+                if vtype == "int":
+                    start = f.integer(snode, what)
+                elif vtype == "bool":
+                    start = f.boolean(snode, what)
+                else:
+                    start = self.text_value(f, snode, what, name)
             if start is None:
                 continue
             label = (f.string(v["label"][1], f"variable {name}: label") if "label" in v else None) or name
