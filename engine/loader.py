@@ -134,6 +134,7 @@ def _load(root: Path, on_file: Callable[[Path], None] | None) -> tuple[Story | N
         version=head["version"] or 1,
         premise=head["premise"],
         content_notes=head["content_notes"],
+        calendar=head["calendar"],
         roles=head["roles"],
         variables=b.variables,
         scenes=b.scenes,

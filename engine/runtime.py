@@ -484,8 +484,17 @@ def new_style(date: _dt.date) -> _dt.date:
     return date + _dt.timedelta(days=13)
 
 
-def format_date(date: _dt.date, weekday: bool = False) -> str:
-    """'23 February 1917 · 8 March N.S.' (the weekday, when asked for, is the same in both calendars)."""
+CALENDARS = ("julian", "gregorian", "none")
+"""How a story's dates are read: Old Style with its New Style twin, as written, or no dates at all."""
+
+
+def format_date(date: _dt.date, weekday: bool = False, calendar: str = "julian") -> str:
+    """'23 February 1917 · 8 March N.S.' (the weekday, when asked for, is the same in both calendars); for a
+    Gregorian story the date alone ('Thursday 8 March 1917'); for a story with no calendar, ''."""
+    if calendar == "none":
+        return ""
+    if calendar == "gregorian":
+        return f"{date:%A} {date.day} {date:%B %Y}" if weekday else f"{date.day} {date:%B %Y}"
     ns = new_style(date)
     os_text = f"{date.day} {date:%B %Y}"
     if weekday:
@@ -493,8 +502,8 @@ def format_date(date: _dt.date, weekday: bool = False) -> str:
     return f"{os_text} · {ns.day} {ns:%B} N.S."
 
 
-def short_date(date: _dt.date) -> str:
-    return f"{date.day} {date:%b %Y}"
+def short_date(date: _dt.date, calendar: str = "julian") -> str:
+    return "" if calendar == "none" else f"{date.day} {date:%b %Y}"
 
 
 def journal(story: Story, state: GameState) -> list[tuple[Scene, str | None]]:

@@ -122,7 +122,7 @@ class Saves:
                 "role": state.role,
                 "scene": state.scene,
                 "title": scene.title if scene else state.scene,
-                "date": scene.date.isoformat() if scene else "",
+                "date": scene.date.isoformat() if scene and story.calendar != "none" else "",
             },
             "state": state.to_dict(),
         }

@@ -208,7 +208,7 @@ class Session:
         return SceneView(
             scene.id,
             scene.title,
-            runtime.format_date(scene.date, weekday=True),
+            runtime.format_date(scene.date, weekday=True, calendar=story.calendar),
             scene.place,
             tuple(runtime.paragraphs(story, state, scene)),
             opts,
@@ -245,7 +245,7 @@ class Session:
         story, state = self.story, self.state
         scene = story.scenes[state.scene]
         role = story.roles.get(state.role)
-        items = [(role.name if role else state.role, runtime.short_date(scene.date))]
+        items = [(role.name if role else state.role, runtime.short_date(scene.date, story.calendar))]
         for var in story.variables.values():
             if var.show:
                 value = state.vars.get(var.name)
@@ -432,7 +432,7 @@ class Session:
     def cmd_journal(self, arg: str) -> list[View]:
         rows = tuple(
             (
-                runtime.short_date(s.date),
+                runtime.short_date(s.date, self.story.calendar),
                 s.title,
                 "(you are here)" if text is None else f"{text} ({one_line(said)})" if said else text,
             )

@@ -6,6 +6,7 @@ made by the loader (loader.py) once all files are read.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ STORY_KEYS = key_table(
         "content_notes": False,
         "roles": True,
         "variables": False,
+        "calendar": False,
     }
 )
 ROLE_KEYS = key_table({"name": True, "title": False, "blurb": False, "start": True})
@@ -54,7 +56,7 @@ SCENE_KEYS = key_table(
     {
         "id": True,
         "title": True,
-        "date": True,
+        "date": False,
         "place": False,
         "text": True,
         "note": False,
@@ -87,6 +89,9 @@ TERM_KEYS = key_table({"term": True, "aliases": False, "text": True})
 DOCUMENT_KEYS = key_table({"id": True, "title": True, "date": False, "source": True, "text": True})
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+CALENDARS = ("julian", "gregorian", "none")
+NO_DATE = _dt.date(1917, 1, 1)
+"""The date a scene of a story with calendar: none carries (never shown)."""
 SCENE_ID_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 
 
@@ -109,6 +114,7 @@ class StoryReader:
     broken_ids: set[str] = field(default_factory=set)
     role_keys: set[str] = field(default_factory=set)
     names_unknown: bool = False
+    calendar: str = "julian"
 
     # conditions and effects ---------------------------------------------------
 
@@ -375,6 +381,18 @@ class StoryReader:
         ) or self.root.resolve().name
         head["title"] = f.string(entries["title"][1], "title") if "title" in entries else None
         head["version"] = f.integer(entries["version"][1], "version") if "version" in entries else 1
+        head["calendar"] = "julian"
+        if "calendar" in entries:
+            cal = f.string(entries["calendar"][1], "calendar")
+            if cal is not None and cal not in CALENDARS:
+                f.error(
+                    entries["calendar"][1],
+                    f"calendar must be julian (Old Style dates, shown with their New Style twin), gregorian or "
+                    f"none (no dates), not {short(cal)}{suggest(cal, CALENDARS)}",
+                    "bad-date",
+                )
+            elif cal is not None:
+                head["calendar"] = self.calendar = cal
         head["premise"] = (
             f.string(entries["premise"][1], "premise", empty_ok=True) if "premise" in entries else ""
         ) or ""
@@ -496,6 +514,16 @@ class StoryReader:
         what = f"scene {sid}" if sid else "scene"
         title = f.string(e["title"][1], f"{what}: title") if "title" in e else None
         date = f.date(e["date"][1], f"{what}: date") if "date" in e else None
+        if "date" not in e:
+            if self.calendar == "none":
+                date = NO_DATE
+            else:
+                f.error(
+                    node,
+                    f"{what}: missing required key 'date' (a story with no dates says calendar: none in "
+                    "story.yaml)",
+                    "missing-key",
+                )
         place = (f.string(e["place"][1], f"{what}: place", empty_ok=True) if "place" in e else "") or ""
         note = (f.string(e["note"][1], f"{what}: note", empty_ok=True) if "note" in e else "") or ""
         paragraphs = self.paragraphs(f, e["text"][1], what) if "text" in e else None

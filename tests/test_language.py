@@ -606,3 +606,53 @@ scenes:
     header = HEADER.replace("start: Anna", "start: 1917")
     found = errors(write_story({"scenes/a.yaml": scene}, header=header))
     assert any("story.yaml:7:" in e and "variable name: start: name is text" in e for e in found), found
+
+
+# --- 9. calendars --------------------------------------------------------------------------------
+
+DATED = """\
+scenes:
+  - id: a.start
+    title: Start
+    date: 1917-02-23
+    text: x
+    choices: [{text: Go., goto: a.end}]
+  - id: a.end
+    title: End
+    date: 1917-02-24
+    text: y
+    ending: {title: Out, epilogue: Done.}
+"""
+
+
+@pytest.mark.parametrize(
+    ("calendar", "shown", "absent"),
+    [
+        ("", "Thursday 23 February 1917 · 8 March N.S.", "xx"),
+        ("calendar: julian\n", "Thursday 23 February 1917 · 8 March N.S.", "xx"),
+        ("calendar: gregorian\n", "Friday 23 February 1917", "N.S."),
+    ],
+)
+def test_the_new_style_twin_is_shown_only_for_julian(
+    write_story, monkeypatch, capsys, tmp_path, calendar, shown, absent
+):
+    root = write_story({"scenes/a.yaml": DATED}, header=HEADER + calendar)
+    out = play(monkeypatch, capsys, root, tmp_path / "s", ["journal", "1"])
+    assert shown in out and absent not in out
+
+
+def test_a_story_with_no_calendar_needs_no_dates_and_shows_none(write_story, monkeypatch, capsys, tmp_path):
+    undated = DATED.replace("    date: 1917-02-23\n", "").replace("    date: 1917-02-24\n", "")
+    root = write_story({"scenes/a.yaml": undated}, header=HEADER + "calendar: none\n")
+    out = play(monkeypatch, capsys, root, tmp_path / "s", ["journal", "1"])
+    assert "== Start ==" in out and "1917" not in out
+    found = errors(write_story({"scenes/a.yaml": undated}, header=HEADER))
+    assert any(
+        "a.yaml:2:5:" in e and "missing required key 'date' (a story with no dates says calendar: none" in e
+        for e in found
+    ), found
+    found = errors(write_story({"scenes/a.yaml": DATED}, header=HEADER + "calendar: julain\n"))
+    assert any(
+        "story.yaml:8:11:" in e and "calendar must be julian" in e and "did you mean julian" in e
+        for e in found
+    ), found

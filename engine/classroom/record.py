@@ -331,8 +331,10 @@ def result(r: Report) -> str:
     return text
 
 
-def when_where(scene: Scene) -> str:
-    return " · ".join(p for p in (runtime.format_date(scene.date), one_line(scene.place)) if p)
+def when_where(scene: Scene, calendar: str = "julian") -> str:
+    return " · ".join(
+        p for p in (runtime.format_date(scene.date, calendar=calendar), one_line(scene.place)) if p
+    )
 
 
 def role_label(r: Report) -> str:
@@ -350,7 +352,8 @@ def documents_met(r: Report) -> list[tuple[str, str]]:
             if doc is None or did in seen:
                 continue
             seen.add(did)
-            title = doc.title + (f" ({runtime.format_date(doc.date)})" if doc.date else "")
+            shown = runtime.format_date(doc.date, calendar=r.story.calendar) if doc.date else ""
+            title = doc.title + (f" ({shown})" if shown else "")
             out.append((title, doc.attribution))
     return out
 
