@@ -656,3 +656,60 @@ def test_a_story_with_no_calendar_needs_no_dates_and_shows_none(write_story, mon
         "story.yaml:8:11:" in e and "calendar must be julian" in e and "did you mean julian" in e
         for e in found
     ), found
+
+
+# --- 8. files: one YAML mistake, one error -------------------------------------------------------
+
+OTHER = """\
+scenes:
+  - id: a.start
+    title: Start
+    date: 1917-02-23
+    text: x
+    choices:
+      - {text: Go., goto: b.one}
+      - {text: On., goto: b.two}
+"""
+
+
+@pytest.mark.parametrize(
+    ("broken", "where", "message"),
+    [
+        (
+            "scenes:\n  - id: b.one\n    title: T\n   date: 1917-02-23\n  - id: b.two\n",
+            "b.yaml:4:4:",
+            "line 4 is indented 3 spaces, which lines up with no key above it ('title:' on line 3 is at 4)",
+        ),
+        (
+            "scenes:\n  - id: b.one\n    title: T\n      date: 1917-02-23\n  - id: b.two\n",
+            "b.yaml:4:7:",
+            "line 4 is indented 6 spaces",
+        ),
+        (
+            "scenes:\n  - id: b.one\n    choices:\n      - text: go\n        goto: b.two\n       if: x\n"
+            "  - id: b.two\n",
+            "b.yaml:6:8:",
+            "('goto:' on line 5 is at 8)",
+        ),
+        (
+            'scenes:\n  - id: b.one\n    title: "T\n    text: x\n  - id: b.two\n',
+            "b.yaml:3:12:",
+            "the quote opened here is never closed",
+        ),
+        ("scenes:\n  - {id: b.one, title: T\n  - id: b.two\n", "b.yaml:2:5:", "the bracket opened here"),
+    ],
+)
+def test_one_yaml_mistake_gives_one_error_at_its_real_cause(write_story, broken, where, message):
+    root = write_story({"scenes/a.yaml": OTHER, "scenes/b.yaml": broken}, header=HEADER)
+    story, diags = loader.load(root)
+    found = [f"{Path(d.path).name}:{d.line}:{d.col}: {d.message}" for d in diags if d.severity == "error"]
+    assert len(found) == 1, found  # no 'unknown scene b.one' from a.yaml, nor 'b.two'
+    assert where in found[0] and message in found[0], found
+
+
+def test_a_value_with_a_colon_keeps_its_quoting_hint(write_story):
+    root = write_story(
+        {"scenes/a.yaml": OTHER.replace("title: Start", "title: The Start: Again")}, header=HEADER
+    )
+    found = errors(root)
+    assert len(found) == 1 and "a.yaml:3:21:" in found[0] and "must be put in quotes" in found[0], found
