@@ -713,3 +713,48 @@ def test_a_value_with_a_colon_keeps_its_quoting_hint(write_story):
     )
     found = errors(root)
     assert len(found) == 1 and "a.yaml:3:21:" in found[0] and "must be put in quotes" in found[0], found
+
+
+# --- every feature through the story cache and the terminal's renderer ---------------------------
+
+
+def test_a_story_using_every_feature_comes_back_equal_from_the_cache(write_story, tmp_path, monkeypatch):
+    from engine import cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("DUALPOWER_NO_CACHE", raising=False)
+    files = {
+        "scenes/a.yaml": CALLS.replace("goto: a.end", "goto: c.start"),
+        "scenes/c.yaml": CHANCE.replace("a.start", "c.start")
+        .replace("a.won", "c.won")
+        .replace("a.lost", "c.lost"),
+        "scenes/d.yaml": COMPUTED.replace("a.start", "d.start").replace("a.end", "d.end"),
+    }
+    root = write_story(files, header=HEADER + "calendar: gregorian\n")
+    first, _ = cache.load(root)
+    second, _ = cache.load(root)
+    assert isinstance(second.scenes, cache.LazyScenes)
+    assert second.calendar == first.calendar == "gregorian"
+    assert {s: second.scenes[s] for s in second.scenes} == {s: first.scenes[s] for s in first.scenes}
+    for story in (first, second):
+        state = runtime.new_game(story, "hero", seed=4)
+        for n in (1, 1, 1, 2, 1, 1, 1):  # call, nested call, back, back, leave, toss twice
+            runtime.choose(story, state, n)
+        assert state.scene == "c.start" and len(state.history) == 7
+    d = runtime.new_game(second, "hero", start="d.start")
+    runtime.choose(second, d, 1)
+    assert d.vars["gold"] == 2 and d.vars["brave"] is True
+
+
+def test_the_terminal_shows_the_response_before_the_scene(write_story, tmp_path):
+    from rich.console import Console
+
+    from engine.ui import render
+
+    root = write_story({"scenes/a.yaml": RESPONSES}, header=HEADER)
+    session = Session.new(loader.load_or_raise(root), "hero", Saves(tmp_path / "s"))
+    view = next(v for v in session.handle("1") if isinstance(v, SceneView))
+    console = Console(width=80, file=io.StringIO(), highlight=False)
+    console.print(render.scene(view))
+    screen = console.file.getvalue()  # type: ignore[attr-defined]
+    assert screen.index("You knock; 3 coins jingle.") < screen.index("A hall.")
