@@ -758,3 +758,27 @@ def test_the_terminal_shows_the_response_before_the_scene(write_story, tmp_path)
     console.print(render.scene(view))
     screen = console.file.getvalue()  # type: ignore[attr-defined]
     assert screen.index("You knock; 3 coins jingle.") < screen.index("A hall.")
+
+
+def test_a_save_of_format_1_still_loads(write_story, tmp_path):
+    import json
+
+    root = write_story({"scenes/a.yaml": CHANCE}, header=HEADER)
+    story = loader.load_or_raise(root)
+    saves = Saves(tmp_path / "s")
+    session = Session.new(story, "hero", saves, seed=9)
+    tosses(session, 2)
+    session.handle("save old")
+    path = tmp_path / "s" / "old.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["format_version"] = 1
+    for key in ("rng", "stack"):
+        del data["state"][key]
+    for step in data["state"]["history"]:
+        step.pop("response", None)
+    path.write_text(json.dumps(data), "utf-8")
+    resumed = Session.resume(story, "old", saves)
+    assert resumed.state.history[0].response == "" and resumed.state.stack == []
+    assert resumed.state.rng == runtime.new_game(story, "hero", seed=9).rng  # drawn afresh from the seed
+    assert resumed.handle("undo")  # replays from the seed
+    assert resumed.state.history[0].response.startswith("You toss it.")
