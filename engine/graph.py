@@ -7,6 +7,7 @@ Also home to the scene graph's one shared question, which scenes the gotos reach
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from engine import expr
@@ -154,9 +155,21 @@ def _edges(scenes: list[Scene], shown: Iterable[str]) -> Iterable[tuple[Scene, C
     shown = set(shown)
     for s in scenes:
         for c in s.choices:
-            if c.goto in shown:
-                cond = shorten(expr.unparse(c.cond.node), COND_CHARS) if c.cond is not None else None
-                yield s, c, shorten(c.text), cond
+            cond = shorten(expr.unparse(c.cond.node), COND_CHARS) if c.cond is not None else None
+            if not c.call and not c.chance:
+                if c.goto in shown:
+                    yield s, c, shorten(c.text), cond
+                continue
+            # A call is drawn to its scene (and on to where play goes on after it); a chance choice to each
+            # outcome, with its share of the weights. (A goto: return has no one target: it is not drawn.)
+            total = sum(o.weight for o in c.chance)
+            for target, note in (
+                [(o.goto, f"{o.weight}/{total}") for o in c.chance]
+                if c.chance
+                else [(c.call, "call"), (c.goto, "after the call")]
+            ):
+                if target in shown:
+                    yield s, replace(c, goto=target), f"{shorten(c.text)} ({note})", cond
 
 
 # --- DOT ----------------------------------------------------------------------------------------

@@ -782,3 +782,12 @@ def test_a_save_of_format_1_still_loads(write_story, tmp_path):
     assert resumed.state.rng == runtime.new_game(story, "hero", seed=9).rng  # drawn afresh from the seed
     assert resumed.handle("undo")  # replays from the seed
     assert resumed.state.history[0].response.startswith("You toss it.")
+
+
+def test_the_branch_map_draws_calls_and_chance_outcomes(write_story, capsys):
+    root = write_story({"scenes/a.yaml": CALLS, "scenes/c.yaml": CHANCE.replace("a.", "c.")}, header=HEADER)
+    assert cli.main(["graph", "--story", str(root)]) == 0
+    dot = capsys.readouterr().out
+    assert '"a.start" -> "a.ask" [label="Ask the baker. (call)"];' in dot
+    assert '"a.start" -> "a.after" [label="Ask the baker. (after the call)"];' in dot
+    assert '"c.start" -> "c.won" [label="Risk it all. (1/4)"];' in dot
