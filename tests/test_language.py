@@ -791,3 +791,27 @@ def test_the_branch_map_draws_calls_and_chance_outcomes(write_story, capsys):
     assert '"a.start" -> "a.ask" [label="Ask the baker. (call)"];' in dot
     assert '"a.start" -> "a.after" [label="Ask the baker. (after the call)"];' in dot
     assert '"c.start" -> "c.won" [label="Risk it all. (1/4)"];' in dot
+
+
+def test_the_terminal_plays_responses_chance_and_calls(write_story, tmp_path):
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+    from rich.console import Console
+
+    from engine.ui import terminal
+
+    text = CALLS.replace("goto: a.end", "goto: c.start")
+    root = write_story({"scenes/a.yaml": text, "scenes/c.yaml": CHANCE.replace("a.", "c.")}, header=HEADER)
+    story = loader.load_or_raise(root)
+    console = Console(file=io.StringIO(), width=80, highlight=False)
+    with create_pipe_input() as inp:
+        inp.send_text("".join(f"{k}\r" for k in ("1", "2", "1", "1")) + "\x04")
+        inp.close()
+        term = terminal.Terminal(
+            story, Saves(tmp_path / "s"), console=console, input=inp, output=DummyOutput()
+        )
+        assert term.main(role="hero") == 0
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert out.index("The baker looks up. First time.") < out.index("You step back outside.")
+    assert out.index("You step back outside.") < out.index("Back in the square with 1 coins.")
+    assert "You toss it." in out and ("Heads." in out or "Tails." in out)
