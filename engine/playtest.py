@@ -69,12 +69,15 @@ class _Words:
         n = self.choices.get(move.key, -1)
         if n >= 0:
             return n
-        text = move.choice.text
+        text, said = move.choice.text, move.choice.response  # the choice, and its response (read next)
         if move.key not in self.choices:
-            n = self.choices[move.key] = runtime.words(text) if "{" not in text else -1
+            static = "{" not in text and all(p.cond is None and "{" not in p.text for p in said)
+            n = runtime.words(text) + sum(runtime.words(p.text) for p in said) if static else -1
+            self.choices[move.key] = n
             if n >= 0:
                 return n
-        return runtime.words(runtime.interpolate(self.story, state, text))
+        shown = runtime.shown_paragraphs(self.story, state, said) if said else []
+        return runtime.words(runtime.interpolate(self.story, state, text)) + sum(map(runtime.words, shown))
 
 
 # --- results ------------------------------------------------------------------------------------
