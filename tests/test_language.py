@@ -815,3 +815,11 @@ def test_the_terminal_plays_responses_chance_and_calls(write_story, tmp_path):
     assert out.index("The baker looks up. First time.") < out.index("You step back outside.")
     assert out.index("You step back outside.") < out.index("Back in the square with 1 coins.")
     assert "You toss it." in out and ("Heads." in out or "Tails." in out)
+
+
+def test_the_teachers_guide_follows_the_calendar(write_story, capsys):
+    for calendar, twin in (("", True), ("calendar: gregorian\n", False)):
+        root = write_story({"scenes/a.yaml": DATED}, header=HEADER + calendar)
+        assert cli.main(["guide", "--story", str(root)]) == 0
+        out = capsys.readouterr().out
+        assert ("N.S." in out) is twin and ("New Style twin" in out) is twin
