@@ -6,18 +6,37 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: play test lint typecheck bench picture clean
+.PHONY: play test lint typecheck bench picture clean browser serve screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev,serve]'
 	@touch $(STAMP)
 
 play: $(STAMP)
 	$(BIN)/dualpower
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The browser test needs Debian's chromium and chromedriver: installed here when missing, as root, with apt-get.
+# Never fails the build: without them that one test is skipped and says why.
+browser:
+	@if ! command -v chromedriver >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing chromium and chromium-driver for the browser test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	    || echo "Could not install chromium: the browser test will be skipped"; \
+	fi
+
+# A lesson in the browser: make serve ASSIGNMENT=story/assignments/worker-february.yaml [DB=class.db]
+ASSIGNMENT ?= story/assignments/worker-february.yaml
+DB ?= class.db
+serve: $(STAMP)
+	$(BIN)/dualpower serve --assignment $(ASSIGNMENT) --db $(DB)
+
+# docs/web-scene.png and docs/web-dashboard.png, taken by the browser test
+screenshots: $(STAMP) browser
+	DUALPOWER_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine tests benchmarks
@@ -28,6 +47,7 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/serve_bench.py
 
 picture: $(STAMP)
 	$(BIN)/python docs/make_picture.py

@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--assignment", metavar="FILE", type=Path, help="check an assignment file too")
 
     commands.add_subcommands(sub, _story_arg)
+    from engine import commands_class
+
+    commands_class.add_subcommands(sub, _story_arg)
+    from engine.server import command as serve_command
+
+    serve_command.add_parser(sub, _story_arg)
     return parser
 
 

@@ -111,6 +111,8 @@ class Choice:
     index: int
     """Position in its scene's list of choices (0-based)."""
     source: Source
+    historical: str = ""
+    """`historical:` one sentence of evidence that most real people in the player's place did this ("" if not)."""
     response: tuple[Paragraph, ...] = ()
     """Shown right after the choice is taken, before the next scene's text."""
     call: str = ""

@@ -267,7 +267,7 @@ class Session:
             return self.pick(text)
         word, _, arg = text.partition(" ")
         word, arg = word.lower(), arg.strip()
-        handler = getattr(self, f"cmd_{word}", None)
+        handler: Callable[[str], list[View]] | None = getattr(self, f"cmd_{word}", None)
         if word not in COMMANDS or handler is None:
             close = [c for c in COMMANDS if c.startswith(word[:3])] if len(word) >= 2 else []
             hint = f" Did you mean '{close[0]}'?" if close else ""

@@ -78,6 +78,7 @@ CHOICE_KEYS = key_table(
         "set": False,
         "add": False,
         "once": False,
+        "historical": False,
     }
 )
 EFFECT_KEYS = key_table({"set": False, "add": False})
@@ -458,7 +459,8 @@ class StoryReader:
             hi = f.integer(v["max"][1], f"variable {name}: max") if "max" in v else None
             if vtype != "int" and ("min" in v or "max" in v):
                 f.error(vnode, f"variable {name}: min and max apply only to int variables", "wrong-type")
-            default: int | bool | str = {"int": 0, "bool": False, "str": ""}[vtype]
+            defaults: dict[str, int | bool | str] = {"int": 0, "bool": False, "str": ""}
+            default = defaults[vtype]
             start: int | bool | str | None = default
             if "start" in v:
                 snode = v["start"][1]
@@ -542,6 +544,15 @@ class StoryReader:
                 c = self.choice(f, cnode, what, i)
                 if c is not None:
                     choices.append(c)
+                    marked = [m for m in choices if m.historical]
+                    if c.historical and len(marked) == 2:
+                        f.warning(
+                            cnode,
+                            f"{what}: choices {marked[0].index + 1} and {i + 1} are both marked historical: "
+                            "mark only the one most real people took (reports, the guide and the class "
+                            "summary show the first)",
+                            "historical-twice",
+                        )
         ending = None
         if "ending" in e:
             en = f.mapping(e["ending"][1], f"{what}: ending", ENDING_KEYS)
@@ -629,6 +640,9 @@ class StoryReader:
         once = bool(f.boolean(c["once"][1], "once")) if "once" in c else False
         show_locked = bool(f.boolean(c["show_locked"][1], "show_locked")) if "show_locked" in c else False
         effects = self.effect_block(f, c, where) if "set" in c or "add" in c else ()
+        # One sentence of evidence, as plain text (no {placeholders}: it is about history, not this game).
+        historical = f.string(c["historical"][1], f"{where}: historical") if "historical" in c else ""
+        historical = " ".join(historical.split()) if historical is not None else None
         response = self.paragraphs(f, c["response"][1], f"{where}: response") if "response" in c else ()
         call = f.string(c["call"][1], f"{where}: call") if "call" in c else None
         outcomes: tuple[Outcome, ...] = ()
@@ -664,12 +678,25 @@ class StoryReader:
                 )
                 ok = False
             self.gotos.append((f, f.src(c["call"][1]), call))
-        if text is None or goto is None or response is None or not ok or ("call" in c and call is None):
+        if text is None or goto is None or historical is None or response is None or not ok:
+            return None
+        if "call" in c and call is None:
             return None
         if goto and goto != RETURN:
             self.gotos.append((f, f.src(c["goto"][1]), goto))
         return Choice(
-            text, goto, cond, effects, once, show_locked, index, f.src(node), response, call or "", outcomes
+            text,
+            goto,
+            cond,
+            effects,
+            once,
+            show_locked,
+            index,
+            f.src(node),
+            historical,
+            response=response,
+            call=call or "",
+            chance=outcomes,
         )
 
     def outcomes(self, f: YamlFile, node: yaml.Node, where: str) -> tuple[Outcome, ...] | None:

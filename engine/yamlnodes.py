@@ -13,7 +13,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -46,23 +46,25 @@ NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 
 def implicit_tag(node: yaml.Node) -> str:
     """The tag YAML 1.1 gives a scalar as written (what yaml.safe_load would make of it)."""
-    if node.tag != STR or node.style or not isinstance(node, yaml.ScalarNode):  # plain: '' (C) or None
-        return node.tag
+    if node.tag != STR or cast(yaml.ScalarNode, node).style or not isinstance(node, yaml.ScalarNode):
+        return node.tag  # plain style: '' (C) or None
     value = node.value
     for tag, regexp in _IMPLICIT.get(value[:1], ()):
         if regexp.match(value):
-            return tag
+            return cast(str, tag)
     return STR
 
 
 def is_null(node: yaml.Node) -> bool:
-    return node.tag == NULL or (node.tag == STR and not node.style and node.value in NULL_WORDS)
+    return node.tag == NULL or (
+        node.tag == STR and not cast(yaml.ScalarNode, node).style and node.value in NULL_WORDS
+    )
 
 
 try:
     from yaml._yaml import CParser as _CParser
 
-    class YamlLoader(_CParser, yaml.constructor.SafeConstructor, _LazyResolver):  # type: ignore[misc]
+    class YamlLoader(_CParser, yaml.constructor.SafeConstructor, _LazyResolver):
         """libyaml's parser and composer with the lazy resolver; constructs nothing by itself."""
 
         def __init__(self, stream: str) -> None:
@@ -121,11 +123,11 @@ class YamlFile:
         mark = node.start_mark
         return Source(self.path, mark.line + 1, mark.column + 1)
 
-    def error(self, node: yaml.Node | None, message: str, code: str) -> None:
+    def error(self, node: yaml.Node | Source | None, message: str, code: str) -> None:
         s = self.src(node)
         self.diags.append(Diagnostic(self.path, s.line, s.col, "error", code, message))
 
-    def warning(self, node: yaml.Node | None, message: str, code: str) -> None:
+    def warning(self, node: yaml.Node | Source | None, message: str, code: str) -> None:
         s = self.src(node)
         self.diags.append(Diagnostic(self.path, s.line, s.col, "warning", code, message))
 
@@ -182,7 +184,7 @@ class YamlFile:
                 return ""
             self.error(node, f"{what} is empty", "empty")
             return None
-        value = node.value
+        value: str = node.value
         if not empty_ok and not value.strip():
             self.error(node, f"{what} is empty", "empty")
             return None
@@ -379,7 +381,7 @@ def compose(text: str, spath: str, diags: list[Diagnostic]) -> yaml.Node | None:
         # skip the walk.
         if "!" in text and TAG_HINT_RE.search(text):
             _check_tags(node, YamlFile(spath, diags))
-        node.plain_text = "\\" not in text and not TEXT_CONTROL_RE.search(text)
+        node.plain_text = "\\" not in text and not TEXT_CONTROL_RE.search(text)  # type: ignore[attr-defined]
     return node
 
 

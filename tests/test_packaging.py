@@ -35,6 +35,9 @@ def test_the_wheel_holds_the_story_and_the_schemas(wheel: Path) -> None:
     assert {f"dualpower_story/scenes/{r}/01-february.yaml" for r in ("worker", "soldier", "kadet")} <= names
     assert any(n.startswith("dualpower_story/assignments/") for n in names)
     assert "engine/schema/scene.schema.json" in names
+    # The classroom server's pages and styles travel with it.
+    assert {"engine/server/templates/play.html", "engine/server/static/style.css"} <= names
+    assert "engine/server/static/dashboard.js" in names
     assert not any(n.startswith(("tests/", "saves/")) for n in names)
 
 

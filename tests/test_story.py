@@ -337,3 +337,29 @@ def test_every_chapter_has_decisions_read_later(story) -> None:
             later = range(n + 1, 9) if n < 8 else [8]
             read_later = set().union(*(reads.get((role, f"{m:02d}"), set()) for m in later))
             assert len(sets[(role, f"{n:02d}")] & read_later) >= 2, (role, n)
+
+
+def test_every_chapter_marks_what_most_real_people_did(story) -> None:
+    """At least one key decision per chapter per role carries `historical:`: one sentence, about the option
+    of a scene the player can reach, and never a second mark in the same scene."""
+    marked: Counter[str] = Counter()
+    for s in story.scenes.values():
+        marks = [c for c in s.choices if c.historical]
+        assert len(marks) <= 1, s.id
+        for c in marks:
+            marked[s.source.path.split("scenes/", 1)[1]] += 1
+            text = c.historical
+            assert 40 <= len(text) <= 300, (s.id, text)
+            # One sentence: a single full stop, at the end (abbreviations such as 'No. 1' aside).
+            assert text.endswith("."), (s.id, text)
+            assert re.sub(r"\bNo\. ", "No ", text)[:-1].count(". ") == 0, (s.id, text)
+    assert {f"{r}/{c}.yaml" for r in ROLES for c in CHAPTERS} <= {f for f, n in marked.items() if n >= 1}
+
+
+def test_the_historical_marks_reach_the_guide(story) -> None:
+    from engine.classroom import guide
+
+    text = guide.guide(story)
+    assert text.count("### What most people really did") == len(ROLES) * len(CHAPTERS)
+    corridor = story.scenes["soldier.feb.corridor"].choices[0]
+    assert " ".join(corridor.historical.split()) in " ".join(text.split()).replace("\\", "")

@@ -450,7 +450,8 @@ def seal_record(block: dict[str, Any]) -> str:
     """A seal over a whole assignment record as a report's block holds it: the student, when it started, the
     assignment's hash, the role, start, starting values, the whole path, the end and every answer (with its own
     seal). Made at every save during play, checked by `verify`, so a consistent edit of any of them shows."""
-    asg = block.get("assignment") if isinstance(block.get("assignment"), dict) else {}
+    raw = block.get("assignment")
+    asg: dict[str, Any] = raw if isinstance(raw, dict) else {}
     body = json.dumps(
         [
             block.get("student"),

@@ -198,10 +198,10 @@ def guide(story: Story, assignment: Assignment | None = None) -> str:
         add("## Roles")
         add("")
         for role in story.roles.values():
-            start = story.scenes.get(role.start)
+            first = story.scenes.get(role.start)
             where = (
-                f" First scene: “{_md(start.title)}”, {runtime.format_date(start.date, calendar=story.calendar)}"
-                if start
+                f" First scene: “{_md(first.title)}”, {runtime.format_date(first.date, calendar=story.calendar)}"
+                if first
                 else ""
             )
             add(f"- **{_md(role.name)}**: {_md(role.title)}. {_md(role.blurb)}{where}")
@@ -292,6 +292,16 @@ def _chapter(add: Callable[[str], None], story: Story, ch: Chapter, assignment: 
                 add("")
                 add(p)
             add("")
+    marked = [(s, c) for s in ch.scenes for c in s.choices if c.historical]
+    if marked:
+        # The `historical:` marks: what most real people in the player's place did, beside the options.
+        add("### What most people really did")
+        add("")
+        for s, c in marked:
+            add(
+                f"- **{_md(s.title)}** ({runtime.format_date(s.date, calendar=story.calendar)}): “{_md(c.text)}”. {_md(c.historical)}"
+            )
+        add("")
     docs: list[str] = []
     for s in ch.scenes:
         for did in s.documents:
@@ -322,15 +332,15 @@ def _chapter(add: Callable[[str], None], story: Story, ch: Chapter, assignment: 
         add("")
     add("### Discussion prompts")
     add("")
-    n = 0
+    number = 0
     ids = {s.id for s in ch.scenes}
     for q in assignment.questions if assignment else ():
         if q.at in ids:
-            n += 1
+            number += 1
             add(
-                f"{n}. {_md(q.ask)} *(assignment question {q.number}, asked at “{_md(story.scenes[q.at].title)}”)*"
+                f"{number}. {_md(q.ask)} *(assignment question {q.number}, asked at “{_md(story.scenes[q.at].title)}”)*"
             )
     for p in prompts(story, ch):
-        n += 1
-        add(f"{n}. {p}")
+        number += 1
+        add(f"{number}. {p}")
     add("")

@@ -31,8 +31,9 @@ from engine.classroom.assignment import (
 from engine.model import Story
 from engine.runtime import GameError
 from engine.saves import RESERVED, SLOT_RE, SaveError, Saves
-from engine.session import Leave, Message, SceneView, Session, StartError, View, clean
+from engine.session import Leave, Message, SceneView, Session, StartError, View
 from engine.state import GameState
+from engine.text import clean
 
 MAX_ANSWER = 4000
 MAX_NAME = 80

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine import runtime
 from engine.classroom.assignment import KEY, RecordError, answer_shape_ok, check_record
-from engine.model import Scene, Story
+from engine.model import Choice, Scene, Story
 from engine.runtime import GameError
 from engine.saves import SaveError, state_from_save
 from engine.state import GameState, Step
@@ -55,8 +55,25 @@ class Entry:
     answers: tuple[Answer, ...]
     seen_at: int | None
     """The entry where this scene (and so its note) was already shown, for scenes passed through twice."""
+    choice_index: int | None = None
+    """The index of the choice made in the scene's list of choices (None for the last one)."""
     response: str = ""
     """The choice's response as the player read it (paragraphs separated by blank lines), '' when none."""
+
+    @property
+    def historical(self) -> Choice | None:
+        """The scene's option marked `historical:` (what most real people did), if it has one."""
+        if self.choice_index is not None and self.scene.choices[self.choice_index].historical:
+            return self.scene.choices[self.choice_index]
+        return next((c for c in self.scene.choices if c.historical), None)
+
+    @property
+    def matched_history(self) -> bool | None:
+        """Whether the choice made is the historical one (None: no choice here, or none is marked)."""
+        mark = self.historical
+        if self.choice_index is None or mark is None:
+            return None
+        return mark.index == self.choice_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +122,8 @@ def block_from_save(data: dict[str, Any], story: Story, where: str) -> dict[str,
             record = check_record(data[KEY])
         except RecordError as exc:
             raise ReportError(f"{where}: {exc}") from None
-    saved = data.get("saved_at") if isinstance(data.get("saved_at"), str) else ""
+    saved_at = data.get("saved_at")
+    saved = saved_at if isinstance(saved_at, str) else ""
     return make_block(story, state, record, saved)
 
 
@@ -271,6 +289,7 @@ def build(block: Any, story: Story, strict: bool = True) -> Report:
                 choice,
                 tuple(a for a in answers if a.at is not None and a.step == i),
                 first_seen.get(sid),
+                state.history[i].choice if i < len(state.history) else None,
                 state.history[i].response if i < len(state.history) else "",
             )
         )
@@ -329,6 +348,16 @@ def result(r: Report) -> str:
         answered = len(r.end_answers) + sum(len(e.answers) for e in r.entries)
         text += f"; {answered} of {r.n_questions} questions answered"
     return text
+
+
+def history_beside(e: Entry) -> str | None:
+    """What most real people did, for the line beside the student's choice (None when nothing is marked)."""
+    mark = e.historical
+    if e.choice is None or mark is None:
+        return None
+    if e.matched_history:
+        return f"the same as you. {mark.historical}"
+    return f"“{mark.text}”. {mark.historical}"
 
 
 def when_where(scene: Scene, calendar: str = "julian") -> str:

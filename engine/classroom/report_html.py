@@ -13,6 +13,7 @@ from engine.classroom.record import (
     block_json,
     documents_met,
     file_name,
+    history_beside,
     played,
     result,
     role_label,
@@ -111,6 +112,12 @@ def html_lines(r: Report) -> Lines:
             add(f'<p class="choice"><b>Your choice:</b> {h(e.choice)}</p>', f"{label}: the choice")
             for para in e.response.split("\n\n") if e.response else ():
                 add(f'<p class="response">{h(para)}</p>', f"{label}: the response")
+            beside = history_beside(e)
+            if beside is not None:
+                add(
+                    f'<p class="historical"><b>What most people did:</b> {h(beside)}</p>',
+                    f"{label}: what most people did",
+                )
         for a in e.answers:
             _html_answer(add, a)
         add("</div>")

@@ -13,6 +13,7 @@ from engine.classroom.record import (
     block_json,
     documents_met,
     file_name,
+    history_beside,
     played,
     result,
     role_label,
@@ -61,6 +62,10 @@ def markdown_lines(r: Report) -> Lines:
             for para in e.response.split("\n\n") if e.response else ():
                 gap()
                 add(f"*{md(para)}*", f"{label}: the response")
+            beside = history_beside(e)
+            if beside is not None:
+                gap()
+                add(f"**What most people did:** {md(beside)}", f"{label}: what most people did")
         for a in e.answers:
             _md_answer(add, gap, a)
         if e.scene.note:

@@ -79,7 +79,8 @@ def verify_text(text: str, story: Story, assignment_file: Path | None = None) ->
         return found
     answers = block.get("answers")
     if isinstance(answers, list) and answers and all(isinstance(a, dict) for a in answers):
-        path = block.get("path") if isinstance(block.get("path"), list) else []
+        raw_path = block.get("path")
+        path: list[Any] = raw_path if isinstance(raw_path, list) else []
         broken = asg_mod.seals_hold(str(block.get("student", "")), answers, path)
         if broken is not None:
             return _invalid(
