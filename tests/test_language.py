@@ -823,3 +823,30 @@ def test_the_teachers_guide_follows_the_calendar(write_story, capsys):
         assert cli.main(["guide", "--story", str(root)]) == 0
         out = capsys.readouterr().out
         assert ("N.S." in out) is twin and ("New Style twin" in out) is twin
+
+
+def test_the_classroom_web_page_shows_the_response_and_the_calendar(write_story, tmp_path):
+    pytest.importorskip("starlette")
+    from starlette.testclient import TestClient
+
+    from engine.app import load_story
+    from engine.classroom import assignment as asg_mod
+    from engine.server.app import Credentials, create_app
+    from engine.server.classroom import Classroom
+    from engine.server.live import Live
+
+    root = write_story({"scenes/a.yaml": RESPONSES}, header=HEADER + "calendar: gregorian\n")
+    asg_file = tmp_path / "a.yaml"
+    asg_file.write_text("title: A walk\nrole: hero\nquestions:\n  - ask: Where did you go?\n", "utf-8")
+    story, _ = load_story(root)
+    assignment, diags = asg_mod.load(asg_file, story)
+    assert assignment is not None, diags
+    live = Live(tmp_path / "class.db")
+    code, token, secret = live.credentials()
+    client = TestClient(create_app(Classroom(story, assignment, live), Credentials(code, token, secret)))
+    page = client.post("/join", data={"name": "Anna", "code": code.lower()})
+    assert "Thursday 8 March 1917" not in page.text and "N.S." not in page.text
+    assert "Friday 23 February 1917" in page.text
+    page = client.post("/play", data={"line": "1"})
+    said = page.text.index('<div class="response"><p>You knock; 3 coins jingle.</p></div>')
+    assert said < page.text.index("<h1") and "A hall." in page.text
