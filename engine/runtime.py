@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from engine import expr
 from engine.model import RETURN, Choice, Effect, Outcome, Paragraph, Scene, Story
 from engine.state import GameState, Step, draw, seed_rng
-from engine.text import fill
+from engine.text import fill, has_braces
 
 MAX_STEPS = 100_000
 """A history longer than this is refused (no real playthrough comes near it)."""
@@ -412,6 +412,8 @@ def undo(story: Story, state: GameState, steps: int = 1) -> GameState:
 def interpolate(story: Story, state: PlayState, text: str, scene_id: str | None = None) -> str:
     """Fill `{name}` with the variable's value (`{role}` with the role's name), choose inline `{if}`, `{seq}`
     and `{cycle}` (by the visits of `scene_id`, else the current scene); `{{`/`}}` are braces."""
+    if not has_braces(text):
+        return text  # the common case: nothing to fill
 
     def value(name: str) -> str | None:
         if name == "role":
