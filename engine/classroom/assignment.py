@@ -249,7 +249,7 @@ def reachable(story: Story, start: str, until: str | None = None) -> set[str]:
         scene = story.scenes.get(sid)
         for c in scene.choices if scene else ():
             for target in graph.next_scenes(
-                story, c, graph.return_points(story) if c.goto == "return" else ()
+                story, c, graph.return_points(story) if "return" in c.targets else ()
             ):
                 if target not in seen:
                     seen.add(target)
