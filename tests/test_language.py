@@ -850,3 +850,58 @@ def test_the_classroom_web_page_shows_the_response_and_the_calendar(write_story,
     page = client.post("/play", data={"line": "1"})
     said = page.text.index('<div class="response"><p>You knock; 3 coins jingle.</p></div>')
     assert said < page.text.index("<h1") and "A hall." in page.text
+
+
+# --- an outsider's story using every feature -----------------------------------------------------
+
+FEATURES = Path(__file__).parent / "data" / "language"
+
+
+def test_the_feature_story_plays_saves_reports_and_verifies(monkeypatch, capsys, tmp_path):
+    assert cli.main(["check", "--strict", "--story", str(FEATURES)]) == 0
+    assert cli.main(["playtest", "--exhaustive", "--story", str(FEATURES)]) == 0
+    capsys.readouterr()
+    lines = ["1", "1", "1", "2", "2", "3", "1"]  # guard (call), ask, back; guard again, thank; square; sell
+    out = play_as(monkeypatch, capsys, FEATURES, tmp_path / "s", lines, "carter", "--seed", "11")
+    assert "The gate stands open and the square hums beyond it. The sky is clear." in out
+    assert "The guard leans on his pike." in out and "The guard sighs at the sight of you." in out
+    assert "He points down the lane. The baker, he says." in out
+    assert "You are back at the gate. The sky is grey." in out
+    assert "He takes the lot, and rounds the price up." in out
+    assert "You drive home with 5 coins." in out and "A good day." in out
+    assert "Monday 4 May 1925" in out and "N.S." not in out
+    saves = ["--story", str(FEATURES), "--saves", str(tmp_path / "s")]
+    assert cli.main(["report", *saves, "autosave", "-o", str(tmp_path / "r.md")]) == 0
+    assert cli.main(["verify", "--story", str(FEATURES), str(tmp_path / "r.md")]) == 0
+
+
+def test_the_feature_story_draws_the_weather_by_seed(monkeypatch, capsys, tmp_path):
+    outs = {
+        seed: play_as(
+            monkeypatch, capsys, FEATURES, tmp_path / seed, ["2", "2", "2", "quit"], "carter", "--seed", seed
+        )
+        for seed in ("1", "2", "3", "4", "5", "6")
+    }
+    soaked = {seed for seed, out in outs.items() if "A shower soaks you to the knees." in out}
+    assert soaked and soaked != set(outs)  # some seeds rain, some do not
+    for seed in soaked:
+        assert "coins and wet boots." in outs[seed]
+
+
+def play_as(monkeypatch, capsys, root: Path, saves: Path, lines: list[str], role: str, *args: str) -> str:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
+    code = cli.main(["play", "--story", str(root), "--saves", str(saves), "--plain", "--role", role, *args])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
+
+
+def test_the_feature_story_fits_the_editor_schemas():
+    from tests.test_schema import read_yaml, validate
+
+    assert validate(read_yaml((FEATURES / "story.yaml").read_text("utf-8")), "story.schema.json") == []
+    scenes = read_yaml((FEATURES / "scenes" / "road.yaml").read_text("utf-8"))
+    assert validate(scenes, "scene.schema.json") == []
+    choice = scenes["scenes"][0]["choices"][1]
+    choice["goto"] = "road.gate"  # both goto: and chance: is refused
+    assert validate(scenes, "scene.schema.json") != []
