@@ -905,3 +905,12 @@ def test_the_feature_story_fits_the_editor_schemas():
     choice = scenes["scenes"][0]["choices"][1]
     choice["goto"] = "road.gate"  # both goto: and chance: is refused
     assert validate(scenes, "scene.schema.json") != []
+
+
+def test_playtest_reports_a_return_with_no_call_as_stuck(write_story):
+    bad = CALLS.replace(
+        "{text: Leave., goto: a.end}\n  - id: a.ask", "{text: Leave., goto: a.bread}\n  - id: a.ask"
+    )
+    story = loader.load_or_raise(write_story({"scenes/a.yaml": bad}, header=HEADER))
+    walk = playtest.exhaustive(story)
+    assert [(t.scene, t.path) for t in walk.stuck] == [("a.bread", ["Leave."])]
