@@ -7,6 +7,8 @@ escaping for Markdown and HTML. Pure: no I/O, no terminal library.
   paths) is stripped of all of them.
 - **Placeholders**: `{name}` is a variable's value, `{role}` the role's name, `{{` and `}}` are literal braces;
   `tokens()` is the one tokenizer of `{...}` spans that the loader (to check) and the runtime (to fill) share.
+- **Inline markup**: `{if COND: A | B}`, `{seq: A | B | C}`, `{cycle: A | B}`, read by `inline()`; `fill()` chooses
+  the alternative shown (the condition decided by a callback, so this module needs no condition language).
 - **Markdown**: `md()` escapes every character Markdown could act on, and a line start that would make a list
   or a heading (`1917. `, `- `, `+ `, `= `); `html()` is `html.escape` of the same one-line text.
 """
