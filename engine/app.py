@@ -42,8 +42,19 @@ def load_story(story_dir: Path | None) -> tuple[Story | None, list[Diagnostic]]:
     return cache.load(story_dir or default_story_dir())
 
 
-def print_errors(diags: list[Diagnostic], stream: TextIO | None = None) -> None:
-    """Why a story cannot be played: its first 50 errors and a summary."""
+def hint_options(story: Path | None = None, saves: Path | None = None) -> str:
+    """The --story/--saves the user gave, as they go into a suggested command (' --story DIR ...', or '')."""
+    import shlex
+
+    out = f" --story {shlex.quote(str(story))}" if story is not None else ""
+    return out + (f" --saves {shlex.quote(str(saves))}" if saves is not None else "")
+
+
+def print_errors(
+    diags: list[Diagnostic], stream: TextIO | None = None, story_dir: Path | None = None
+) -> None:
+    """Why a story cannot be played: its first 50 errors and a summary (the check command suggested with the
+    --story given, if one was)."""
     stream = stream or sys.stderr
     errs = [d for d in diags if d.severity == "error"]
     for d in errs[:50]:
@@ -51,7 +62,8 @@ def print_errors(diags: list[Diagnostic], stream: TextIO | None = None) -> None:
     if len(errs) > 50:
         print(f"... and {len(errs) - 50} more", file=stream)
     print(
-        f"The story cannot be played: {summary(diags)}. Run 'dualpower check' for the full list.", file=stream
+        f"The story cannot be played: {summary(diags)}. Run 'dualpower check{hint_options(story_dir)}' for the full list.",
+        file=stream,
     )
 
 
@@ -59,7 +71,7 @@ def load_or_complain(story_dir: Path | None) -> Story | None:
     """The story, or None after printing why it cannot be loaded."""
     story, diags = load_story(story_dir)
     if story is None:
-        print_errors(diags)
+        print_errors(diags, story_dir=story_dir)
     return story
 
 

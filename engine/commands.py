@@ -118,11 +118,14 @@ def cmd_play(args: argparse.Namespace) -> int:
             seed=args.seed,
             reload_story=reload_story,
             watch_root=story_dir if args.watch else None,
+            options=app.hint_options(args.story, args.saves),
         )
     from engine.ui.plain import PlainUI
     from engine.watch import Watcher
 
-    ui = PlainUI(watcher=Watcher(story_dir) if args.watch else None)
+    ui = PlainUI(
+        watcher=Watcher(story_dir) if args.watch else None, options=app.hint_options(args.story, args.saves)
+    )
     try:
         if args.load:
             session = Session.resume(story, args.load, saves, reload_story=reload_story)
@@ -170,7 +173,7 @@ def _play_assignment(args: argparse.Namespace, story: Any, saves: Any, plain: bo
             load=args.load,
             student=args.student,
             seed=args.seed,
-            saves_option=f" --saves {args.saves}" if args.saves else "",
+            saves_option=app.hint_options(args.story, args.saves),
         )
     except StartError as exc:
         for line in exc.details:
@@ -181,7 +184,7 @@ def _play_assignment(args: argparse.Namespace, story: Any, saves: Any, plain: bo
         return loop.play(session, ui)
     from engine.ui.terminal import Terminal
 
-    Terminal(story, saves, seed=args.seed).play(session)
+    Terminal(story, saves, seed=args.seed, options=app.hint_options(args.story, args.saves)).play(session)
     return EXIT_OK
 
 
@@ -240,7 +243,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.output is not None:
         print(
             f"Report written to {args.output}. Hand in this file as it is: your teacher checks it with "
-            f"'dualpower verify {args.output.name}'.",
+            f"'dualpower verify {args.output.name}{app.hint_options(args.story)}'.",
             file=sys.stderr,
         )
     return EXIT_OK
@@ -299,17 +302,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def _add_authoring(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None]) -> None:
     g = sub.add_parser(
         "graph",
-        help="the branch map, as Graphviz DOT or Mermaid",
+        help="the branch map, as Graphviz DOT or Mermaid, or drawn as SVG/PNG/PDF",
         description="Print the branch map: scenes as nodes, choices as edges (dashed when they "
-        "have a condition), one cluster per scene file.",
+        "have a condition), one cluster per chapter (scene file), chapters in story order, four to a row.",
     )
     story_arg(g)
     g.add_argument("--role", help="only the scenes this role can reach")
     g.add_argument(
         "--format",
-        choices=("dot", "mermaid"),
+        choices=("dot", "mermaid", "svg", "png", "pdf"),
         default=None,
-        help="text format (default: from the -o file's extension, else dot)",
+        help="DOT or Mermaid text, or a picture drawn with Graphviz (default: from the -o file's extension, "
+        "else dot)",
+    )
+    g.add_argument(
+        "--labels",
+        action="store_true",
+        help="write each choice's text on its arrow (default: on hover, in SVG)",
     )
     g.add_argument(
         "-o",
@@ -343,8 +352,32 @@ def _add_authoring(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None
         metavar="N",
         help="with --exhaustive: stop after N states per role (default 200,000)",
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="also exit 1 when a scene or ending is never reached (a gate for builds)",
+    )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_playtest)
+
+    n = sub.add_parser(
+        "new",
+        help="make a new story folder to start from (it passes check, test and playtest as made)",
+        description="Write a small, complete story folder: story.yaml, one scene file, one test file and "
+        "an assignment, which passes 'check --strict', 'test' and 'playtest --strict' as made.",
+    )
+    n.add_argument("folder", metavar="DIR", nargs="?", type=Path, default=Path("my-story"))
+    n.set_defaults(func=cmd_new)
+
+    t = sub.add_parser(
+        "test",
+        help="run the story's tests (tests/*.yaml in the story folder)",
+        description="Play every case in the story folder's tests/*.yaml through the game: the choices "
+        "typed by number, then what must hold (scene, ending, vars, visited, text). Prints "
+        "'N passed, M failed'; exit 1 on any failure or mistake in a test file.",
+    )
+    story_arg(t)
+    t.set_defaults(func=cmd_test)
 
     s = sub.add_parser(
         "stats", help="how big the story is, per role and in all, and how long a run takes to read"
@@ -398,53 +431,84 @@ def cmd_graph(args: argparse.Namespace) -> int:
     ext = out.suffix.lower() if out is not None else ""
     if out is not None and ext not in RENDERED and ext not in TEXT_FORMATS:
         print(
-            f"dualpower: cannot tell the format of {out}: name it .dot, .gv, .mmd, .svg or .png",
+            f"dualpower: cannot tell the format of {out}: name it .dot, .gv, .mmd, .svg, .png or .pdf",
             file=sys.stderr,
         )
         return EXIT_USAGE
-    fmt = args.format or TEXT_FORMATS.get(ext, "dot")
-    if ext in RENDERED and fmt != "dot":
-        print(f"dualpower: {ext} files are drawn by Graphviz from DOT; drop --format {fmt}", file=sys.stderr)
+    fmt = args.format or RENDERED.get(ext) or TEXT_FORMATS.get(ext, "dot")
+    wanted = RENDERED.get(ext) or TEXT_FORMATS.get(ext)
+    if out is not None and wanted != fmt:
+        print(
+            f"dualpower: -o {out.name} is not {fmt}: name the file .{fmt} or drop --format", file=sys.stderr
+        )
         return EXIT_USAGE
-    text = graph.to_mermaid(story, args.role) if fmt == "mermaid" else graph.to_dot(story, args.role)
-    if out is None or ext not in RENDERED:
-        return app.write_output(text, out)
-    return _render(text, out, RENDERED[ext])
+    if fmt == "mermaid":
+        return app.write_output(graph.to_mermaid(story, args.role), out)
+    if fmt == "dot":
+        return app.write_output(graph.to_dot(story, args.role, args.labels), out)
+    if out is None and fmt != "svg":
+        print(
+            f"dualpower: a {fmt} picture is not text: write it to a file with -o map.{fmt}", file=sys.stderr
+        )
+        return EXIT_USAGE
+    again = f"dualpower graph{app.hint_options(args.story)}" + (f" --role {args.role}" if args.role else "")
+    return _render(graph.dot_passes(story, args.role, args.labels), out, fmt, again)
 
 
-def _render(dot_text: str, out: Path, fmt: str) -> int:
-    """Draw DOT text into `out` with Graphviz's `dot`, or say how to install it."""
+def _render(passes: tuple[str, list[str]], out: Path | None, fmt: str, again: str) -> int:
+    """Draw the map with Graphviz into `out` (or SVG on stdout), or say how to install it. Two passes: `dot`
+    lays out the chapters in order, then `neato -n2` adds the edges between chapters without moving a node."""
     import shutil
     import subprocess
 
-    exe = shutil.which("dot")
-    if exe is None:
+    dot, neato = shutil.which("dot"), shutil.which("neato")
+    if dot is None or neato is None:
         print(
-            "dualpower: drawing an .svg or .png needs Graphviz's 'dot' program, which is not installed.\n"
+            f"dualpower: drawing a {fmt} picture needs Graphviz ('dot' and 'neato'), which is not installed.\n"
             "  Install it: sudo apt-get install graphviz   (Debian/Ubuntu)\n"
             "              brew install graphviz           (macOS)\n"
-            "  or write the DOT text instead: dualpower graph -o map.dot",
+            f"  or write the DOT text instead: {again} -o map.dot",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_FAIL
+    frame, crossing = passes
+
+    def run(cmd: list[str], text: str) -> bytes | None:
+        try:
+            done = subprocess.run(
+                cmd, input=text.encode("utf-8"), capture_output=True, timeout=300, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            print(f"dualpower: Graphviz failed: {exc}", file=sys.stderr)
+            return None
+        if done.returncode != 0:
+            print(
+                f"dualpower: Graphviz failed: {done.stderr.decode('utf-8', 'replace').strip()}",
+                file=sys.stderr,
+            )
+            return None
+        return done.stdout
+
+    laid = run([dot, "-Tdot"], frame)
+    if laid is None:
+        return EXIT_FAIL
+    text = laid.decode("utf-8")
+    cut = text.rstrip().rfind("}")
+    drawn = run([neato, "-n2", f"-T{fmt}"], text[:cut] + "".join(e + "\n" for e in crossing) + "}\n")
+    if drawn is None:
+        return EXIT_FAIL
+    if out is None:
+        sys.stdout.write(drawn.decode("utf-8"))
+        return EXIT_OK
     try:
-        done = subprocess.run(
-            [exe, f"-T{fmt}", "-o", str(out)],
-            input=dot_text.encode("utf-8"),
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        print(f"dualpower: Graphviz failed: {exc}", file=sys.stderr)
-        return 1
-    if done.returncode != 0:
-        print(
-            f"dualpower: Graphviz failed: {done.stderr.decode('utf-8', 'replace').strip()}", file=sys.stderr
-        )
-        return 1
+        from engine.files import atomic_write
+
+        atomic_write(out, drawn)
+    except OSError as exc:
+        print(f"dualpower: {exc}", file=sys.stderr)
+        return EXIT_FAIL
     print(f"Wrote {out}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_playtest(args: argparse.Namespace) -> int:
@@ -465,8 +529,11 @@ def cmd_playtest(args: argparse.Namespace) -> int:
     if args.format == "json":
         app.emit_json(result.to_dict())
     else:
-        sys.stdout.write(playtest.format_text(result, story, lambda path: graph.file_label(story, path)))
-    return EXIT_OK if result.ok else EXIT_FAIL
+        sys.stdout.write(
+            playtest.format_text(result, story, lambda path: graph.file_label(story, path), args.strict)
+        )
+    ok = result.strict_ok() if args.strict else result.ok
+    return EXIT_OK if ok else EXIT_FAIL
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -480,4 +547,83 @@ def cmd_stats(args: argparse.Namespace) -> int:
         app.emit_json(data)
     else:
         sys.stdout.write(stats.format_text(data))
+    return EXIT_OK
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from engine import storytest
+    from engine.saves import Saves
+
+    story_dir = args.story or app.default_story_dir()
+    story = _load(args)
+    if story is None:
+        return EXIT_FAIL
+    from engine.diagnostics import sort_key
+
+    cases, diags = storytest.load(story_dir, story)
+    for d in sorted(diags, key=sort_key):
+        print(d)
+    if diags:
+        print(
+            f"The test files have {len(diags)} mistake{'s' * (len(diags) != 1)} (above); fix them and run again."
+        )
+        return EXIT_FAIL
+    if not cases:
+        print(
+            f"No story tests in {story_dir / 'tests'}: add a tests/NAME.yaml with a 'tests:' list "
+            "(see docs/authoring-tools.md)."
+        )
+        return EXIT_FAIL
+    failed = 0
+    with tempfile.TemporaryDirectory(prefix="dualpower-test-") as tmp:
+        saves = Saves(Path(tmp))
+        for case in cases:
+            failure = storytest.run(story, case, saves)
+            if failure is not None:
+                failed += 1
+                print(f"FAIL {failure}")
+    print(f"{len(cases) - failed} passed, {failed} failed")
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    import os
+    import shlex
+
+    from engine import scaffold
+
+    folder: Path = args.folder
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        what = "a folder that is not empty" if folder.is_dir() else "a file"
+        print(
+            f"dualpower: {folder} is already {what}; give a new folder's name: dualpower new DIR",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
+    schema = Path(__file__).resolve().parent / "schema" / "scene.schema.json"
+    try:
+        schema_ref = os.path.relpath(schema, (folder / "scenes").resolve())
+    except ValueError:  # another drive (Windows): the absolute path
+        schema_ref = str(schema)
+    quoted = shlex.quote(str(folder))
+    made = scaffold.files(quoted, folder.resolve().name, Path(schema_ref).as_posix())
+    try:
+        for rel, text in made.items():
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("x", encoding="utf-8") as fh:
+                fh.write(text)
+    except OSError as exc:
+        print(
+            f"dualpower: cannot write the new story: {exc.strerror or exc} ({exc.filename or folder})",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
+    print(f"Made a new story in {folder}: {', '.join(made)}")
+    print("Play it, then make it yours (docs/authoring.md); before each commit:")
+    for command in ("play", "check", "test", "playtest"):
+        extra = " --strict" if command in ("check", "playtest") else ""
+        print(f"  dualpower {command} --story {quoted}{extra}")
     return EXIT_OK

@@ -12,11 +12,20 @@ from engine.diagnostics import Diagnostic
 TMP_PREFIX = ".tmp-"
 """Temporary files of atomic_write start with this (hidden; a saves listing skips them)."""
 MAX_FILES = 5000
-SKIP_DIRS = {"assignments"}
+SKIP_DIRS = {"assignments", "tests"}
+"""Folders right below the story folder that hold no scenes: assignments and story tests."""
+SUFFIXES = (".yaml", ".yml")
+"""A story file's name ends with one of these (both are YAML)."""
+
+
+def is_story_file(name: str) -> bool:
+    """Whether a file name is one the loader reads (`*.yaml` or `*.yml`, not hidden)."""
+    return name.endswith(SUFFIXES) and not name.startswith(".")
 
 
 def story_files(root: Path, diags: list[Diagnostic]) -> list[Path]:
-    """Every *.yaml below the story folder (not assignments/, not hidden), refusing links that leave it."""
+    """Every *.yaml and *.yml below the story folder (not assignments/ or tests/, not hidden), refusing links
+    that leave it."""
     out: list[Path] = []
     real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -41,7 +50,7 @@ def story_files(root: Path, diags: list[Diagnostic]) -> list[Path]:
                     )
                 )
         for name in sorted(filenames):
-            if not name.endswith(".yaml") or name.startswith("."):
+            if not is_story_file(name):
                 continue
             p = here / name
             if p.is_symlink():

@@ -1,4 +1,5 @@
-"""The branch map: scenes as nodes, choices as edges, as Graphviz DOT or Mermaid text. Pure: no I/O.
+"""The branch map: scenes as nodes, choices as edges, as Graphviz DOT (laid out by chapter) or Mermaid text.
+Pure: no I/O.
 
 Also home to the scene graph's one shared question, which scenes the gotos reach from a set of starts, used by
 `check`, `playtest` and `stats` alike.
@@ -179,22 +180,46 @@ def _dot_str(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def to_dot(story: Story, role: str | None = None) -> str:
-    """The branch map as a Graphviz digraph: one cluster per scene file, starts and endings styled apart."""
+ROW = 4
+"""Chapters side by side in one row of the map; more wrap to further rows, so a long role stays screen-shaped."""
+
+
+def to_dot(story: Story, role: str | None = None, labels: bool = False) -> str:
+    """The branch map as a Graphviz digraph, laid out by chapter: one cluster per scene file (a chapter, by the
+    folder convention), chapters side by side in story order, ROW to a row; inside a chapter the scenes run
+    top to bottom. Choices are edges, dashed when conditional; their texts are tooltips (shown on hover in an
+    SVG), or edge labels with `labels`. Edges between chapters do not stretch the layout (constraint=false);
+    `dot` alone may still reorder the chapters of a row to spare crossings: `dot_passes` keeps them in order."""
+    frame, crossing = dot_passes(story, role, labels)
+    cut = frame.rstrip().rfind("}")
+    return frame[:cut] + "".join(line + "\n" for line in crossing) + "}\n"
+
+
+def dot_passes(story: Story, role: str | None = None, labels: bool = False) -> tuple[str, list[str]]:
+    """The map in two parts for a layout in two passes: the DOT graph without the edges between chapters (lay
+    it out with `dot`, which then keeps the chapters in story order), and those edges' DOT lines (add them to the
+    laid-out graph and draw with `neato -n2`, which keeps every node where `dot` put it)."""
     scenes = scenes_for(story, role)
     shown = {s.id for s in scenes}
     starts = _starts(story, role)
     out = [
         f"digraph {_dot_str(story.title)} {{",
-        "  rankdir=LR;",
+        "  rankdir=TB;",
+        "  newrank=true;",
+        "  nodesep=0.2;",
+        "  ranksep=0.3;",
+        "  splines=true;",
         '  node [shape=box, style="rounded", fontname="Helvetica", fontsize=10];',
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
-    for n, (path, group) in enumerate(_by_file(story, scenes).items()):
+    chapters = list(_by_file(story, scenes).items())
+    chapter_of: dict[str, int] = {}
+    for n, (path, group) in enumerate(chapters):
         out.append(f"  subgraph cluster_{n} {{")
         out.append(f"    label={_dot_str(file_label(story, path))};")
         out.append('    style="dashed"; color="#999999";')
         for s in group:
+            chapter_of[s.id] = n
             label, style = f"{s.title}\n{s.id}", ""
             if s.ending is not None:
                 label = f"{s.title}\nEnding: {s.ending.title}\n{s.id}"
@@ -204,14 +229,30 @@ def to_dot(story: Story, role: str | None = None) -> str:
                 style = ', style="rounded,filled,bold", fillcolor="#d6e8f4", penwidth=2'
             out.append(f"    {_dot_str(s.id)} [label={_dot_str(label)}{style}];")
         out.append("  }")
+    crossing: list[str] = []
     for s, c, text, cond in _edges(scenes, shown):
-        if cond is None:
-            out.append(f"  {_dot_str(s.id)} -> {_dot_str(c.goto)} [label={_dot_str(text)}];")
-        else:
-            label = f"{text}\n[if {cond}]"
-            out.append(f"  {_dot_str(s.id)} -> {_dot_str(c.goto)} [label={_dot_str(label)}, style=dashed];")
+        shown_text = text if cond is None else f"{text}\n[if {cond}]"
+        attrs = [f"label={_dot_str(shown_text)}" if labels else f"tooltip={_dot_str(shown_text)}"]
+        if cond is not None:
+            attrs.append("style=dashed")
+        across = chapter_of[s.id] != chapter_of[c.goto]
+        if across:
+            attrs.append("constraint=false")
+        (crossing if across else out).append(
+            f"  {_dot_str(s.id)} -> {_dot_str(c.goto)} [{', '.join(attrs)}];"
+        )
+    # Rows: every scene of a chapter sits above the first scene of the chapter ROW places later (invisible).
+    for n, (_path, group) in enumerate(chapters[:-ROW] if len(chapters) > ROW else []):
+        below = chapters[n + ROW][1][0].id
+        for s in group:
+            out.append(f"  {_dot_str(s.id)} -> {_dot_str(below)} [style=invis];")
+    # Chapters in story order along a row: their first scenes on one rank, chained left to right (invisible).
+    for start in range(0, len(chapters), ROW):
+        firsts = [_dot_str(group[0].id) for _path, group in chapters[start : start + ROW]]
+        if len(firsts) > 1:
+            out.append(f"  {{rank=same; {' -> '.join(firsts)} [style=invis];}}")
     out.append("}")
-    return "\n".join(out) + "\n"
+    return "\n".join(out) + "\n", crossing
 
 
 # --- Mermaid ------------------------------------------------------------------------------------

@@ -61,7 +61,12 @@ def _load(root: Path, on_file: Callable[[Path], None] | None) -> tuple[Story | N
                 1,
                 "error",
                 "no-story",
-                "story.yaml is missing: a story folder needs one (see docs/authoring.md)",
+                "story.yaml is missing: a story folder needs one (see docs/authoring.md)"
+                + (
+                    " (the header is always named story.yaml: rename story.yml)"
+                    if (root / "story.yml").is_file()
+                    else ""
+                ),
             )
         ]
     files = story_files(root, b.diags)
@@ -94,10 +99,10 @@ def _load(root: Path, on_file: Callable[[Path], None] | None) -> tuple[Story | N
             continue
         f = YamlFile(str(path), b.diags, check_control=not getattr(node, "plain_text", False))
         rel = path.relative_to(root).as_posix()
-        if rel == "glossary.yaml":
+        if rel in ("glossary.yaml", "glossary.yml"):
             glossary = b.glossary(f, node)
             continue
-        if rel == "documents.yaml":
+        if rel in ("documents.yaml", "documents.yml"):
             documents = b.documents(f, node)
             continue
         if not (isinstance(node, yaml.MappingNode) and any(k.value == "scenes" for k, _ in node.value)):

@@ -10,6 +10,7 @@ prepared once, so a story of a few hundred scenes plays well over 100,000 choice
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import statistics
 from collections import deque
@@ -31,6 +32,65 @@ LOOP_TAIL = 50
 """The scenes of a capped run's last this-many steps are taken as its loop."""
 
 
+# --- conditions, as the rules test them ----------------------------------------------------------
+
+
+class _Counting(runtime.Rules):
+    """The game's rule book, with each compiled choice condition wrapped to note whether it came out true or
+    false (by the choice's key); nothing else differs, so runs play exactly as with runtime.rules(story). Once
+    every condition of a scene has come out both ways, the scene's unwrapped plan takes its place, so counting
+    costs nothing more there."""
+
+    __slots__ = ("true", "false", "_raw", "_pending")
+
+    def __init__(self, story: Story) -> None:
+        super().__init__(story)
+        self.true: set[str] = set()
+        self.false: set[str] = set()
+        self._raw: dict[str, runtime.Plan] = {}
+        self._pending: dict[str, set[str]] = {}
+
+    def _plan(self, s: Any) -> runtime.Plan:
+        plan = super()._plan(s)
+        pending = {m.key for m in plan.moves if m.test is not None}
+        if not pending:
+            return plan
+        self._raw[s.id], self._pending[s.id] = plan, pending
+        moves = tuple(
+            m if m.test is None else dataclasses.replace(m, test=self._noted(m.test, m.key, s.id))
+            for m in plan.moves
+        )
+        return dataclasses.replace(plan, moves=moves)
+
+    def _noted(self, test: Callable[[Any], Any], key: str, scene_id: str) -> Callable[[Any], Any]:
+        true, false = self.true, self.false
+
+        def settle() -> None:
+            pending = self._pending[scene_id]
+            pending.discard(key)
+            if not pending:
+                self._plans[scene_id] = self._raw[scene_id]
+
+        def noted(state: Any) -> Any:
+            got = test(state)
+            if got:
+                if key not in true:
+                    true.add(key)
+                    if key in false:
+                        settle()
+            elif key not in false:
+                false.add(key)
+                if key in true:
+                    settle()
+            return got
+
+        return noted
+
+
+def _paragraph_key(scene_id: str, n: int) -> str:
+    return f"{scene_id}@{n}"
+
+
 # --- what a run reads ----------------------------------------------------------------------------
 
 
@@ -38,10 +98,14 @@ class _Words:
     """Words read, per scene and per choice text: counted once where no placeholder or condition makes them
     depend on the state (reporting only; what is open and what a choice does come from runtime.Rules)."""
 
-    __slots__ = ("story", "scenes", "choices")
+    __slots__ = ("story", "scenes", "choices", "book", "settled")
 
-    def __init__(self, story: Story) -> None:
+    def __init__(self, story: Story, book: _Counting) -> None:
         self.story = story
+        self.book = book
+        """Where the paragraph conditions' outcomes are noted, beside the choices'."""
+        self.settled: set[str] = set()
+        """Scenes whose paragraph conditions have all come out both ways."""
         self.scenes: dict[str, int] = {}
         self.choices: dict[str, int] = {}
         """Scene id / choice key -> words, or -1 when they depend on the state."""
@@ -60,6 +124,16 @@ class _Words:
                 self.scenes[sid] = n
                 return n
             self.scenes[sid] = -1
+        if sid not in self.settled:
+            true, false = self.book.true, self.book.false
+            varied = True
+            for n, p in enumerate(plan.scene.paragraphs):
+                if p.cond is not None:
+                    key = _paragraph_key(sid, n)
+                    (true if p.cond.test(state) else false).add(key)
+                    varied = varied and key in true and key in false
+            if varied:  # every paragraph condition here has come out both ways: no need to look again
+                self.settled.add(sid)
         read = sum(runtime.words(p) for p in runtime.paragraphs(self.story, state, plan.scene))
         if plan.scene.ending is not None:
             read += runtime.words(plan.scene.ending.epilogue)
@@ -105,6 +179,17 @@ class Trouble:
         if self.kind == "loop":
             out["loop"] = list(self.loop)
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Spot:
+    """A place in the story files for the report: a choice never taken, or a condition that never varied."""
+
+    where: str
+    """'file:line', the file relative to the story folder."""
+    scene: str
+    text: str
+    """The choice's text, or the condition as written."""
 
 
 @dataclass(slots=True)
@@ -161,6 +246,16 @@ class PlaytestResult:
     """The exhaustive walk's state cap per role."""
     played: list[Run] = field(default_factory=list)
     """Every random run, when random_runs(keep_runs=True) was asked for them (not part of the JSON)."""
+    where: dict[str, str] = field(default_factory=dict)
+    """Scene id -> 'file:line' of each scene in play."""
+    choices: int = 0
+    """Choices in the scenes in play."""
+    never_taken: list[Spot] = field(default_factory=list)
+    """Choices in play that no run (or no step of the walk) took, in story order."""
+    never_true: list[Spot] = field(default_factory=list)
+    """Conditions tested at least once and never true."""
+    never_false: list[Spot] = field(default_factory=list)
+    """Conditions tested at least once and never false."""
 
     @property
     def ok(self) -> bool:
@@ -169,6 +264,10 @@ class PlaytestResult:
     @property
     def unreached(self) -> list[str]:
         return [s for s in self.scenes if s not in self.reached]
+
+    def strict_ok(self) -> bool:
+        """`playtest --strict`: no stuck state, no loop, and every scene and ending in play reached."""
+        return self.ok and not self.unreached
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -188,6 +287,18 @@ class PlaytestResult:
             },
             "mode": self.mode,
             "loops": [t.to_dict() for t in self.loops],
+            "unreached": [{"scene": sid, "where": self.where[sid]} for sid in self.unreached],
+            "choices": {
+                "total": self.choices,
+                "taken": self.choices - len(self.never_taken),
+                "never_taken": [
+                    {"where": c.where, "scene": c.scene, "text": c.text} for c in self.never_taken
+                ],
+            },
+            "conditions": {
+                "never_true": [{"where": c.where, "if": c.text} for c in self.never_true],
+                "never_false": [{"where": c.where, "if": c.text} for c in self.never_false],
+            },
         }
         if self.mode == "exhaustive":
             out["states"] = self.states
@@ -206,6 +317,7 @@ def _frame(story: Story, roles: list[str], mode: str, seed: int) -> PlaytestResu
     scenes = [s for s in story.scenes.values() if keep is None or s.id in keep]
     result = PlaytestResult(mode, seed, scenes=[s.id for s in scenes])
     for s in scenes:
+        result.where[s.id] = _at(story, s.source)
         result.files.setdefault(s.file, []).append(s.id)
         if s.ending is not None:
             result.endings[s.id] = 0
@@ -245,8 +357,16 @@ def _add_trouble(
         found[(kind, scene)] = (Trouble(kind, role, scene, [], sorted(loop or [])), path)
 
 
+def _at(story: Story, source: Any) -> str:
+    return f"{graph.file_label(story, source.path)}:{source.line}"
+
+
 def _finish(
-    story: Story, result: PlaytestResult, found: dict[tuple[str, str], tuple[Trouble, list[Pick]]]
+    story: Story,
+    result: PlaytestResult,
+    found: dict[tuple[str, str], tuple[Trouble, list[Pick]]],
+    book: _Counting,
+    taken: set[str] | dict[str, int],
 ) -> PlaytestResult:
     order = {sid: n for n, sid in enumerate(story.scenes)}
     for (kind, _scene), (trouble, path) in sorted(found.items(), key=lambda kv: (order[kv[0][1]], kv[0][0])):
@@ -255,6 +375,27 @@ def _finish(
     for role in result.roles.values():
         result.reached |= role.reached
     result.reached &= set(result.scenes)
+    true, false = book.true, book.false
+    for sid in result.scenes:
+        sc = story.scenes[sid]
+        conds = [(_paragraph_key(sid, n), p.cond) for n, p in enumerate(sc.paragraphs) if p.cond is not None]
+        for c in sc.choices:
+            key = f"{sid}#{c.index}"
+            result.choices += 1
+            if key not in taken:
+                result.never_taken.append(Spot(_at(story, c.source), sid, c.text))
+            if c.cond is not None:
+                conds.append((key, c.cond))
+        for key, cond in conds:
+            if key not in true and key not in false:
+                continue  # never tested: its scene was never reached (listed as such) or its choice used up
+            spot = Spot(
+                _at(story, cond.source if cond.source.path != "<story>" else sc.source), sid, cond.text
+            )
+            if key not in true:
+                result.never_true.append(spot)
+            elif key not in false:
+                result.never_false.append(spot)
     return result
 
 
@@ -281,8 +422,8 @@ def random_runs(
     roles = _roles(story, role)
     result = _frame(story, roles, "random", seed)
     result.runs = runs
-    book = runtime.rules(story)
-    words = _Words(story)
+    book = _Counting(story)
+    words = _Words(story, book)
     counts: dict[str, int] = {}
     rng = random.Random(seed)
     found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
@@ -308,7 +449,7 @@ def random_runs(
             _add_trouble(
                 found, "loop", key, path[steps][1] if steps < len(path) else state.scene, pairs[:steps], loop
             )
-    return _finish(story, result, found)
+    return _finish(story, result, found, book, counts)
 
 
 def _loop_entry(seq: list[str]) -> tuple[int, list[str]]:
@@ -407,7 +548,7 @@ def exhaustive(story: Story, role: str | None = None, max_states: int = STATE_CA
     found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
     for key in roles:
         walk.run(key, max_states, result, found)
-    return _finish(story, result, found)
+    return _finish(story, result, found, walk.book, walk.taken)
 
 
 class _Walk:
@@ -439,7 +580,9 @@ class _Walk:
         all_read = set().union(*read.values())
         self.names = tuple(sorted(all_read))
         self.visit_names = tuple(sorted(self.counted))
-        self.book = runtime.rules(story)
+        self.book = _Counting(story)
+        self.taken: set[str] = set()
+        """The keys of the choices some step of the walk followed."""
         # What is read ahead of a scene is what its strongly connected component and every component after it
         # read; components come numbered successors first, so one pass in that order fills them all.
         self.component = graph.components(story)
@@ -505,6 +648,7 @@ class _Walk:
         found: dict[tuple[str, str], tuple[Trouble, list[Pick]]],
     ) -> None:
         story, book, var_names, visit_names = self.story, self.book, self.names, self.visit_names
+        taken = self.taken
         stats = result.roles[role]
         start = runtime.new_game(story, role)
         first = self.key(start.scene, start.vars, start.visits, frozenset(start.once_taken))
@@ -546,6 +690,7 @@ class _Walk:
                     if sid not in stuck:
                         stuck.append(sid)
                     continue
+                taken.add(move.key)
                 nxt = self.key(
                     probe.scene, probe.vars, probe.visits, frozenset(probe.once_taken), tuple(probe.stack)
                 )
@@ -621,8 +766,11 @@ def _forwards(start: int, edges: list[list[int]], live: set[int], limit: int = 1
 # --- text report --------------------------------------------------------------------------------
 
 
-def format_text(result: PlaytestResult, story: Story, file_label: Callable[[str], str] = str) -> str:
-    """The report `dualpower playtest` prints: totals, coverage per role and per file, then the troubles."""
+def format_text(
+    result: PlaytestResult, story: Story, file_label: Callable[[str], str] = str, strict: bool = False
+) -> str:
+    """The report `dualpower playtest` prints: totals, coverage per role and per file, what was never reached,
+    taken or varied, then the troubles; with `strict`, a last line on the scenes never reached."""
     lines: list[str] = []
     total = len(result.scenes)
     reached = total - len(result.unreached)
@@ -638,6 +786,8 @@ def format_text(result: PlaytestResult, story: Story, file_label: Callable[[str]
                 "loops were not searched for"
             )
     lines.append(f"Scenes reached: {reached}/{total} ({_pct(reached, total)})")
+    taken = result.choices - len(result.never_taken)
+    lines.append(f"Choices taken: {taken}/{result.choices} ({_pct(taken, result.choices)})")
     lines.append("")
     lines.append("By role:")
     for key, r in result.roles.items():
@@ -665,7 +815,22 @@ def format_text(result: PlaytestResult, story: Story, file_label: Callable[[str]
         lines.append(f"  {sid:<30} {n:>6}{'   never reached' if n == 0 else ''}")
     if result.unreached:
         lines.append("")
-        lines.append(f"Scenes never reached ({len(result.unreached)}): {', '.join(result.unreached)}")
+        lines.append(f"Scenes never reached ({len(result.unreached)}):")
+        for sid in result.unreached:
+            kind = " (ending)" if story.scenes[sid].ending is not None else ""
+            lines.append(f"  {result.where[sid]}: {sid}{kind}")
+    for title, spots, is_choice in (
+        ("Choices never taken", result.never_taken, True),
+        ("Conditions never true", result.never_true, False),
+        ("Conditions never false", result.never_false, False),
+    ):
+        if spots:
+            lines.append("")
+            lines.append(f"{title} ({len(spots)}):")
+            lines.extend(
+                f'  {c.where}: {c.scene}: "{c.text}"' if is_choice else f"  {c.where}: if: {c.text}"
+                for c in spots
+            )
     for title, troubles in (
         ("Stuck states", result.stuck),
         ("Loops that never reach an ending", result.loops),
@@ -693,6 +858,12 @@ def format_text(result: PlaytestResult, story: Story, file_label: Callable[[str]
         lines.append(
             f"{len(result.stuck)} stuck state{'s' * (len(result.stuck) != 1)}, "
             f"{len(result.loops)} loop{'s' * (len(result.loops) != 1)} found."
+        )
+    if strict and result.unreached:
+        n = len(result.unreached)
+        lines.append(
+            f"Strict: {n} scene{'s' * (n != 1)} or ending{'s' * (n != 1)} never reached (listed above): "
+            "reach them, or remove them."
         )
     return "\n".join(lines) + "\n"
 

@@ -506,6 +506,20 @@ class Session:
         notes: list[View] = []
         try:
             state = replay(story, self.state, self.state.history)
+            if state.scene != self.state.scene:
+                # Every step still fits, but the last one leads elsewhere now: the player's place moved.
+                last = self.state.history[-1].text if self.state.history else ""
+                why = (
+                    f"your last choice, {last!r}, now leads to {state.scene!r}"
+                    if last
+                    else f"the role now starts at {state.scene!r}"
+                )
+                notes.append(
+                    Message(
+                        f"Your place could not be kept: {why}, not {self.state.scene!r}; you are there now.",
+                        "hint",
+                    )
+                )
         except GameError as exc:
             if self.state.scene not in story.scenes:
                 return [
@@ -520,7 +534,8 @@ class Session:
             notes.append(
                 Message(
                     f"Your path no longer fits the story at {exc}: you stay in this scene with your "
-                    "variables as they stand, but undo may not lead back along the old path.",
+                    "variables as they stand (the path before could not be replayed), but undo may not lead "
+                    "back along the old path.",
                     "hint",
                 )
             )

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine.files import is_story_file
+
 INTERVAL = 0.5
 """Seconds between polls in the background thread."""
 
@@ -27,10 +29,10 @@ def snapshot(root: Path) -> _Snapshot:
     Story files are small (the shipped story hashes in about a millisecond), so hashing on each poll is cheap."""
     out: _Snapshot = {}
     for dirpath, dirnames, filenames in os.walk(root):
-        # The same folders the loader skips: hidden ones and caches (assignments are watched: they are story too).
+        # The same folders the loader skips: hidden ones and caches (assignments and tests are watched: they are story too).
         dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
         for name in filenames:
-            if name.endswith(".yaml") and not name.startswith("."):
+            if is_story_file(name):
                 path = os.path.join(dirpath, name)
                 try:
                     st = os.stat(path)

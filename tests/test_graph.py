@@ -37,6 +37,12 @@ def _attrs(text: str) -> dict[str, str]:
     }
 
 
+layout: list[tuple[str, str]] = []
+"""The invisible edges of the last parse_dot (they put chapters in rows)."""
+rows: list[list[str]] = []
+"""The last parse_dot's rows: the first scene of each chapter of a row, left to right."""
+
+
 def parse_dot(
     text: str,
 ) -> tuple[dict[str, dict[str, str]], list[tuple[str, str, dict[str, str]]], dict[str, list[str]]]:
@@ -47,11 +53,18 @@ def parse_dot(
     edges: list[tuple[str, str, dict[str, str]]] = []
     clusters: dict[str, list[str]] = {}
     current: list[str] | None = None
+    layout.clear()
+    rows.clear()
     depth = 1
     for line in lines[1:-1]:
         s = line.strip()
         if m := _EDGE.match(line):
-            edges.append((m[1], m[2], _attrs(m[3])))
+            if _attrs(m[3]) == {"style": "invis"}:
+                layout.append((m[1], m[2]))  # a layout helper (chapters in rows), not a choice
+            else:
+                edges.append((m[1], m[2], _attrs(m[3])))
+        elif m := re.match(r"^\{rank=same; (.*) \[style=invis\];\}$", s):
+            rows.append([x.strip('"') for x in m[1].split(" -> ")])
         elif m := _NODE.match(line):
             nodes[m[1]] = _attrs(m[2])
             assert current is not None, "every scene sits in a file's cluster"
@@ -65,9 +78,11 @@ def parse_dot(
             depth -= 1
             current = None
         else:
-            assert re.match(r"^(rankdir=LR;|node \[.*\];|edge \[.*\];|style=.*;)$", s), (
-                f"unexpected DOT line {s!r}"
-            )
+            assert re.match(
+                r"^(rankdir=TB;|newrank=true;|nodesep=[\d.]+;|ranksep=[\d.]+;|splines=true;|node \[.*\];"
+                r"|edge \[.*\];|style=.*;)$",
+                s,
+            ), f"unexpected DOT line {s!r}"
     assert depth == 1, "unbalanced braces"
     return nodes, edges, clusters
 
@@ -87,9 +102,11 @@ def test_dot_structure() -> None:
     assert "Ending: Home Again" in nodes["baker.end.home"]["label"]
     assert nodes["baker.street"] == {"label": "The Street\nbaker.street"}
     march = [e for e in edges if e[1] == "baker.end.march"][0]
-    assert march[2] == {"label": "March with the crowd.\n[if courage >= 2]", "style": "dashed"}
+    assert march[2] == {"tooltip": "March with the crowd.\n[if courage >= 2]", "style": "dashed"}
     plain = [e for e in edges if e[1] == "baker.street"][0]
-    assert plain[2] == {"label": "Take heart."}
+    assert plain[2] == {"tooltip": "Take heart."}
+    _n, labelled, _c = parse_dot(graph.to_dot(story, labels=True))
+    assert [e[2] for e in labelled if e[1] == "baker.street"][0] == {"label": "Take heart."}
 
 
 def test_dot_for_one_role() -> None:
@@ -129,7 +146,7 @@ def tricky(tmp_path: Path) -> Story:
 
 
 def test_dot_escapes_and_shortens_labels(tmp_path: Path) -> None:
-    nodes, edges, _ = parse_dot(graph.to_dot(tricky(tmp_path)))
+    nodes, edges, _ = parse_dot(graph.to_dot(tricky(tmp_path), labels=True))
     assert nodes["a.start"]["label"].endswith('The "Red" Room \\\\ Hall\na.start')
     label = edges[0][2]["label"]
     assert label.startswith('"Down with the war!" she') and label.endswith("…") and len(label) <= 30
@@ -217,7 +234,7 @@ def test_cli_renders_svg(tmp_path: Path) -> None:
 
 def test_cli_refuses_unknown_extension_and_role(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["graph", "--story", str(MINI), "-o", str(tmp_path / "map.txt")]) == 2
-    assert "name it .dot, .gv, .mmd, .svg or .png" in capsys.readouterr().err
+    assert "name it .dot, .gv, .mmd, .svg, .png or .pdf" in capsys.readouterr().err
     assert cli.main(["graph", "--story", str(MINI), "--role", "tsar"]) == 2
     assert "unknown role 'tsar'" in capsys.readouterr().err
 
@@ -247,3 +264,72 @@ def test_components_put_a_cycle_together_and_its_exits_first() -> None:
     assert comp["baker.end.home"] < comp["baker.dawn"] and comp["baker.end.march"] < comp["baker.dawn"]
     assert comp["guard.end.stay"] < comp["guard.gate"]
     assert len(set(comp.values())) == 5
+
+
+# --- the map by chapter -----------------------------------------------------------------------
+
+MONTHS = ("01-feb", "02-mar", "03-apr", "04-may", "05-jun", "06-jul")
+
+
+def chaptered(tmp_path: Path) -> loader.Story:
+    """Six chapter files of two scenes each, every chapter leading to the next; the last one ends."""
+    root = tmp_path / "ch"
+    (root / "scenes").mkdir(parents=True)
+    (root / "story.yaml").write_text(
+        "title: T\nroles:\n  a: {name: A, start: a.01-feb.x}\n", encoding="utf-8"
+    )
+    for n, m in enumerate(MONTHS):
+        nxt = f"a.{MONTHS[n + 1]}.x" if n + 1 < len(MONTHS) else None
+        tail = f"choices: [{{text: on, goto: {nxt}}}]" if nxt else "ending: {title: E, epilogue: e}"
+        (root / "scenes" / f"{m}.yaml").write_text(
+            "scenes:\n"
+            f"  - {{id: a.{m}.x, title: X, date: 1917-0{n + 1}-01, text: t, choices: [{{text: go, goto: a.{m}.y}}]}}\n"
+            f"  - {{id: a.{m}.y, title: Y, date: 1917-0{n + 1}-02, text: t, {tail}}}\n",
+            encoding="utf-8",
+        )
+    story, diags = loader.load(root)
+    assert story is not None, [str(d) for d in diags]
+    return story
+
+
+def test_chapters_are_clusters_in_rows_of_four_in_story_order(tmp_path: Path) -> None:
+    nodes, edges, clusters = parse_dot(graph.to_dot(chaptered(tmp_path)))
+    assert list(clusters) == [f"scenes/{m}.yaml" for m in MONTHS]
+    assert rows == [[f"a.{m}.x" for m in MONTHS[:4]], [f"a.{m}.x" for m in MONTHS[4:]]]
+    # the second row sits below the first: every scene of chapter k above chapter k+4's first scene
+    assert set(layout) == {(f"a.{MONTHS[k]}.{s}", f"a.{MONTHS[k + 4]}.x") for k in (0, 1) for s in "xy"}
+    across = [e for e in edges if e[0].split(".")[1] != e[1].split(".")[1]]
+    within = [e for e in edges if e[0].split(".")[1] == e[1].split(".")[1]]
+    assert len(across) == 5 and all(e[2].get("constraint") == "false" for e in across)
+    assert within and all("constraint" not in e[2] for e in within)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+def test_a_60_scene_role_is_drawn_screen_shaped_with_its_chapters_in_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    story = loader.load_or_raise(Path(__file__).parent.parent / "story")
+    assert len(graph.scenes_for(story, "worker")) >= 60
+    assert cli.main(["graph", "--role", "worker", "--format", "svg"]) == 0
+    svg = capsys.readouterr().out
+    width, height = (
+        float(x) for x in re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+    )
+    assert 1.2 <= width / height <= 2.6, (width, height)  # a landscape screen's shape, not a strip
+    # chapter titles: the first four left to right along the top row, the next four below them, in order
+    where = {
+        m[3]: (float(m[1]), float(m[2]))
+        for m in re.finditer(
+            r'<text text-anchor="middle" x="([-\d.]+)" y="([-\d.]+)"[^>]*>(scenes/worker/[^<]+)<', svg
+        )
+    }
+    names = sorted(where)
+    assert len(names) == 8
+    top, bottom = names[:4], names[4:]
+    assert [where[n][0] for n in top] == sorted(where[n][0] for n in top)
+    assert [where[n][0] for n in bottom] == sorted(where[n][0] for n in bottom)
+    assert max(where[n][1] for n in top) < min(where[n][1] for n in bottom)
+    assert cli.main(["graph", "--role", "worker", "-o", str(tmp_path / "w.png")]) == 0
+    assert (tmp_path / "w.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert cli.main(["graph", "--format", "png"]) == 2
+    assert "write it to a file with -o map.png" in capsys.readouterr().err

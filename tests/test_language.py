@@ -788,9 +788,9 @@ def test_the_branch_map_draws_calls_and_chance_outcomes(write_story, capsys):
     root = write_story({"scenes/a.yaml": CALLS, "scenes/c.yaml": CHANCE.replace("a.", "c.")}, header=HEADER)
     assert cli.main(["graph", "--story", str(root)]) == 0
     dot = capsys.readouterr().out
-    assert '"a.start" -> "a.ask" [label="Ask the baker. (call)"];' in dot
-    assert '"a.start" -> "a.after" [label="Ask the baker. (after the call)"];' in dot
-    assert '"c.start" -> "c.won" [label="Risk it all. (1/4)"];' in dot
+    assert '"a.start" -> "a.ask" [tooltip="Ask the baker. (call)"];' in dot
+    assert '"a.start" -> "a.after" [tooltip="Ask the baker. (after the call)"];' in dot
+    assert '"c.start" -> "c.won" [tooltip="Risk it all. (1/4)"];' in dot
 
 
 def test_the_terminal_plays_responses_chance_and_calls(write_story, tmp_path):

@@ -176,6 +176,38 @@ def test_assignments_folder_is_not_read_as_scenes(write_story) -> None:
     assert story is not None and diags == []
 
 
+def test_tests_folder_is_not_read_as_scenes(write_story) -> None:
+    story, diags = loader.load(
+        write_story(
+            {"scenes/a.yaml": GOOD, "tests/t.yaml": "tests:\n  - {name: x, role: hero, choices: [1]}\n"}
+        )
+    )
+    assert story is not None and diags == []
+
+
+def test_yml_files_load_like_yaml(write_story) -> None:
+    first, rest = GOOD.split("  - id: a.end\n")
+    story, diags = loader.load(
+        write_story(
+            {
+                "scenes/a.yml": first,
+                "scenes/b.yml": "scenes:\n  - id: a.end\n" + rest,
+                "glossary.yml": "terms:\n  - {term: Duma, text: The parliament.}\n",
+            }
+        )
+    )
+    assert story is not None, [str(d) for d in diags]
+    assert set(story.scenes) == {"a.start", "a.end"}
+    assert story.scenes["a.end"].source.path.endswith("b.yml")
+    assert [t.term for t in story.glossary] == ["Duma"]
+
+
+def test_a_header_named_story_yml_is_explained(write_story) -> None:
+    root = write_story({"scenes/a.yaml": GOOD})
+    (root / "story.yaml").rename(root / "story.yml")
+    assert "rename story.yml" in only(root, "no-story")
+
+
 def test_text_paragraphs_and_conditions(write_story) -> None:
     text = GOOD.replace(
         "    text: You have {gold} gold.\n",

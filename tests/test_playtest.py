@@ -427,7 +427,10 @@ def test_new_branch_dropped_into_a_copy(
     assert cli.main(["check", "--story", story]) == 0
     assert "0 errors" in capsys.readouterr().out
     assert cli.main(["graph", "--story", story, "--role", "baker"]) == 0
-    assert '"baker.street" -> "baker.cellar" [label="Go down to the cellar."];' in capsys.readouterr().out
+    # another file is another chapter: the arrow into it does not stretch the map's layout
+    assert '"baker.street" -> "baker.cellar" [tooltip="Go down to the cellar.", constraint=false];' in (
+        capsys.readouterr().out
+    )
     assert (
         cli.main(["playtest", "--story", story, "--role", "baker", "--runs", "30", "--format", "json"]) == 0
     )
@@ -495,3 +498,103 @@ def test_exhaustive_forgets_what_no_condition_ahead_reads(tmp_path: Path) -> Non
     )
     assert result.capped == [] and result.ok
     assert result.states == 3
+
+
+# --- gates: --strict, choices never taken, conditions that never vary ---------------------------------
+
+GATED = (
+    """\
+- id: a.start
+  title: Start
+  date: 1917-02-23
+  text:
+    - You stand in the yard.
+    - if: bread >= 0
+      text: Bread is bread.
+  choices:
+    - text: Sell the coat.
+      set: {sold: true}
+      goto: a.hall
+    - text: Keep the coat.
+      goto: a.hall
+- id: a.hall
+  title: Hall
+  date: 1917-02-24
+  text:
+    - The hall is cold.
+    - if: sold
+      text: You sold it already.
+  choices:
+    - text: Buy a feast.
+      if: bread >= 3
+      show_locked: true
+      goto: a.feast
+    - text: Go home.
+      if: bread <= 2
+      goto: a.end
+    - text: Boast of the sale.
+      if: sold
+      goto: a.end
+- id: a.feast
+  title: Feast
+  date: 1917-02-25
+  text: A feast.
+  ending: {title: The Feast, epilogue: Too much.}
+"""
+    + END
+)
+
+
+@pytest.mark.parametrize("mode", [["--runs", "20"], ["--exhaustive"]], ids=["random", "exhaustive"])
+def test_strict_fails_on_what_is_never_reached(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: list[str]
+) -> None:
+    root = make_story(tmp_path / "s", GATED)
+    assert cli.main(["playtest", "--story", str(root), *mode]) == 0
+    capsys.readouterr()
+    assert cli.main(["playtest", "--story", str(root), "--strict", *mode]) == 1
+    out = capsys.readouterr().out
+    assert "Scenes never reached (1):\n  scenes/a.yaml:33: a.feast (ending)\n" in out
+    assert "Strict: 1 scene or ending never reached" in out
+    assert cli.main(["playtest", "--story", str(MINI), "--strict", "--runs", "40"]) == 0
+
+
+@pytest.mark.parametrize("mode", [["--runs", "20"], ["--exhaustive"]], ids=["random", "exhaustive"])
+def test_choices_never_taken_and_conditions_that_never_vary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: list[str]
+) -> None:
+    root = make_story(tmp_path / "s", GATED)
+    assert cli.main(["playtest", "--story", str(root), "--format", "json", *mode]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["choices"] == {
+        "total": 5,
+        "taken": 4,
+        "never_taken": [{"where": "scenes/a.yaml:23", "scene": "a.hall", "text": "Buy a feast."}],
+    }
+    never_true = [{"where": "scenes/a.yaml:24", "if": "bread >= 3"}]
+    never_false = [{"where": "scenes/a.yaml:28", "if": "bread <= 2"}]
+    if mode[0] == "--runs":  # paragraphs are read on random runs; the walk follows choices only
+        never_false.insert(0, {"where": "scenes/a.yaml:7", "if": "bread >= 0"})
+    # `sold` varies (set by one choice, not by the other): neither list has it, in a paragraph or a choice
+    assert data["conditions"] == {"never_true": never_true, "never_false": never_false}
+    assert data["unreached"] == [{"scene": "a.feast", "where": "scenes/a.yaml:33"}]
+    assert cli.main(["playtest", "--story", str(root), *mode]) == 0
+    out = capsys.readouterr().out
+    assert "Choices taken: 4/5 (80%)" in out
+    assert 'Choices never taken (1):\n  scenes/a.yaml:23: a.hall: "Buy a feast."\n' in out
+    assert "Conditions never true (1):\n  scenes/a.yaml:24: if: bread >= 3\n" in out
+    assert "  scenes/a.yaml:28: if: bread <= 2\n" in out
+
+
+def test_counting_conditions_changes_no_run(tmp_path: Path) -> None:
+    story = load(make_story(tmp_path / "s", GATED))
+    a = playtest.random_runs(story, 30, seed=3, keep_runs=True)
+    b = playtest.random_runs(story, 30, seed=3, keep_runs=True)
+    assert [r.path for r in a.played] == [r.path for r in b.played]
+    # every run is a path the runtime itself allows, taking each choice by its number on screen
+    for run in a.played:
+        game = runtime.new_game(story, run.role)
+        for scene, index in run.path:
+            assert game.scene == scene
+            runtime.choose(story, game, _number_of(story, game, index))
+        assert game.scene == run.state.scene

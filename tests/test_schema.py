@@ -1,15 +1,16 @@
 """The JSON Schemas for editors: in step with the loader's key tables, and right about real and broken files.
 
-No JSON Schema library is a dependency, so a small validator for the keywords the schemas use lives here.
+Files are read as an editor's YAML language server reads them (dates stay strings) and validated with the
+`jsonschema` library (a test dependency), as the editor would.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
@@ -17,6 +18,8 @@ from engine import loader, story_schema
 
 SCHEMAS = Path(loader.__file__).parent / "schema"
 MINI = Path(__file__).parent / "data" / "mini"
+EVERY = Path(__file__).parent / "data" / "every-feature"
+SHIPPED = Path(__file__).parent.parent / "story"
 
 
 def schema(name: str) -> dict[str, Any]:
@@ -37,72 +40,18 @@ def read_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
 
 
-# --- a small JSON Schema validator (the keywords our schemas use) -----------------------------------
-
-_TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
-
-
-def _is(value: Any, kind: str) -> bool:
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, _TYPES[kind])
-
-
-def errors(value: Any, sch: dict[str, Any], root: dict[str, Any], at: str = "") -> list[str]:
-    out: list[str] = []
-    if "$ref" in sch:
-        ref = sch["$ref"]
-        assert ref.startswith("#/$defs/"), ref
-        out += errors(value, root["$defs"][ref[len("#/$defs/") :]], root, at)
-    if "type" in sch:
-        kinds = sch["type"] if isinstance(sch["type"], list) else [sch["type"]]
-        if not any(_is(value, k) for k in kinds):
-            return out + [f"{at}: expected {sch['type']}, got {value!r}"]
-    if "enum" in sch and value not in sch["enum"]:
-        out.append(f"{at}: {value!r} not in {sch['enum']}")
-    if "const" in sch and value != sch["const"]:
-        out.append(f"{at}: {value!r} is not {sch['const']!r}")
-    if isinstance(value, str):
-        if "pattern" in sch and not re.search(sch["pattern"], value):
-            out.append(f"{at}: {value!r} does not match {sch['pattern']}")
-        if len(value) < sch.get("minLength", 0):
-            out.append(f"{at}: too short")
-    if isinstance(value, list):
-        if len(value) < sch.get("minItems", 0):
-            out.append(f"{at}: too few items")
-        for i, item in enumerate(value):
-            if "items" in sch:
-                out += errors(item, sch["items"], root, f"{at}/{i}")
-    if isinstance(value, dict):
-        for key in sch.get("required", []):
-            if key not in value:
-                out.append(f"{at}: missing {key}")
-        if len(value) < sch.get("minProperties", 0):
-            out.append(f"{at}: too few properties")
-        props = sch.get("properties", {})
-        for key, item in value.items():
-            if "propertyNames" in sch:
-                out += errors(key, sch["propertyNames"], root, f"{at}/{key} (name)")
-            if key in props:
-                out += errors(item, props[key], root, f"{at}/{key}")
-            elif sch.get("additionalProperties") is False:
-                out.append(f"{at}: unknown key {key}")
-            elif isinstance(sch.get("additionalProperties"), dict):
-                out += errors(item, sch["additionalProperties"], root, f"{at}/{key}")
-    for sub in sch.get("allOf", []):
-        out += errors(value, sub, root, at)
-    if "anyOf" in sch and all(errors(value, s, root, at) for s in sch["anyOf"]):
-        out.append(f"{at}: matches none of anyOf")
-    if "not" in sch and not errors(value, sch["not"], root, at):
-        out.append(f"{at}: matches what 'not' forbids")
-    if "if" in sch and not errors(value, sch["if"], root, at) and "then" in sch:
-        out += errors(value, sch["then"], root, at)
-    return out
-
-
 def validate(value: Any, name: str) -> list[str]:
+    """Every problem jsonschema finds, with those inside anyOf/oneOf branches, as '/path: message'."""
     sch = schema(name)
-    return errors(value, sch, sch)
+    out: list[str] = []
+
+    def add(errs: Any) -> None:
+        for e in errs:
+            out.append(f"/{'/'.join(str(p) for p in e.absolute_path)}: {e.message}")
+            add(e.context or [])
+
+    add(jsonschema.Draft202012Validator(sch).iter_errors(value))
+    return out
 
 
 # --- the schemas --------------------------------------------------------------------------------
@@ -136,10 +85,70 @@ def test_schema_keys_match_the_loader(name: str, path: tuple[str, ...], table: d
     assert node["additionalProperties"] is False
 
 
-def test_mini_story_is_valid() -> None:
-    assert validate(read_yaml((MINI / "story.yaml").read_text(encoding="utf-8")), "story.schema.json") == []
-    for path in sorted((MINI / "scenes").glob("*.yaml")):
+def scene_files(root: Path) -> list[Path]:
+    """The scene files the loader reads (story_files, without the header and the two named files)."""
+    from engine.files import story_files
+
+    named = {"story.yaml", "glossary.yaml", "glossary.yml", "documents.yaml", "documents.yml"}
+    return [p for p in story_files(root, []) if p.relative_to(root).as_posix() not in named]
+
+
+@pytest.mark.parametrize("root", [MINI, EVERY, SHIPPED], ids=["mini", "every-feature", "shipped"])
+def test_real_story_files_are_valid(root: Path) -> None:
+    assert validate(read_yaml((root / "story.yaml").read_text(encoding="utf-8")), "story.schema.json") == []
+    files = scene_files(root)
+    assert files
+    for path in files:
         assert validate(read_yaml(path.read_text(encoding="utf-8")), "scene.schema.json") == [], path
+
+
+def _keys_used(value: Any, where: str, found: dict[str, set[str]]) -> None:
+    """Which keys the fixture uses, by the key table they belong to."""
+    if isinstance(value, dict):
+        found.setdefault(where, set()).update(value)
+        for k, v in value.items():
+            _keys_used(v, f"{where}.{k}", found)
+    elif isinstance(value, list):
+        for item in value:
+            _keys_used(item, f"{where}[]", found)
+
+
+def test_the_every_feature_story_uses_every_key_and_plays() -> None:
+    """The fixture keeps up with the format: a key added to the loader must be added to it (and so be
+    validated against the schema above)."""
+    scenes: dict[str, set[str]] = {}
+    for path in scene_files(EVERY):
+        _keys_used(read_yaml(path.read_text(encoding="utf-8")), "", scenes)
+    header: dict[str, set[str]] = {}
+    _keys_used(read_yaml((EVERY / "story.yaml").read_text(encoding="utf-8")), "", header)
+    used = {
+        "scene file": scenes[""],
+        "scene": scenes[".scenes[]"],
+        "choice": scenes[".scenes[].choices[]"],
+        "paragraph": scenes[".scenes[].text[]"],
+        "ending": scenes[".scenes[].ending"],
+        "on_enter": scenes[".scenes[].on_enter"],
+        "story": header[""],
+        "role": set().union(*(v for k, v in header.items() if k.startswith(".roles."))),
+        "variable": set().union(*(v for k, v in header.items() if k.startswith(".variables."))),
+    }
+    tables = {
+        "scene file": story_schema.SCENE_FILE_KEYS,
+        "scene": story_schema.SCENE_KEYS,
+        "choice": story_schema.CHOICE_KEYS,
+        "paragraph": story_schema.PARAGRAPH_KEYS,
+        "ending": story_schema.ENDING_KEYS,
+        "on_enter": story_schema.EFFECT_KEYS,
+        "story": story_schema.STORY_KEYS,
+        "role": story_schema.ROLE_KEYS,
+        "variable": story_schema.VAR_KEYS,
+    }
+    for what, table in tables.items():
+        assert set(table) <= used[what], (
+            f"tests/data/every-feature uses no {what} key {set(table) - used[what]}"
+        )
+    story, diags = loader.load(EVERY)
+    assert story is not None and diags == [], [str(d) for d in diags]
 
 
 @pytest.mark.parametrize(
@@ -147,26 +156,29 @@ def test_mini_story_is_valid() -> None:
     [
         (
             "{id: a.b, title: T, date: 1917-02-23, text: x, choices: [{text: go, goot: a.c}]}",
-            "unknown key goot",
+            "'goot' was unexpected",
         ),
-        ("{id: a.b, title: T, date: 1917-02-23, text: x, choices: [{text: go}]}", "matches none of anyOf"),
+        (
+            "{id: a.b, title: T, date: 1917-02-23, text: x, choices: [{text: go}]}",
+            "is not valid under any of the given schemas",
+        ),
         (
             "{id: a.b, title: T, date: 23 Feb 1917, text: x, ending: {title: E, epilogue: e}}",
-            "does not match",
+            "'23 Feb 1917' does not match",
         ),
-        ("{id: a.b, title: T, date: 1917-02-23, text: x}", "matches none of anyOf"),
+        ("{id: a.b, title: T, date: 1917-02-23, text: x}", "is not valid under any of the given schemas"),
         (
             "{id: a.b, title: T, date: 1917-02-23, text: x, choices: [{text: go, goto: a.c}], "
             "ending: {title: E, epilogue: e}}",
-            "matches what 'not' forbids",
+            "should not be valid under",
         ),
         (
             "{id: a.b, title: T, date: 1917-02-23, text: x, choices: [{text: go, goto: a.c, add: {bread: lots}}]}",
-            "matches none of anyOf",
+            "is not valid under any of the given schemas",
         ),
         (
             "{id: a.b, title: T, date: 1917-02-23, text: [{if: x}], ending: {title: E, epilogue: e}}",
-            "matches none of anyOf",
+            "is not valid under any of the given schemas",
         ),
     ],
 )
@@ -178,18 +190,24 @@ def test_broken_scene_files_are_caught(scene: str, problem: str) -> None:
 @pytest.mark.parametrize(
     "header, problem",
     [
-        ("title: T\nroles: {a: {name: A}}\n", "missing start"),
-        ("title: T\nroles: {a: {name: A, start: s}}\nvariables: {x: {type: float}}\n", "not in"),
+        ("title: T\nroles: {a: {name: A}}\n", "'start' is a required property"),
+        (
+            "title: T\nroles: {a: {name: A, start: s}}\nvariables: {x: {type: float}}\n",
+            "'float' is not one of",
+        ),
         (
             "title: T\nroles: {a: {name: A, start: s}}\nvariables: {x: {type: bool, start: 3}}\n",
-            "expected boolean",
+            "3 is not of type 'boolean'",
         ),
         (
             "title: T\nroles: {a: {name: A, start: s}}\nvariables: {x: {type: bool, max: 3}}\n",
-            "'not' forbids",
+            "should not be valid under",
         ),
-        ("title: T\nroles: {a: {name: A, start: s}}\nvariables: {role: {type: int}}\n", "'not' forbids"),
-        ("roles: {a: {name: A, start: s}}\n", "missing title"),
+        (
+            "title: T\nroles: {a: {name: A, start: s}}\nvariables: {role: {type: int}}\n",
+            "should not be valid under",
+        ),
+        ("roles: {a: {name: A, start: s}}\n", "'title' is a required property"),
     ],
 )
 def test_broken_headers_are_caught(header: str, problem: str) -> None:

@@ -24,6 +24,15 @@ CHAPTERS = (
 )
 
 
+SHIPPED_FILES = {f"{r}/{c}.yaml" for r in ROLES for c in CHAPTERS}
+"""The story as shipped. An author's new file under story/ (as the tutorial ends) is not part of these promises:
+the tests below are about these files only, so adding a branch keeps them green."""
+
+
+def shipped(scene) -> bool:  # type: ignore[no-untyped-def]
+    return scene.source.path.split("scenes/", 1)[-1] in SHIPPED_FILES
+
+
 @pytest.fixture(scope="module")
 def story():
     return loader.load_or_raise(SHIPPED)
@@ -46,7 +55,7 @@ def test_random_playtests_reach_every_scene_and_ending_without_getting_stuck(sto
 
 def test_eight_chapters_per_role(story) -> None:
     files = {s.source.path.split("scenes/", 1)[1] for s in story.scenes.values()}
-    assert files == {f"{r}/{c}.yaml" for r in ROLES for c in CHAPTERS}
+    assert files >= SHIPPED_FILES
 
 
 def test_sizes(story) -> None:
@@ -81,7 +90,7 @@ def test_paths_run_to_october_unless_cut_short(story) -> None:
 
 
 def test_epilogues_speak_of_the_constituent_assembly(story) -> None:
-    for s in story.endings:
+    for s in filter(shipped, story.endings):
         assert re.search(r"Constituent Assembly|the Assembly", s.ending.epilogue), s.id
 
 

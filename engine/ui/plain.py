@@ -26,12 +26,15 @@ class PlainUI:
         stdout: TextIO | None = None,
         width: int = WIDTH,
         watcher: Watcher | None = None,
+        options: str = "",
     ) -> None:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.width = width
         self.watcher = watcher
         """--watch: checked before each prompt and when a line has been typed."""
+        self.options = options
+        """The --story/--saves given, kept in the commands suggested to the player (' --story DIR')."""
 
     # --- output ---
 
@@ -123,7 +126,9 @@ class PlainUI:
         if views is not None:
             self.show(views)
         elif reason != "ending":
-            self.write(f"Your game is saved as '{AUTOSAVE}'. To carry on: dualpower --load {AUTOSAVE}")
+            self.write(
+                f"Your game is saved as '{AUTOSAVE}'. To carry on: dualpower --load {AUTOSAVE}{self.options}"
+            )
 
     def choose_role(self, roles: list[tuple[str, str, str, str]]) -> str | None:
         """Ask which role to play; roles are (key, name, title, blurb). None at end of input."""

@@ -281,12 +281,12 @@ def content_notes(story: Story) -> RenderableType | None:
     return Column([Text("This story includes:"), notes], title=Text("Before you begin", style=TITLE))
 
 
-def farewell(slot: str) -> RenderableType:
+def farewell(slot: str, options: str = "") -> RenderableType:
     return Column(
         [
             Text(
                 f"Your game is saved in the slot '{slot}'. Choose Continue on the title screen, "
-                f"or run: dualpower --load {slot}",
+                f"or run: dualpower --load {slot}{options}",
                 style=HINT,
             )
         ],

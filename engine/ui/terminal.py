@@ -75,8 +75,11 @@ class Terminal:
         reload_story: Callable[[], tuple[Story | None, str]] | None = None,
         seed: int = 0,
         watch_root: Path | None = None,
+        options: str = "",
     ) -> None:
         self.story = story
+        self.options = options
+        """The --story/--saves given, kept in the commands suggested (' --story DIR')."""
         self.saves = saves
         # Created the ordinary way so rich follows NO_COLOR, TERM and the terminal's size by itself.
         self.console = console or Console(highlight=False, emoji=False)
@@ -201,7 +204,7 @@ class Terminal:
         if views is not None:
             self.show(views)
         elif reason != "ending":
-            self.print(render.farewell(AUTOSAVE))
+            self.print(render.farewell(AUTOSAVE, self.options))
 
     def ask(self, prompt: str = "> ") -> str | None:
         """One typed line; None when the player pressed Ctrl-C or Ctrl-D; loop.RELOAD when --watch ended it."""
@@ -490,7 +493,10 @@ def run(
     seed: int = 0,
     reload_story: Callable[[], tuple[Story | None, str]] | None = None,
     watch_root: Path | None = None,
+    options: str = "",
 ) -> int:
     """`dualpower` in a terminal (the play command calls this when stdin and stdout are terminals)."""
-    term = Terminal(story, saves, reload_story=reload_story, seed=seed, watch_root=watch_root)
+    term = Terminal(
+        story, saves, reload_story=reload_story, seed=seed, watch_root=watch_root, options=options
+    )
     return term.main(role=role, load=load)
