@@ -1,19 +1,25 @@
 # Two commands set everything up on a fresh machine with Python 3.11+ and make:
-#   make play   creates .venv, installs the game, starts it
-#   make test   creates .venv, installs the game with its test tools, runs the whole suite
+#   make play   creates .venv, installs the game and what playing needs (no test or dev tools), starts it
+#   make test   creates .venv, installs the game with its test and dev tools, runs the whole suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PLAYED := $(VENV)/.installed-play
 
 .PHONY: play test lint typecheck bench picture clean browser serve screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev,serve]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(PLAYED)
 
-play: $(STAMP)
+$(PLAYED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $(PLAYED)
+
+play: $(PLAYED)
 	$(BIN)/dualpower
 
 test: $(STAMP) browser

@@ -7,6 +7,8 @@ result into output and an exit code; the shared edges (loading a story, messages
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -61,6 +63,12 @@ def _add_classroom(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None
         type=Path,
         help="the assignment file (default: where the report says, else the story's assignments/)",
     )
+    v.add_argument(
+        "--complete",
+        action="store_true",
+        help="also fail (exit 1, INCOMPLETE) when the work is unfinished: stopped before the end, or a "
+        "question it met is unanswered",
+    )
     v.set_defaults(func=cmd_verify)
 
     t = sub.add_parser(
@@ -71,6 +79,18 @@ def _add_classroom(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None
     )
     story_arg(t)
     t.add_argument("--assignment", metavar="FILE", type=Path, help="a guide for this assignment's path")
+    t.add_argument(
+        "--format",
+        choices=("md", "html"),
+        default=None,
+        help="Markdown, or one printable HTML page (default: html when -o ends in .html, else md)",
+    )
+    t.add_argument(
+        "--saves",
+        metavar="DIR",
+        type=Path,
+        help="the class's saves folder, put into the commands the guide prints for students",
+    )
     t.add_argument("-o", "--output", metavar="FILE", type=Path, help="write to FILE instead of the screen")
     t.set_defaults(func=cmd_guide)
 
@@ -96,6 +116,9 @@ def cmd_play(args: argparse.Namespace) -> int:
     if story is None:
         return EXIT_FAIL
     saves = app.saves_folder(args.saves)
+    # A folder given with --saves or $DUALPOWER_SAVES may be a class's: a mistyped --load must not list the
+    # other students' saves (the user's own default folder still does).
+    saves.list_names = not (args.saves or os.environ.get("DUALPOWER_SAVES"))
     saves.clean_stale()
     plain = args.plain or not (sys.stdin.isatty() and sys.stdout.isatty())
     story_dir = args.story or app.default_story_dir()
@@ -164,6 +187,7 @@ def _play_assignment(args: argparse.Namespace, story: Any, saves: Any, plain: bo
     # Name, intro and messages before play are plain lines in both modes; the game itself is drawn by the
     # terminal UI unless plain mode was asked for (or stdin/stdout are not terminals).
     ui = PlainUI()
+    saves.list_names = False  # a class shares the folder: never show a student the others' save names
     try:
         session = assignment_play.start(
             story,
@@ -173,6 +197,7 @@ def _play_assignment(args: argparse.Namespace, story: Any, saves: Any, plain: bo
             load=args.load,
             student=args.student,
             seed=args.seed,
+            wait=sys.stdin.isatty(),
             saves_option=app.hint_options(args.story, args.saves),
         )
     except StartError as exc:
@@ -190,7 +215,7 @@ def _play_assignment(args: argparse.Namespace, story: Any, saves: Any, plain: bo
 
 def cmd_guide(args: argparse.Namespace) -> int:
     from engine.classroom import assignment as asg_mod
-    from engine.classroom.guide import guide
+    from engine.classroom.guide import guide, guide_html
 
     story = app.load_or_complain(args.story)
     if story is None:
@@ -207,7 +232,14 @@ def cmd_guide(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_FAIL
-    if app.write_output(guide(story, assignment), args.output) != EXIT_OK:
+    story_option = f" --story {shlex.quote(str(args.story or app.default_story_dir()))}"
+    saves_option = f" --saves {shlex.quote(str(args.saves))}" if args.saves else ""
+    text = guide(story, assignment, story_option=story_option, saves_option=saves_option)
+    suffix = args.output.suffix.lower() if args.output else ""
+    if (args.format or ("html" if suffix in (".html", ".htm") else "md")) == "html":
+        title = f"Teacher's guide: {assignment.title if assignment else story.title}"
+        text = guide_html(text, title)
+    if app.write_output(text, args.output) != EXIT_OK:
         return EXIT_FAIL
     if args.output is not None:
         print(f"Guide written to {args.output}", file=sys.stderr)
@@ -232,6 +264,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if story is None:
         return EXIT_FAIL
     saves = app.saves_folder(args.saves)
+    saves.list_names = False  # a class shares the folder: the others' save names are theirs
     try:
         data = saves.read(args.save)
         report = build(block_from_save(data, story, args.save), story)
@@ -283,6 +316,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return EXIT_FAIL
     verdict = verify_text(text, story, args.assignment)
     print(verdict)
+    if args.complete and verdict.unfinished and (verdict.valid or not verdict.checked):
+        print(f"INCOMPLETE: the work in this report is not finished: {verdict.unfinished}.")
+        return EXIT_FAIL
     if not verdict.checked:
         return EXIT_FAIL
     if not verdict.valid:

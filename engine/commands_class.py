@@ -261,6 +261,13 @@ def _tables(summaries: list[Any], to_terminal: bool) -> str:
                 *(Text(st.answers.get(q.number, "—")) for q in s.questions),
             )
         console.print(t)
+        if any(st.reading for st in s.students):
+            t = Table(title="What each student read", title_justify="left")
+            t.add_column("Student")
+            t.add_column("Notes, documents and glossary opened; time on the path")
+            for st in s.students:
+                t.add_row(Text(st.name), Text(st.reading or "— (report made before reading was recorded)"))
+            console.print(t)
         for d in s.decisions:
             t = Table(title=f"{d.title} ({when(d.date)})", title_justify="left")
             t.add_column("Option")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import json
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,12 @@ AUTOSAVE = "autosave"
 
 
 class SaveError(Exception):
-    """A save that cannot be written or read; the message says what and what to do."""
+    """A save that cannot be written or read; the message says what and what to do, `reason` (when a write
+    failed) just why, e.g. "the disk holding saves is full"."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 def default_dir(cwd: Path | None = None) -> Path:
@@ -51,8 +58,33 @@ def default_dir(cwd: Path | None = None) -> Path:
             return here / "saves"
         except (ValueError, OSError):
             pass
+    return user_dir()
+
+
+def user_dir() -> Path:
+    """The user's own saves folder: $XDG_DATA_HOME/dualpower/saves (by default ~/.local/share/dualpower/saves)."""
     data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(data) / "dualpower" / "saves"
+
+
+def cause(exc: OSError, folder: Path) -> str:
+    """Why writing in `folder` failed, in words that name the real cause (permission, space, ...)."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"you are not allowed to write in {folder} (permission denied)"
+    if exc.errno == errno.EROFS:
+        return f"{folder} is on a read-only disk"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk holding {folder} is full"
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return f"{folder} (or a folder above it) is a file, not a folder"
+    return f"{exc.strerror or exc} ({folder})"
+
+
+def fix_for(exc: OSError) -> str:
+    """What to do about a failed write."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "free some space, or choose another folder with --saves DIR"
+    return "choose a folder you can write to with --saves DIR"
 
 
 def check_slot(slot: str) -> str:
@@ -81,8 +113,10 @@ class SaveInfo:
 class Saves:
     """One saves folder. Nothing is ever written outside it."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, list_names: bool = True) -> None:
         self.folder = Path(folder)
+        self.list_names = list_names
+        """Whether a message about a missing save lists the others (never in class: they are other students')."""
 
     def path(self, slot: str) -> Path:
         return self.folder / f"{check_slot(slot)}.json"
@@ -97,8 +131,8 @@ class Saves:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise SaveError(
-                f"cannot create the saves folder {self.folder}: {exc.strerror or exc}; "
-                "choose another with --saves DIR"
+                f"cannot create the saves folder {self.folder}: {cause(exc, self.folder)}; {fix_for(exc)}",
+                cause(exc, self.folder),
             ) from None
         target = self.folder / name
         payload = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
@@ -106,10 +140,23 @@ class Saves:
             atomic_write(target, payload)
         except OSError as exc:
             raise SaveError(
-                f"could not save to {target}: {exc.strerror or exc}. Your game is still running; "
-                "free some space or choose another folder with --saves DIR"
+                f"could not save to {target}: {cause(exc, self.folder)}. Your game is still running; "
+                f"{fix_for(exc)}",
+                cause(exc, self.folder),
             ) from None
         return target
+
+    def unwritable(self) -> str | None:
+        """None when a save can be written in the folder (tried for real: a file made and removed), else why
+        not, naming the cause."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".json", dir=self.folder)
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError as exc:
+            return cause(exc, self.folder)
+        return None
 
     def save(self, slot: str, story: Story, state: GameState, extra: dict[str, Any] | None = None) -> Path:
         scene = story.scenes.get(state.scene)
@@ -138,9 +185,13 @@ class Saves:
         try:
             size = path.stat().st_size
         except FileNotFoundError:
-            names = self.slot_names()[:8]
+            names = self.slot_names()[:8] if self.list_names else []
             listed = (
-                f"; the saves there are: {', '.join(names)}" if names else "; there are no saves there yet"
+                f"; the saves there are: {', '.join(names)}"
+                if names
+                else "; there are no saves there yet"
+                if self.list_names
+                else ""
             )
             raise SaveError(f"there is no save {_name(slot_or_path)!r} in {path.parent}{listed}") from None
         except OSError as exc:

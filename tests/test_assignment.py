@@ -80,12 +80,12 @@ def test_defaults_undo_allowed_role_start_no_until(tmp_path, mini):
         ("title: T\nrole: bakr\n", "A:2:7: error: unknown role 'bakr' (did you mean baker?)"),
         (
             "title: T\nrole: baker\nstart: baker.streat\n",
-            "A:3:8: error: start: unknown scene 'baker.streat' (did you mean baker.street?)",
+            "A:3:8: error: start: unknown scene 'baker.streat' (did you mean baker.street, “The Street”?)",
         ),
         ("title: T\nrole: baker\nuntil: nowhere\n", "A:3:8: error: until: unknown scene 'nowhere'"),
         (
             "title: T\nrole: baker\nquestions:\n  - at: baker.dawm\n    ask: Q?\n",
-            "A:4:9: error: question 1: at: unknown scene 'baker.dawm' (did you mean baker.dawn?)",
+            "A:4:9: error: question 1: at: unknown scene 'baker.dawm' (did you mean baker.dawn, “Dawn”?)",
         ),
         (
             "title: T\nrole: baker\nset: {curage: 1}\n",
@@ -128,7 +128,7 @@ def test_warnings_for_questions_that_can_never_be_asked(tmp_path, mini):
         for m in found
     ), found
     found = messages(tmp_path, "title: T\nrole: baker\nuntil: guard.gate\nquestions: [{ask: Q?}]\n", mini)
-    assert any("warning: until: 'guard.gate' cannot be reached" in m for m in found), found
+    assert any("error: until: 'guard.gate' cannot be reached" in m for m in found), found
     found = messages(tmp_path, "title: T\nrole: baker\n", mini)
     assert any("warning: this assignment has no questions" in m for m in found), found
 

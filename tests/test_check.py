@@ -277,7 +277,7 @@ def test_check_reports_assignment_files(tmp_path: Path, capsys: pytest.CaptureFi
     assert cli.main(["check", "--story", str(MINI), "--assignment", str(bad)]) == 1
     out = capsys.readouterr().out
     assert "hw.yaml:2:7: error: unknown role 'pirate'" in out
-    assert "hw.yaml:4:9: error:" in out and "did you mean baker.dawn?" in out
+    assert "hw.yaml:4:9: error:" in out and "did you mean baker.dawn, “Dawn”?" in out
     # assignments kept in the story's own assignments/ folder are checked without being named
     story = tmp_path / "story"
     shutil.copytree(MINI, story)

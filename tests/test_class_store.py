@@ -29,7 +29,7 @@ SENTENCE = "Most bakers went home that night, as the bread ran out."
 # (student, lines typed): at Dawn 2 'Take heart' -> the Street (question 1); there 2 'Go home' (the historical
 # option) ends the game (question 2), 1 'Go back to the bakery' returns to Dawn.
 PLAYS = {
-    "Anna Petrova": ["2", "Bread, said Anna.", "2", "I went home."],
+    "Anna Petrova": ["note", "2", "Bread, said Anna.", "2", "I went home."],
     "Boris Ivanov": ["2", "Bread, said Boris.", "1", "2", "2", "Home at last."],
     "Ana Kovač": ["2", '<b>Bread</b> & "queues"', "2", "Fine."],
     "Vera Zaitseva": ["2", '=HYPERLINK("http://evil")', "1", "q"],
@@ -187,6 +187,9 @@ def test_the_csv_is_one_gradebook_row_per_student(imported):
     assert by["Vera Zaitseva"]["Q1: Why is the street full?"] == '\'=HYPERLINK("http://evil")'
     assert by["Ana Kovač"]["Q1: Why is the street full?"] == '<b>Bread</b> & "queues"'
     assert by["Anna Petrova"]["Q2: How did your day end?"] == "I went home."
+    # Evidence of reading, from each report's sealed record: Anna opened the note at Dawn.
+    assert by["Anna Petrova"]["reading"].startswith("opened 1 note, 0 documents and 0 glossary entries")
+    assert by["Ana Kovač"]["reading"].startswith("opened 0 notes")
 
 
 def test_the_json_holds_every_option_count_and_the_historical_sentence(imported):

@@ -111,7 +111,7 @@ def test_undo_is_refused_and_the_choice_stands(monkeypatch, capsys, tmp_path):
         monkeypatch,
         capsys,
         tmp_path,
-        ["2", "Because.", "undo", "load bakery-anna"],
+        ["2", "Because of the bread.", "undo", "load bakery-anna"],
         "--assignment",
         str(asg),
         "--student",
@@ -146,7 +146,14 @@ def test_a_stopped_assignment_resumes_without_asking_again(monkeypatch, capsys, 
 def test_a_pending_question_is_asked_again_after_a_stop(monkeypatch, capsys, tmp_path):
     asg = write_assignment(tmp_path)
     play(monkeypatch, capsys, tmp_path, ["2"], "--assignment", str(asg), "--student", "Anna")
-    code, out, _ = play(monkeypatch, capsys, tmp_path, ["Bread.", "2", "Home."], "--load", "bakery-anna")
+    code, out, _ = play(
+        monkeypatch,
+        capsys,
+        tmp_path,
+        ["There was no bread.", "2", "I went back home."],
+        "--load",
+        "bakery-anna",
+    )
     assert code == 0
     assert "Why is the street full?" in out
     assert "The assignment is complete" in out
@@ -192,7 +199,7 @@ def test_until_ends_the_assignment_and_asks_the_end_questions(monkeypatch, capsy
         monkeypatch,
         capsys,
         tmp_path,
-        ["2", "Bread.", "It stopped in the street."],
+        ["2", "There was no bread.", "It stopped in the street."],
         "--assignment",
         str(asg),
         "--student",
@@ -205,7 +212,10 @@ def test_until_ends_the_assignment_and_asks_the_end_questions(monkeypatch, capsy
     assert "The assignment is complete" in out
     data = save_data(tmp_path, "bakery-anna")
     assert data["state"]["scene"] == "baker.street"
-    assert [a["answer"] for a in data["assignment"]["answers"]] == ["Bread.", "It stopped in the street."]
+    assert [a["answer"] for a in data["assignment"]["answers"]] == [
+        "There was no bread.",
+        "It stopped in the street.",
+    ]
 
 
 def test_undo_when_allowed_takes_back_later_answers(monkeypatch, capsys, tmp_path):
@@ -237,7 +247,7 @@ def test_the_note_can_be_read_again_before_answering(monkeypatch, capsys, tmp_pa
         monkeypatch,
         capsys,
         tmp_path,
-        ["note", "It is invented.", "2", "2", "Home."],
+        ["note", "It is invented.", "2", "2", "I went back home."],
         "--assignment",
         str(asg),
         "--student",
@@ -247,16 +257,28 @@ def test_the_note_can_be_read_again_before_answering(monkeypatch, capsys, tmp_pa
     assert "The bakery is invented." in out
     assert "Now type your answer to question 1." in out
     answers = save_data(tmp_path, "bakery-anna")["assignment"]["answers"]
-    assert [(a["at"], a["answer"]) for a in answers] == [("baker.dawn", "It is invented."), (None, "Home.")]
+    assert [(a["at"], a["answer"]) for a in answers] == [
+        ("baker.dawn", "It is invented."),
+        (None, "I went back home."),
+    ]
 
 
 def test_an_empty_answer_is_not_taken(monkeypatch, capsys, tmp_path):
     asg = write_assignment(tmp_path)
     code, out, _ = play(
-        monkeypatch, capsys, tmp_path, ["2", "   ", "Bread."], "--assignment", str(asg), "--student", "Anna"
+        monkeypatch,
+        capsys,
+        tmp_path,
+        ["2", "   ", "There was no bread."],
+        "--assignment",
+        str(asg),
+        "--student",
+        "Anna",
     )
     assert "Type your answer to the question" in out
-    assert [a["answer"] for a in save_data(tmp_path, "bakery-anna")["assignment"]["answers"]] == ["Bread."]
+    assert [a["answer"] for a in save_data(tmp_path, "bakery-anna")["assignment"]["answers"]] == [
+        "There was no bread."
+    ]
 
 
 def test_an_assignment_with_mistakes_is_refused_with_its_location(monkeypatch, capsys, tmp_path):
@@ -305,7 +327,7 @@ def test_the_terminal_front_end_asks_the_questions_too(tmp_path):
     screen = io.StringIO()
     with create_pipe_input() as pipe:
         # Ctrl-D last: should the loop ask for more than this, it ends instead of waiting forever.
-        pipe.send_text("2\rBecause of the bread.\r2\r\rHome.\r\x04")
+        pipe.send_text("2\rBecause of the bread.\r2\r\rI went back home.\r\x04")
         term = Terminal(
             story, saves, console=Console(file=screen, width=100), input=pipe, output=DummyOutput()
         )
@@ -317,7 +339,7 @@ def test_the_terminal_front_end_asks_the_questions_too(tmp_path):
     # The empty line after the ending did not leave: the end question still got its answer.
     assert [a["answer"] for a in save_data(tmp_path, "term")["assignment"]["answers"]] == [
         "Because of the bread.",
-        "Home.",
+        "I went back home.",
     ]
 
 
@@ -348,7 +370,7 @@ def test_quit_at_a_question_leaves_without_answering(monkeypatch, capsys, tmp_pa
         monkeypatch,
         capsys,
         tmp_path,
-        ["help", "Bread.", "2", "Home."],
+        ["help", "There was no bread.", "2", "I went back home."],
         "--assignment",
         str(asg),
         "--student",
@@ -357,8 +379,8 @@ def test_quit_at_a_question_leaves_without_answering(monkeypatch, capsys, tmp_pa
     assert code == 0
     assert "Why is the street full?" in out and "save the game" in out
     assert [a["answer"] for a in save_data(tmp_path, "bakery-bo")["assignment"]["answers"]] == [
-        "Bread.",
-        "Home.",
+        "There was no bread.",
+        "I went back home.",
     ]
 
 

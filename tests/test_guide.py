@@ -147,7 +147,9 @@ def test_a_guide_for_an_assignment_holds_its_questions_and_only_its_scenes(story
     assert text.startswith("# Teacher's guide: February in the queue")
     assert "- **Stops at:** “The March”, 25 February 1917 · 10 March N.S. (or at any ending)" in text
     assert "- **Undo:** allowed" in text
-    assert "- **Starting values:** trust 2" in text
+    # Labels only: a variable with no label of its own is counted, never named.
+    assert "- **Starting values:** 1 more of the story's hidden settings" in text
+    assert "trust 2" not in text
     assert "> Think about bread." in text
     assert "1. Why did the Cossacks hold back? (asked at “The March”)" in text
     feb = section(text, "## Worker: 23–25 February 1917")

@@ -209,7 +209,7 @@ def test_the_until_scene_is_reported_as_where_the_assignment_stopped(monkeypatch
         monkeypatch,
         capsys,
         tmp_path,
-        ["2", "Bread.", "Stopped."],
+        ["2", "There was no bread.", "It stopped there."],
         "--assignment",
         str(asg),
         "--student",
@@ -217,7 +217,7 @@ def test_the_until_scene_is_reported_as_where_the_assignment_stopped(monkeypatch
     )
     code, out, _ = make_report(capsys, tmp_path, "bakery-anna")
     assert "## The assignment stopped at: The Street" in out
-    assert "**Question 2:** How did your day end?\n\n**Answer:** Stopped." in out
+    assert "**Question 2:** How did your day end?\n\n**Answer:** It stopped there." in out
 
 
 def test_an_unknown_output_format_is_refused(tmp_path, capsys):

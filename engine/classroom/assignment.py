@@ -9,8 +9,10 @@ Also here: the record a save keeps of an assignment being played (student, answe
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import hashlib
 import json
+import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +37,9 @@ KEYS = {
     "questions": False,
     "allow_undo": False,
     "until": False,
+    "objectives": False,
 }
-QUESTION_KEYS = {"at": False, "ask": True}
+QUESTION_KEYS = {"at": False, "ask": True, "model_answer": False, "rubric": False}
 FOLDER = "assignments"
 """Where a story keeps its shipped assignments (story/assignments/*.yaml)."""
 
@@ -49,6 +52,10 @@ class Question:
     number: int
     """1-based position in the assignment, as shown to students and in reports."""
     source: Source
+    model_answer: str = ""
+    """For the teacher's guide only: what a good answer says (students never see it)."""
+    rubric: tuple[str, ...] = ()
+    """For the teacher's guide only: levels of an answer, lowest first, each a sentence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,8 @@ class Assignment:
     sha256: str
     """Hash of the file's bytes: a report names the exact assignment it was played under."""
     source: Source
+    objectives: tuple[str, ...] = ()
+    """What students should learn, one sentence each (for the teacher's guide; students never see them)."""
 
     @property
     def name(self) -> str:
@@ -90,7 +99,44 @@ def read(path: Path, diags: list[Diagnostic]) -> tuple[bytes, yaml.Node | None] 
     if read is None:
         return None
     data, text = read
-    return data, compose(text, str(path), diags)
+    before = len(diags)
+    node = compose(text, str(path), diags)
+    for i in range(before, len(diags)):
+        if diags[i].code == "yaml-syntax":
+            diags[i] = _explain_syntax(text, diags[i])
+    return data, node
+
+
+def _explain_syntax(text: str, d: Diagnostic) -> Diagnostic:
+    """A YAML syntax error said the way a teacher can act on it: a tab is called a tab, an unclosed quote is
+    shown where it opened."""
+    for n, line in enumerate(text.split("\n")[: d.line], 1):
+        if "\t" in line:
+            return Diagnostic(
+                d.path,
+                n,
+                line.index("\t") + 1,
+                "error",
+                "tab",
+                "a tab character: YAML does not allow tabs here; replace it with spaces (indent with spaces, "
+                "as the lines around it)",
+            )
+    if "quoted scalar" in d.message:
+        try:
+            yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.context_mark
+            if mark is not None:
+                quote = text.split("\n")[mark.line][mark.column : mark.column + 1] or '"'
+                return Diagnostic(
+                    d.path,
+                    mark.line + 1,
+                    mark.column + 1,
+                    "error",
+                    "yaml-syntax",
+                    f"this quote ({quote}) is never closed: add the closing {quote} at the end of the value",
+                )
+    return d
 
 
 def load(path: str | Path, story: Story | None) -> tuple[Assignment | None, list[Diagnostic]]:
@@ -126,12 +172,14 @@ def _build(f: YamlFile, node: yaml.Node, sha: str, story: Story | None) -> Assig
     if "allow_undo" in e:
         allow_undo = bool(f.boolean(e["allow_undo"][1], "allow_undo"))
     questions = _questions(f, e["questions"][1]) if "questions" in e else []
-    if "questions" not in e or not questions:
+    qlist = e["questions"][1] if "questions" in e else None
+    if not (isinstance(qlist, yaml.SequenceNode) and qlist.value) and not questions:
         f.warning(
             e["questions"][0] if "questions" in e else node,
             "this assignment has no questions: students will only play",
             "no-questions",
         )
+    objectives = tuple(_sentences(f, e["objectives"][1], "objectives")) if "objectives" in e else ()
     initial: dict[str, Any] = {}
     if story is not None:
         if role is not None and role not in story.roles:
@@ -145,20 +193,29 @@ def _build(f: YamlFile, node: yaml.Node, sha: str, story: Story | None) -> Assig
             if value is not None and value not in story.scenes:
                 f.error(
                     e[key][1],
-                    f"{key}: unknown scene {value!r}{suggest(value, story.scenes)}",
+                    f"{key}: unknown scene {value!r}{suggest_scene(value, story)}",
                     "unknown-target",
                 )
         for q, qnode in questions:
             if q.at is not None and q.at not in story.scenes:
                 f.error(
                     qnode,
-                    f"question {q.number}: at: unknown scene {q.at!r}{suggest(q.at, story.scenes)}",
+                    f"question {q.number}: at: unknown scene {q.at!r}{suggest_scene(q.at, story)}",
                     "unknown-target",
                 )
         if "set" in e:
             initial = _initial(f, e["set"][1], story)
-        if role in story.roles and not any(d.severity == "error" for d in f.diags):
-            _reach_warnings(f, e, story, role, start, until, questions)
+        if role in story.roles and (start is None or start in story.scenes):
+            # Also when there are errors elsewhere: a teacher sees every problem in one pass.
+            _reach_warnings(
+                f,
+                e,
+                story,
+                role,
+                start,
+                until,
+                [(q, n) for q, n in questions if q.at in story.scenes or q.at is None],
+            )
     elif "set" in e:
         f.mapping(e["set"][1], "set", _Names())
     if title is None or role is None:
@@ -175,14 +232,48 @@ def _build(f: YamlFile, node: yaml.Node, sha: str, story: Story | None) -> Assig
         path=f.path,
         sha256=sha,
         source=f.src(node),
+        objectives=objectives,
     )
+
+
+def _sentences(f: YamlFile, node: yaml.Node, what: str, least: int = 1) -> list[str]:
+    """A list of one-line texts (objectives, rubric levels); errors name the item."""
+    items = f.sequence(node, what)
+    if items is None:
+        return []
+    out = []
+    for i, item in enumerate(items, 1):
+        text = f.string(item, f"{what}, item {i}")
+        if text is not None:
+            out.append(" ".join(text.split()))
+    if len(items) < least:
+        f.error(node, f"{what} needs at least {least} levels, lowest first", "too-few")
+    return out
+
+
+def suggest_scene(value: str, story: Story) -> str:
+    """' (did you mean ID, “Title”?)': a scene of the same role and month first ('worker.jul.'), by its title's
+    words ('worker.jul.meeting' -> “The General Meeting”) or a close id; else a close id anywhere; or ''."""
+
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"[a-z]{3,}", text.lower()))
+
+    prefix, _, last = value.rpartition(".")
+    same = [i for i in story.scenes if prefix and i.startswith(prefix + ".")]
+    wanted = words(last)
+    by_title = [i for i in same if wanted & words(story.scenes[i].title)]
+    close = difflib.get_close_matches(value, same, n=1, cutoff=0.6) or difflib.get_close_matches(
+        value, list(story.scenes), n=1, cutoff=0.6
+    )
+    pick = by_title[0] if by_title else close[0] if close else None
+    return f" (did you mean {pick}, “{story.scenes[pick].title}”?)" if pick else ""
 
 
 def _questions(f: YamlFile, node: yaml.Node) -> list[tuple[Question, yaml.Node]]:
     out: list[tuple[Question, yaml.Node]] = []
     seen: dict[tuple[str | None, str], int] = {}
-    for qnode in f.sequence(node, "questions") or []:
-        n = len(out) + 1
+    for n, qnode in enumerate(f.sequence(node, "questions") or [], 1):
+        # Numbered by place in the file, so a question with a mistake does not renumber those after it.
         q = f.mapping(qnode, f"question {n}", QUESTION_KEYS)
         if q is None or "ask" not in q:
             continue
@@ -201,8 +292,12 @@ def _questions(f: YamlFile, node: yaml.Node) -> list[tuple[Question, yaml.Node]]
             )
             continue
         seen[key] = n
+        model = ""
+        if "model_answer" in q:
+            model = " ".join((f.string(q["model_answer"][1], f"question {n}: model_answer") or "").split())
+        rubric = tuple(_sentences(f, q["rubric"][1], f"question {n}: rubric", 2)) if "rubric" in q else ()
         # Mistakes about where a question is asked point at its `at:` value.
-        out.append((Question(at, ask, n, f.src(qnode)), q["at"][1] if "at" in q else qnode))
+        out.append((Question(at, ask, n, f.src(qnode), model, rubric), q["at"][1] if "at" in q else qnode))
     return out
 
 
@@ -275,10 +370,11 @@ def _reach_warnings(
             "wrong-role",
         )
     seen = reachable(story, first, until)
-    if until is not None and until not in seen:
-        f.warning(
+    if until is not None and until in story.scenes and until not in seen:
+        f.error(
             e["until"][1],
-            f"until: {until!r} cannot be reached from {first!r}: the assignment will only end at an ending",
+            f"until: {until!r} cannot be reached from {first!r}, so the assignment would never stop there: "
+            "choose a scene on the way from the start, or remove until",
             "unreachable",
         )
     for q, qnode in questions:
@@ -463,6 +559,7 @@ def seal_record(block: dict[str, Any]) -> str:
             block.get("path"),
             block.get("end"),
             block.get("answers"),
+            *([block["reading"]] if "reading" in block else []),
         ],
         ensure_ascii=False,
         separators=(",", ":"),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from engine import runtime
 from engine.classroom.assignment import Assignment, reachable
+from engine.classroom.lesson import lesson_sections
 from engine.model import Scene, Story, Term
 from engine.text import first_sentence
 from engine.text import md as _md
@@ -160,8 +161,12 @@ def _someone(story: Story, role_key: str | None) -> str:
     return f"a {role.name}"
 
 
-def guide(story: Story, assignment: Assignment | None = None) -> str:
-    """The teacher's guide as Markdown: for the whole story, or for the scenes an assignment can reach."""
+def guide(
+    story: Story, assignment: Assignment | None = None, *, story_option: str = "", saves_option: str = ""
+) -> str:
+    """The teacher's guide as Markdown: for the whole story, or for the scenes an assignment can reach (then
+    with the lesson: objectives, plan, decision map, model answers, rubric, debrief). `story_option` and
+    `saves_option` (' --story DIR', ' --saves DIR') go into every command printed for students."""
     lines: list[str] = []
     add = lines.append
     only: set[str] | None = None
@@ -194,6 +199,8 @@ def guide(story: Story, assignment: Assignment | None = None) -> str:
         add("")
     if assignment is not None:
         _assignment_section(add, story, assignment)
+        assert only is not None
+        lesson_sections(add, story, assignment, only, story_option, saves_option or " --saves CLASS-FOLDER")
     else:
         add("## Roles")
         add("")
@@ -237,11 +244,16 @@ def _assignment_section(add: Callable[[str], None], story: Story, a: Assignment)
     else:
         add("- **Stops at:** any ending")
     if a.initial:
-        values = ", ".join(
+        # Labels only: a variable without a label of its own (its label is its raw name) is counted, not named.
+        named = {k: v for k, v in a.initial.items() if story.variables[k].label not in ("", k)}
+        values = [
             f"{_md(story.variables[k].label)} {('yes' if v else 'no') if isinstance(v, bool) else v}"
-            for k, v in a.initial.items()
-        )
-        add(f"- **Starting values:** {values}")
+            for k, v in named.items()
+        ]
+        hidden = len(a.initial) - len(named)
+        if hidden:
+            values.append(f"{hidden} more of the story's hidden settings (for what happened before)")
+        add(f"- **Starting values:** {', '.join(values)}")
     add(f"- **Undo:** {'allowed' if a.allow_undo else 'not allowed'}")
     add("")
     if a.intro:
@@ -255,8 +267,6 @@ def _assignment_section(add: Callable[[str], None], story: Story, a: Assignment)
             where = f" (asked at “{_md(story.scenes[q.at].title)}”)" if q.at else " (asked at the end)"
             add(f"{q.number}. {_md(q.ask)}{where}")
         add("")
-    add(f'Students play it with `dualpower play --assignment {Path(a.path).name} --student "NAME"`.')
-    add("")
 
 
 def _chapter(add: Callable[[str], None], story: Story, ch: Chapter, assignment: Assignment | None) -> None:
@@ -344,3 +354,28 @@ def _chapter(add: Callable[[str], None], story: Story, ch: Chapter, assignment: 
         number += 1
         add(f"{number}. {p}")
     add("")
+
+
+GUIDE_CSS = """
+body { font-family: Georgia, "Times New Roman", serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem;
+  line-height: 1.45; color: #111; }
+h1, h2, h3 { font-family: "Helvetica Neue", Arial, sans-serif; line-height: 1.2; }
+h2 { border-bottom: 1px solid #999; padding-bottom: .2rem; margin-top: 2rem; }
+pre, code { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: .9em; }
+pre { background: #f3f3f3; padding: .6rem; white-space: pre; overflow-x: auto; }
+blockquote { margin-left: 0; padding-left: 1rem; border-left: 3px solid #bbb; color: #333; }
+@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } pre { white-space: pre-wrap; } }
+"""
+
+
+def guide_html(markdown: str, title: str) -> str:
+    """The guide as one printable HTML page (the Markdown rendered by markdown-it, raw HTML escaped)."""
+    from html import escape
+
+    from markdown_it import MarkdownIt
+
+    body = MarkdownIt("commonmark", {"html": False}).render(markdown)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(title)}</title>\n<style>{GUIDE_CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
+    )

@@ -8,8 +8,12 @@ the play command (engine/commands.py) shows it on a front end.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
+import platform
 import re
+import shlex
+import time
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,9 +32,10 @@ from engine.classroom.assignment import (
     seal_answers,
     seal_record,
 )
+from engine.classroom.record import when
 from engine.model import Story
 from engine.runtime import GameError
-from engine.saves import RESERVED, SLOT_RE, SaveError, Saves
+from engine.saves import RESERVED, SLOT_RE, SaveError, Saves, user_dir
 from engine.session import Leave, Message, SceneView, Session, StartError, View
 from engine.state import GameState
 from engine.text import clean
@@ -39,19 +44,38 @@ MAX_ANSWER = 4000
 MAX_NAME = 80
 
 
+def name_key(name: str) -> str:
+    """A name as it is matched: accents dropped, case and spacing ignored ('Ana  Kovač' -> 'ana kovac')."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
 def slot_for(assignment: Assignment, student: str) -> str:
-    """A readable slot per assignment and student, e.g. 'july-days-anna-petrova'."""
+    """A readable slot per assignment and student, e.g. 'july-days-anna-petrova'. Names that differ only in
+    accents, case or spacing get the same slot (the game then asks whether the save found there is theirs)."""
 
     def ascii_slug(text: str) -> str:
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
         return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
 
-    name = ascii_slug(student)
-    if not name or not student.isascii():
+    key = name_key(student)
+    name = ascii_slug(key)
+    if not name or not key.isascii():
         # Names in other scripts lose letters in the slug: a short hash keeps Анна's save apart from Иван's.
-        name = "-".join(p for p in (name, hashlib.sha256(student.encode("utf-8")).hexdigest()[:6]) if p)
-    slug = f"{ascii_slug(assignment.name) or 'assignment'}-{name}"[:64].strip("-")
+        name = "-".join(p for p in (name, hashlib.sha256(key.encode("utf-8")).hexdigest()[:6]) if p)
+    slug = f"{ascii_slug(assignment.name) or 'assignment'}-{name}"[:60].strip("-")
     return slug if slug.lower() not in RESERVED else f"{slug}-work"
+
+
+def device() -> str:
+    """A short fingerprint of this computer and account, kept in the record: a game resumed from another one
+    (a shared saves folder, two students of one name) is only carried on when the student says it is theirs."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = ""
+    return hashlib.sha256(f"{user}@{platform.node()}".encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -63,6 +87,12 @@ class AssignmentSession(Session):
     saves_option: str = ""
     """' --saves DIR' when the saves folder was given, so the report command we suggest finds the save."""
     done: bool = False
+    unconfirmed: str | None = None
+    """A very short or numeric answer typed to the pending question, waiting for the student to keep it."""
+    _since: float | None = None
+    """When the time on the current scene was last counted (time.monotonic)."""
+    save_problem: str | None = None
+    """Why the last save failed (None: the last save was written), so no message claims a save that failed."""
 
     @property
     def record(self) -> dict[str, Any]:
@@ -107,8 +137,10 @@ class AssignmentSession(Session):
         self.done = True
         if "completed" not in self.record:
             self.record["completed"] = now_iso()
+        failed = self.autosave()
+        if self.save_problem is not None:
+            return [*failed, self._not_saved("The assignment is complete, but"), Leave("done")]
         return [
-            *self.autosave(),
             Message(
                 f"The assignment is complete, and saved as '{self.slot}'. Make your report with:\n"
                 f"  {self.report_hint()}"
@@ -116,21 +148,35 @@ class AssignmentSession(Session):
             Leave("done"),
         ]
 
+    def _not_saved(self, lead: str) -> Message:
+        kept = (
+            "the last save that worked is kept"
+            if self.saves.exists(self.slot)
+            else "nothing of this game was saved"
+        )
+        return Message(
+            f"{lead} your work could NOT be saved: {self.save_problem}. Of this game, {kept}. Tell your "
+            "teacher before you close this window.",
+            "error",
+        )
+
     def prompt(self) -> str:
         return "Your answer> " if self.pending() is not None else "> "
 
     def goodbye(self, reason: str) -> list[View] | None:
         if self.done:
             return []
+        if self.save_problem is not None:
+            return [self._not_saved("Stopped, but")]
         return [
             Message(
                 f"Stopped. Your work is saved as '{self.slot}'. To carry on, run the same command "
-                f"again, or: dualpower play --load {self.slot}{self.saves_option}"
+                f"again, or:\n  dualpower play --load {self.slot}{self.saves_option}"
             )
         ]
 
     def report_hint(self) -> str:
-        return f"dualpower report {self.slot}{self.saves_option} -o report.html"
+        return f"dualpower report {self.slot}{self.saves_option} -o {self.slot}.html"
 
     # --- Session overrides ---
 
@@ -148,21 +194,66 @@ class AssignmentSession(Session):
             views = [replace(views[0], options=()), Message("The assignment stops at this scene.")]
         return [*views, *self.prompt_views()]
 
+    # --- evidence of reading: what was opened, and the time on each scene ---
+
+    def reading(self) -> dict[str, Any]:
+        return self.record.setdefault("reading", {"opened": [], "seconds": []})  # type: ignore[no-any-return]
+
+    def _tick(self) -> None:
+        """Add the time since the last count to the current scene's (a pause over 10 minutes counts as 10)."""
+        now = time.monotonic()
+        if self._since is not None:
+            seconds = self.reading()["seconds"]
+            step = len(self.state.history)
+            seconds.extend([0] * (step + 1 - len(seconds)))
+            seconds[step] += int(min(now - self._since, 600))
+        self._since = now
+
+    def _opened(self, kind: str, what: str, views: list[View]) -> list[View]:
+        if any(isinstance(v, Message) and v.kind == "text" for v in views):
+            entry = [len(self.state.history), kind, what]
+            if entry not in self.reading()["opened"]:
+                self.reading()["opened"].append(entry)
+        return views
+
+    def cmd_note(self, arg: str) -> list[View]:
+        return self._opened("note", self.state.scene, super().cmd_note(arg))
+
+    def cmd_documents(self, arg: str) -> list[View]:
+        views = super().cmd_documents(arg)
+        title = next((v.title for v in views if isinstance(v, Message) and v.kind == "text"), "")
+        return self._opened("document", title, views)
+
+    def cmd_glossary(self, arg: str) -> list[View]:
+        views = super().cmd_glossary(arg)
+        title = next((v.title for v in views if isinstance(v, Message) and v.kind == "text"), "")
+        return self._opened("glossary", title, views)
+
     def autosave(self) -> list[View]:
         from engine.classroom.report import make_block
 
+        self._tick()
         # Seal the whole record as it stands, so a report made from this save can show it was not edited.
         self.record["seal"] = seal_record(make_block(self.story, self.state, self.record, ""))
         try:
             self.saves.save(self.slot, self.story, self.state, self.extra)
         except SaveError as exc:
+            self.save_problem = exc.reason
             return [Message(f"Saving failed: {exc}", "error")]
+        self.save_problem = None
         return []
 
     def handle(self, line: str) -> list[View]:
+        word, _, arg = " ".join(line.split()).partition(" ")
+        if word.lower() == "answer" and (arg == "" or arg.isdecimal()):
+            return self.cmd_answer(arg)
         q = self.pending()
         if q is None:
             return super().handle(line)
+        if self.unconfirmed is not None:
+            kept, self.unconfirmed = self.unconfirmed, None
+            if " ".join(line.split()).lower() in ("yes", "y"):
+                return self.answer(kept, confirmed=True)
         if _is_command(line):
             # Questions ask students to compare with the sources: let them read the note or a document again
             # before answering; `quit` leaves (the question waits for the next lesson). Anything else typed,
@@ -184,7 +275,7 @@ class AssignmentSession(Session):
             ]
         return super().cmd_save(arg)
 
-    def answer(self, line: str) -> list[View]:
+    def answer(self, line: str, confirmed: bool = False) -> list[View]:
         q = self.pending()
         assert q is not None
         if len(line) > MAX_ANSWER:
@@ -198,20 +289,69 @@ class AssignmentSession(Session):
         text = " ".join(clean(unicodedata.normalize("NFC", line), MAX_ANSWER).split())
         if not text:
             return [Message("Type your answer to the question, then press Enter.", "hint")]
+        if not confirmed and _too_short(text):
+            # A reflexive '1' (a choice's number) or a word typed by mistake must not stand as the answer.
+            self.unconfirmed = text
+            return [
+                Message(
+                    f"Your answer to question {q.number} would be just '{text}'. To keep it, type yes; "
+                    "otherwise type your answer again.",
+                    "hint",
+                )
+            ]
         answer = {"at": q.at, "ask": q.ask, "answer": text, "step": len(self.state.history)}
         path = [[s.scene, s.choice] for s in self.state.history]
         answer["seal"] = seal_answers(self.record["student"], [*self.record["answers"], answer], path)[-1]
         self.record["answers"].append(answer)
-        out: list[View] = [*self.autosave(), Message("Answer saved.")]
+        saved = self.autosave()
         follow = self.prompt_views()
+        if self.save_problem is not None:
+            said = "Answer kept for now, but NOT saved (see above)."
+        elif self.done:  # the last answer: the assignment is complete, there is no next choice to wait for
+            said = "Answer saved."
+        else:
+            said = "Answer saved. (To change it, type answer before your next choice.)"
         if not follow:
             # Remind the player of the choices, which scrolled away above the question.
             follow = [replace(self.scene_view(), paragraphs=())]
-        return [*out, *follow]
+        return [*saved, Message(said), *follow]
+
+    def cmd_answer(self, arg: str) -> list[View]:
+        """`answer [N]`: take back an answer given since the last choice (the last one, or question N's), so
+        that its question is asked again and the next line typed is the new answer."""
+        assert self.assignment is not None
+        steps = len(self.state.history)
+        answers = self.record["answers"]
+        numbers = {(q.at, q.ask): q.number for q in self.assignment.questions}
+        here = [i for i, a in enumerate(answers) if a["step"] == steps]
+        if arg:
+            here = [i for i in here if numbers.get((answers[i]["at"], answers[i]["ask"])) == int(arg)]
+        if not here:
+            which = f"question {arg}" if arg else "a question"
+            return [
+                Message(
+                    f"There is no answer to {which} to change here: an answer can be changed only before the "
+                    "next choice.",
+                    "hint",
+                )
+            ]
+        old = answers.pop(here[-1])
+        path = [[s.scene, s.choice] for s in self.state.history]
+        for a, seal in zip(answers, seal_answers(self.record["student"], answers, path), strict=True):
+            a["seal"] = seal
+        self.unconfirmed = None
+        return [
+            *self.autosave(),
+            Message(
+                f"Your answer was: {old['answer']}\nType your new answer (one line, then Enter).", "hint"
+            ),
+            *self.prompt_views(),
+        ]
 
     def pick(self, text: str) -> list[View]:
         if self.finished():
             return [Message("The assignment stops here: there is nothing more to choose.", "hint")]
+        self._tick()  # the time so far belongs to the scene being left
         return super().pick(text)
 
     def cmd_look(self, arg: str) -> list[View]:
@@ -233,7 +373,14 @@ class AssignmentSession(Session):
 
     def cmd_load(self, arg: str) -> list[View]:
         if not arg:
-            return super().cmd_load(arg)
+            # The saves folder is the class's: its list would show the other students' names.
+            return [
+                Message(
+                    f"Your work is saved as '{self.slot}'. The list of saves is not shown in an assignment "
+                    "(the folder holds your classmates' saves too).",
+                    "hint",
+                )
+            ]
         if not self.allow_undo:
             return [
                 Message(
@@ -251,6 +398,14 @@ class AssignmentSession(Session):
         self.ended = False
         self.extra[KEY] = record
         return [Message(f"Loaded '{clean(arg, 70)}'."), *self.current()]
+
+
+SHORT_ANSWER = 6
+"""Answers shorter than this many characters (or only a number) are confirmed before they are kept."""
+
+
+def _too_short(text: str) -> bool:
+    return len(text) < SHORT_ANSWER or text.replace(".", "").replace(",", "").isdecimal()
 
 
 LOOKUPS = ("note", "documents", "glossary", "journal", "stats")
@@ -319,9 +474,12 @@ def start(
     student: str | None = None,
     seed: int = 0,
     saves_option: str = "",
+    wait: bool = False,
 ) -> AssignmentSession:
     """The assignment session to play: resumed from `load` (or the student's own slot), else new. Writes the
     intro or a welcome back on `ui`; raises StartError (with the assignment's diagnostics in `details`)."""
+    shared = saves
+    saves, saves_option = _writable_saves(saves, ui, saves_option)
     student_arg = " ".join(clean(student, MAX_NAME).split()) if student else None
     record: dict[str, Any] | None = None
     state: GameState | None = None
@@ -369,11 +527,16 @@ def start(
         if name is None:
             raise StartError("no name given, so the assignment was not started (give it with --student NAME)")
         slot = slot_for(assignment, name)
-        resumed = _resume_slot(saves, slot, story, assignment, name)
+        resumed = _find_game(saves, slot, story, assignment, name, ui)
+        if resumed is None and shared is not saves and not saves.exists(slot):
+            # A game begun in the class folder while it could still be written: carried on in the own folder.
+            resumed = _find_game(shared, slot, story, assignment, name, ui)
         if resumed is not None:
-            state, record = resumed
+            slot, state, record = resumed
         else:
-            if saves.exists(slot):
+            if saves.exists(slot) and _resume_slot(saves, slot, story, assignment, name) is not None:
+                slot = saves.fresh_slot(slot)  # the game there is someone else's
+            elif saves.exists(slot):
                 # Another version of the assignment, or a damaged file: keep it, and start in a new slot.
                 old, slot = slot, saves.fresh_slot(slot)
                 ui.para(
@@ -388,7 +551,12 @@ def start(
             except GameError as exc:
                 raise StartError(f"the assignment cannot start: {exc}") from None
             record = new_record(assignment, name)
-            _intro(ui, story, assignment, slot, name)
+            record["device"] = device()
+            _intro(ui, story, assignment, slot, name, saves.folder)
+            if wait:
+                # So the task stays on screen until the student has read it (the game's text would push it away).
+                ui.ask("Press Enter to begin. ")
+                ui.write()
     assert state is not None and record is not None
     if slot is None:
         slot = slot_for(assignment, record["student"])
@@ -399,7 +567,7 @@ def start(
             f" made, {len(record['answers'])} of {len(assignment.questions)} questions answered."
         )
         ui.write()
-    return AssignmentSession(
+    session = AssignmentSession(
         story,
         state,
         saves,
@@ -409,6 +577,69 @@ def start(
         slot=slot,
         saves_option=saves_option,
     )
+    session._since = time.monotonic()
+    return session
+
+
+def _writable_saves(saves: Saves, ui: Lines, saves_option: str) -> tuple[Saves, str]:
+    """The saves folder to play in: `saves` when a save can be written there, else the student's own data
+    folder (saying so, before the intro); StartError when neither can be written."""
+    problem = saves.unwritable()
+    if problem is None:
+        return saves, saves_option
+    own = Saves(user_dir(), list_names=saves.list_names)
+    same = own.folder.absolute() == saves.folder.absolute()
+    other = None if same else own.unwritable()
+    if same or other is not None:
+        raise StartError(
+            f"your work could not be saved: {problem}"
+            + (f", nor in your own folder: {other}" if other else "")
+            + "; ask your teacher for a folder you can write to, and give it with --saves DIR"
+        )
+    ui.para(
+        f"Your work cannot be saved in {saves.folder}: {problem}. It is saved in your own folder instead: "
+        f"{own.folder}. Next lesson, run the same command: your game is found there."
+    )
+    ui.write()
+    return own, f" --saves {shlex.quote(str(own.folder))}"
+
+
+def _find_game(
+    saves: Saves, slot: str, story: Story, assignment: Assignment, student: str, ui: Lines
+) -> tuple[str, GameState, dict[str, Any]] | None:
+    """The student's own game of this assignment, in `slot` or its numbered siblings ('-2', '-3', ...). A game
+    started under this very name on this computer and account is carried on; one started elsewhere, or under a
+    name spelled differently, only when the student says it is theirs."""
+    here = device()
+    for cand in [slot, *(f"{slot}-{n}" for n in range(2, 100))]:
+        if not saves.exists(cand):
+            if cand != slot:
+                return None
+            continue
+        found = _resume_slot(saves, cand, story, assignment, student)
+        if found is None:
+            continue
+        state, record = found
+        if record["student"] == student and record.get("device") == here:
+            return cand, state, record
+        n = len(state.history)
+        ui.para(
+            f"A game of this assignment by {record['student']}, started on {when(record['started'])} "
+            f"({n} choice{'s' if n != 1 else ''} made), is in this saves folder. Is it yours?"
+        )
+        while True:
+            reply = ui.ask("yes or no> ")
+            if reply is None:
+                raise StartError("no answer given, so the assignment was not started")
+            word = reply.strip().lower()
+            if word in ("y", "yes"):
+                record["device"] = here
+                return cand, state, record
+            if word in ("n", "no"):
+                ui.write()
+                break
+            ui.write("? Type yes or no, then press Enter.")
+    return None
 
 
 def _resume_slot(
@@ -422,12 +653,14 @@ def _resume_slot(
         record = check_record(data.get(KEY))
     except (SaveError, RecordError):
         return None
-    if record["sha256"] != assignment.sha256 or record["student"] != student:
+    if record["sha256"] != assignment.sha256 or name_key(record["student"]) != name_key(student):
         return None
     return state, record
 
 
-def _intro(ui: Lines, story: Story, assignment: Assignment, slot: str, student: str) -> None:
+def _intro(
+    ui: Lines, story: Story, assignment: Assignment, slot: str, student: str, saves_folder: Path
+) -> None:
     role = story.roles[assignment.role]
     ui.para(f"Student: {student}")
     ui.para(f"You play: {role.name}, {role.title}" if role.title else f"You play: {role.name}")
@@ -443,7 +676,7 @@ def _intro(ui: Lines, story: Story, assignment: Assignment, slot: str, student: 
     if not assignment.allow_undo:
         lines.append("Undo is not allowed in this assignment: think before you choose.")
     lines.append(
-        f"Your work is saved after every step as '{slot}'. To stop, type 'quit' (or press Ctrl-D); "
+        f"Your work is saved after every step as '{slot}' (in {saves_folder}). To stop, type 'quit' (or press Ctrl-D); "
         "next lesson, run the same command again to carry on."
     )
     for line in lines:

@@ -9,6 +9,8 @@ a Report are one module each (report_md.py, report_html.py), registered in repor
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import html
 import json
 import re
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import runtime
-from engine.classroom.assignment import KEY, RecordError, answer_shape_ok, check_record
+from engine.classroom.assignment import KEY, SEAL_SALT, RecordError, answer_shape_ok, check_record
 from engine.model import Choice, Scene, Story
 from engine.runtime import GameError
 from engine.saves import SaveError, state_from_save
@@ -156,6 +158,7 @@ def make_block(story: Story, state: GameState, record: dict[str, Any] | None, sa
             for a in (record["answers"] if record else [])
         ],
         "seal": record.get("seal") if record else None,
+        **({"reading": record["reading"]} if record and isinstance(record.get("reading"), dict) else {}),
     }
 
 
@@ -195,10 +198,71 @@ def _check_block(block: Any) -> dict[str, Any]:
             raise ReportError("the verification block's path has the wrong shape")
     if not all(answer_shape_ok(a) for a in _need(block, "answers", list)):
         raise ReportError("an answer in the verification block has the wrong shape")
+    if "reading" in block and not _reading_shape(block["reading"]):
+        raise ReportError("the verification block's record of reading has the wrong shape")
     asg = block.get("assignment")
     if asg is not None and not _assignment_shape(asg):
         raise ReportError("the verification block's assignment has the wrong shape")
     return block
+
+
+def _reading_shape(r: Any) -> bool:
+    return (
+        isinstance(r, dict)
+        and isinstance(r.get("opened"), list)
+        and all(
+            isinstance(o, list)
+            and len(o) == 3
+            and isinstance(o[0], int)
+            and not isinstance(o[0], bool)
+            and o[1] in ("note", "document", "glossary")
+            and isinstance(o[2], str)
+            and CONTROL_RE.search(o[2]) is None
+            for o in r["opened"]
+        )
+        and isinstance(r.get("seconds"), list)
+        and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in r["seconds"])
+    )
+
+
+def reading_line(r: Report, e: Entry) -> str:
+    """'2 min 10 s on this scene; opened: the note, the document “Order No. 1”' ('' without a record)."""
+    rec = r.block.get("reading")
+    if not isinstance(rec, dict):
+        return ""
+    i = e.number - 1
+    secs = rec["seconds"][i] if i < len(rec["seconds"]) else 0
+    opened = []
+    for step, kind, what in rec["opened"]:
+        if step == i:
+            opened.append(
+                "the note"
+                if kind == "note"
+                else f"the document “{what}”"
+                if kind == "document"
+                else f"the glossary entry “{what}”"
+            )
+    spent = f"{secs // 60} min {secs % 60} s" if secs >= 60 else f"{secs} s"
+    return f"{spent} on this scene; opened: {', '.join(opened) if opened else 'nothing'}"
+
+
+def reading_summary(r: Report) -> str:
+    rec = r.block.get("reading")
+    if not isinstance(rec, dict):
+        return ""
+    kinds = [k for _s, k, _w in rec["opened"]]
+    total = sum(rec["seconds"])
+
+    def n(kind: str, word: str) -> str:
+        c = kinds.count(kind)
+        return f"{c} {word}{'s' if c != 1 else ''}"
+
+    return (
+        f"opened {n('note', 'note')}, {n('document', 'document')} and {n('glossary', 'glossary entry')}".replace(
+            "entrys", "entries"
+        )
+        + f"; {total // 60} minutes on the path in all"
+    )
 
 
 def _assignment_shape(asg: Any) -> bool:
@@ -424,3 +488,73 @@ def normalise(text: str) -> str:
     """Line endings and a byte-order mark an editor or mail program may add, and trailing spaces, set aside."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     return "\n".join(line.rstrip() for line in text.split("\n")).rstrip("\n")
+
+
+# --- the story text a report shows, sealed so a story edit can be told from a report edit ---------------
+
+_TAGS = re.compile(r"<[^>]*>")
+_MD_ESCAPE = re.compile(r"\\(.)")
+_STEP_LABEL = re.compile(r"(step \d+): (the scene|the date and place|the choice|the note)\Z")
+_END_LABELS = ("the ending", "the epilogue", "the result")
+
+
+def unit_of(label: str) -> str | None:
+    """The part of the report a line of story text belongs to ('step 3', 'end', 'docs', 'unreached'), or None
+    for a line that is not the story's text (an answer, the name, the layout, the block)."""
+    m = _STEP_LABEL.match(label)
+    if m:
+        return m.group(1)
+    if label in _END_LABELS:
+        return "end"
+    if label == "the documents":
+        return "docs"
+    if label.endswith(", not reached"):
+        return "unreached"
+    return None
+
+
+def words(line: str, fmt: str) -> list[str]:
+    """A report line's words as a reader sees them: HTML tags and entities, or Markdown escapes, undone."""
+    text = html.unescape(_TAGS.sub(" ", line)) if fmt == "html" else _MD_ESCAPE.sub(r"\1", line)
+    return text.split()
+
+
+def digest(unit: str, lines: list[str], fmt: str) -> str:
+    body = "\n".join(" ".join(words(line, fmt)) for line in lines if words(line, fmt))
+    return hashlib.sha256(SEAL_SALT + b"text\0" + f"{unit}\0{body}".encode()).hexdigest()[:24]
+
+
+def unit_lines(lines: Lines) -> dict[str, list[str]]:
+    """The lines of story text of each part of a rendered report, in order."""
+    out: dict[str, list[str]] = {}
+    for line, label in lines:
+        unit = unit_of(label)
+        if unit is not None:
+            out.setdefault(unit, []).append(line)
+    return out
+
+
+def seal_texts(block: dict[str, Any], fmt: str, units: dict[str, str]) -> str:
+    body = json.dumps([block.get("seal"), block.get("path"), fmt, units], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(SEAL_SALT + b"texts\0" + body.encode("utf-8")).hexdigest()
+
+
+def texts_entry(block: dict[str, Any], lines: Lines, fmt: str) -> dict[str, Any]:
+    """The block's "texts": a digest of the story text each part of the report shows, and their seal."""
+    units = {u: digest(u, ls, fmt) for u, ls in unit_lines(lines).items()}
+    return {"format": fmt, "units": units, "seal": seal_texts(block, fmt, units)}
+
+
+def texts_ok(block: dict[str, Any], fmt: str) -> bool | None:
+    """None: the block has no "texts" (a report from before they were recorded); else whether they are sealed
+    as made for this block and this format."""
+    t = block.get("texts")
+    if t is None:
+        return None
+    return (
+        isinstance(t, dict)
+        and t.get("format") == fmt
+        and isinstance(t.get("units"), dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in t["units"].items())
+        and t.get("seal") == seal_texts(block, fmt, t["units"])
+    )

@@ -7,6 +7,7 @@ Rendering is pure and deterministic. The `report` command is here too.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -25,6 +26,7 @@ from engine.classroom.record import (
     build,
     make_block,
     normalise,
+    texts_entry,
     when,
 )
 from engine.classroom.report_html import HTML_CLOSE, HTML_OPEN, html_lines
@@ -67,6 +69,12 @@ def render_lines(r: Report, fmt: str) -> Lines:
 
 
 def render(r: Report, fmt: str) -> str:
+    """The report's text; its block gains a sealed digest of the story text each part shows ("texts"), so that
+    `verify` can tell a story edited since from a report edited by hand."""
+    if "texts" not in r.block:
+        r = dataclasses.replace(
+            r, block={**r.block, "texts": texts_entry(r.block, render_lines(r, fmt), fmt)}
+        )
     return "\n".join(line for line, _ in render_lines(r, fmt)) + "\n"
 
 

@@ -15,6 +15,8 @@ from engine.classroom.record import (
     file_name,
     history_beside,
     played,
+    reading_line,
+    reading_summary,
     result,
     role_label,
     scene_title,
@@ -98,6 +100,8 @@ def html_lines(r: Report) -> Lines:
             "the assignment file",
         )
     add(f"<dt>Result</dt><dd>{h(result(r))}</dd>", "the result")
+    if reading_summary(r):
+        add(f"<dt>Reading</dt><dd>{h(reading_summary(r))}</dd>", "the reading")
     add("</dl>")
     add("</header>")
     add("<main>")
@@ -120,6 +124,8 @@ def html_lines(r: Report) -> Lines:
                 )
         for a in e.answers:
             _html_answer(add, a)
+        if reading_line(r, e):
+            add(f'<p class="reading">Reading: {h(reading_line(r, e))}</p>', f"{label}: the reading")
         add("</div>")
         if e.scene.note:
             add('<aside class="history">')
@@ -153,7 +159,10 @@ def html_lines(r: Report) -> Lines:
         add("<h2>Questions not reached on this path</h2>")
         add("<ul>")
         for n, at, ask in r.unreached:
-            add(f"<li><b>Question {n}</b> ({h(scene_title(r.story, at))}): {h(ask)}</li>", f"question {n}")
+            add(
+                f"<li><b>Question {n}</b> ({h(scene_title(r.story, at))}): {h(ask)}</li>",
+                f"question {n}, not reached",
+            )
         add("</ul>")
         add("</section>")
     docs = documents_met(r)

@@ -15,6 +15,8 @@ from engine.classroom.record import (
     file_name,
     history_beside,
     played,
+    reading_line,
+    reading_summary,
     result,
     role_label,
     scene_title,
@@ -48,6 +50,8 @@ def markdown_lines(r: Report) -> Lines:
             "the assignment file",
         )
     add(f"- **Result:** {md(result(r))}", "the result")
+    if reading_summary(r):
+        add(f"- **Reading:** {md(reading_summary(r))}", "the reading")
     gap()
     add("## The path", "the report's layout")
     for e in r.entries:
@@ -68,6 +72,9 @@ def markdown_lines(r: Report) -> Lines:
                 add(f"**What most people did:** {md(beside)}", f"{label}: what most people did")
         for a in e.answers:
             _md_answer(add, gap, a)
+        if reading_line(r, e):
+            gap()
+            add(f"*Reading: {md(reading_line(r, e))}*", f"{label}: the reading")
         if e.scene.note:
             gap()
             if e.seen_at is not None:
@@ -102,7 +109,7 @@ def markdown_lines(r: Report) -> Lines:
         gap()
         for n, at, ask in r.unreached:
             where = scene_title(r.story, at)
-            add(f"- **Question {n}** ({md(where)}): {md(ask)}", f"question {n}")
+            add(f"- **Question {n}** ({md(where)}): {md(ask)}", f"question {n}, not reached")
     docs = documents_met(r)
     if docs:
         gap()

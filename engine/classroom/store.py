@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from engine.classroom.record import Report, ReportError, build, history_beside
+from engine.classroom.record import Report, ReportError, build, history_beside, reading_summary
 from engine.classroom.report import extract_block
 from engine.model import Story
 
@@ -189,6 +189,8 @@ class Playthrough:
     answers: tuple[AnswerRow, ...]
     options: tuple[tuple[str, int, str, str], ...]
     """(scene id, index, text, historical sentence) of every option of the scenes where a choice was made."""
+    reading: str = ""
+    """What the student opened and how long the path took, in one sentence (record.reading_summary)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +294,7 @@ def playthrough_from_report(report: Report, text: str, fmt: str) -> Playthrough:
         steps=tuple(steps),
         answers=tuple(answers),
         options=tuple(options.values()),
+        reading=reading_summary(report),
     )
 
 
@@ -325,6 +328,12 @@ def _schema_2(db: sqlite3.Connection) -> None:
     db.execute(SCHEMA_2)
 
 
+def _schema_3(db: sqlite3.Connection) -> None:
+    """What each student read: one sentence from the report's sealed record of reading (notes, documents and
+    glossary entries opened, minutes on the path), '' for reports made before reading was recorded."""
+    db.execute("ALTER TABLE playthroughs ADD COLUMN reading TEXT NOT NULL DEFAULT ''")
+
+
 @dataclass
 class ClassStore:
     """An open class store. Use `ClassStore.open`; close with `close()` or as a context manager."""
@@ -332,7 +341,7 @@ class ClassStore:
     path: Path
     db: sqlite3.Connection = field(repr=False)
 
-    migrations: ClassVar[list[Callable[[sqlite3.Connection], None]]] = [_schema_1, _schema_2]
+    migrations: ClassVar[list[Callable[[sqlite3.Connection], None]]] = [_schema_1, _schema_2, _schema_3]
     """Forward migrations: migrations[i] takes the schema from user_version i to i + 1, inside a transaction."""
 
     @classmethod
@@ -489,7 +498,8 @@ class ClassStore:
             cur = db.execute(
                 "INSERT INTO playthroughs (student, assignment, role, role_name, story_id, story_version, "
                 "started, saved, finish, last_scene, last_title, ending_id, ending_title, block_sha256, "
-                "report_sha256, report_format, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "report_sha256, report_format, report, reading) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     student,
                     p.assignment_id,
@@ -508,6 +518,7 @@ class ClassStore:
                     p.report_sha256,
                     p.report_format,
                     p.report,
+                    p.reading,
                 ),
             )
             pid = cur.lastrowid

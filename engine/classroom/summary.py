@@ -34,6 +34,8 @@ class StudentLine:
     """Choices made where the scene has a historical option."""
     answers: dict[int, str]
     """Question number -> the answer."""
+    reading: str = ""
+    """Evidence of reading: notes, documents and glossary entries opened, minutes on the path ('' if unknown)."""
 
     @property
     def done(self) -> bool:
@@ -118,7 +120,7 @@ def summarise(store: ClassStore, assignment: str | None = None) -> list[Assignme
 
 def _one(store: ClassStore, aid: str, title: str) -> AssignmentSummary:
     plays = store.rows(
-        "SELECT p.id, s.name, p.role_name, p.finish, p.last_title, p.ending_title, p.story_id "
+        "SELECT p.id, s.name, p.role_name, p.finish, p.last_title, p.ending_title, p.story_id, p.reading "
         "FROM playthroughs p JOIN students s ON s.id = p.student WHERE p.assignment = ? ORDER BY s.name_key",
         (aid,),
     )
@@ -141,6 +143,7 @@ def _one(store: ClassStore, aid: str, title: str) -> AssignmentSummary:
                 sum(1 for s in steps if s["historical"] == 1),
                 sum(1 for s in steps if s["historical"] is not None),
                 {a["question"]: a["answer"] for a in answers},
+                p["reading"],
             )
         )
     return AssignmentSummary(

@@ -31,7 +31,7 @@ def cell(text: str) -> str:
 
 
 def to_csv(s: AssignmentSummary) -> str:
-    """One row per student: student, role, ending, matched-history count, then one column per question."""
+    """One row per student: student, role, ending, matched-history count, one column per question, reading."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(
@@ -43,6 +43,7 @@ def to_csv(s: AssignmentSummary) -> str:
             "scenes played",
             "choices matching history",
             *(f"Q{q.number}: {q.ask}" for q in s.questions),
+            "reading",
         ]
     )
     for st in s.students:
@@ -55,6 +56,7 @@ def to_csv(s: AssignmentSummary) -> str:
                 st.scenes,
                 st.matched,
                 *(cell(st.answers.get(q.number, "")) for q in s.questions),
+                st.reading,
             ]
         )
     return out.getvalue()
@@ -135,7 +137,7 @@ def _assignment(out: list[str], s: AssignmentSummary) -> None:
     out.append("<h2>Students</h2>")
     out.append("<table>")
     heads = ["Student", "Role", "Ending", "Scenes played", "Choices matching history"]
-    heads += [f"Q{q.number}" for q in s.questions]
+    heads += [f"Q{q.number}" for q in s.questions] + ["Reading"]
     out.append("<thead><tr>" + "".join(f'<th scope="col">{escape(h)}</th>' for h in heads) + "</tr></thead>")
     out.append("<tbody>")
     for st in s.students:
@@ -149,6 +151,7 @@ def _assignment(out: list[str], s: AssignmentSummary) -> None:
             f'<td class="num">{st.scenes}</td>',
             f'<td class="num">{st.matched} of {st.marked}</td>',
             *(f"<td>{escape(st.answers.get(q.number, '—'))}</td>" for q in s.questions),
+            f"<td>{escape(st.reading or '—')}</td>",
         ]
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody>")

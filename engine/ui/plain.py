@@ -43,8 +43,19 @@ class PlainUI:
 
     def para(self, text: str, indent: str = "") -> None:
         for line in text.split("\n"):
+            if line.startswith("  ") and not indent:
+                self.write(line)  # an indented line is a command to copy: on its own line, never wrapped
+                continue
             self.write(
-                textwrap.fill(line, self.width, initial_indent=indent, subsequent_indent=indent)
+                textwrap.fill(
+                    line,
+                    self.width,
+                    initial_indent=indent,
+                    subsequent_indent=indent,
+                    # Names, paths and commands a student copies are never cut inside (at a hyphen or a slash).
+                    break_on_hyphens=False,
+                    break_long_words=False,
+                )
                 if line
                 else ""
             )
