@@ -345,12 +345,18 @@ def compose(text: str, spath: str, diags: list[Diagnostic]) -> yaml.Node | None:
         ):
             # The real cause is where the quote or bracket was opened, not where the file ran out.
             opened = exc.context_mark
-            what = {"while scanning a quoted scalar": "quote"}.get(exc.context, "bracket")
-            problem = (
-                f"the {what} opened here is never closed ({exc.problem} at line {line}, column {col}); "
-                f"close it on the same line, or the text runs on"
-            )
             line, col = opened.line + 1, opened.column + 1
+            if exc.context == "while scanning a quoted scalar":
+                quote = text.split("\n")[opened.line][opened.column : opened.column + 1] or '"'
+                message = (
+                    f"this quote ({quote}) is never closed: add the closing {quote} at the end of the value"
+                )
+                diags.append(Diagnostic(spath, line, col, "error", "yaml-syntax", message))
+                return None
+            problem = (
+                f"the bracket opened here is never closed ({exc.problem} further on); close it at the end "
+                "of the value"
+            )
         diags.append(Diagnostic(spath, line, col, "error", "yaml-syntax", f"YAML syntax: {problem}"))
         return None
     except yaml.reader.ReaderError as exc:

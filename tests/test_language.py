@@ -694,7 +694,7 @@ scenes:
         (
             'scenes:\n  - id: b.one\n    title: "T\n    text: x\n  - id: b.two\n',
             "b.yaml:3:12:",
-            "the quote opened here is never closed",
+            'this quote (") is never closed: add the closing " at the end of the value',
         ),
         ("scenes:\n  - {id: b.one, title: T\n  - id: b.two\n", "b.yaml:2:5:", "the bracket opened here"),
     ],
