@@ -11,11 +11,13 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from engine.diagnostics import Diagnostic, summary
 from engine.model import Story
-from engine.saves import Saves, default_dir
+
+if TYPE_CHECKING:
+    from engine.saves import Saves
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -77,6 +79,8 @@ def load_or_complain(story_dir: Path | None) -> Story | None:
 
 def saves_folder(folder: Path | None) -> Saves:
     """The saves folder given on the command line, else $DUALPOWER_SAVES, else saves/."""
+    from engine.saves import Saves, default_dir  # only the commands that play or report need saves
+
     return Saves(folder or default_dir())
 
 

@@ -386,7 +386,7 @@ def _add_authoring(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None
         type=_positive,
         default=None,
         metavar="N",
-        help="with --exhaustive: stop after N states per role (default 200,000)",
+        help="with --exhaustive: stop after N states per role (default 1,000,000)",
     )
     p.add_argument(
         "--strict",
@@ -443,9 +443,9 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _check_role(story: Any, role: str | None) -> bool:
-    from engine.session import unknown_role
-
     if role is not None and role not in story.roles:
+        from engine.session import unknown_role  # only on a mistake: the session module is not light
+
         app.error(unknown_role(story, role))
         return False
     return True

@@ -5,28 +5,32 @@ ending, each with the path of choice texts that leads there. Pure: no I/O; `Play
 JSON contract of `dualpower playtest --format json` and `format_text` its text report.
 
 Play here follows engine.runtime exactly (new_game, then what runtime.take does) but on per-scene tables
-prepared once, so a story of a few hundred scenes plays well over 100,000 choices a second.
+prepared once, so a story of a few hundred scenes plays well over 250,000 choices a second. The exhaustive walk
+merges states no later choice can tell apart (live variables and int value classes per scene: see _live_sets).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import random
 import statistics
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine import graph, runtime
-from engine.expr import calls, names
-from engine.model import Story
-from engine.state import GameState
+from engine.expr import Binary, ExprError, Name, Num, Unary, calls, names, parse
+from engine.model import RETURN, Effect, Scene, Story
+from engine.state import GameState, seed_rng
+from engine.text import InlineError, has_braces, inline, placeholder_names
 
 RUNS = 100
 STEP_CAP = 2000
 """A run that makes this many choices without an ending is reported as a loop."""
-STATE_CAP = 200_000
+STATE_CAP = 1_000_000
 """The exhaustive walk stops (and says so) after this many distinct states per role."""
 LOOP_TAIL = 50
 """The scenes of a capped run's last this-many steps are taken as its loop."""
@@ -95,10 +99,13 @@ def _paragraph_key(scene_id: str, n: int) -> str:
 
 
 class _Words:
-    """Words read, per scene and per choice text: counted once where no placeholder or condition makes them
-    depend on the state (reporting only; what is open and what a choice does come from runtime.Rules)."""
+    """Words read, per scene and per choice text, as runtime.paragraphs and runtime.interpolate would give them
+    (reporting only; what is open and what a choice does come from runtime.Rules). Each scene is prepared once
+    into a table: the words of its always-shown plain paragraphs (and epilogue) as one number, then only the
+    paragraphs that depend on the state: a condition to test, and a count, or the text when a placeholder
+    must be filled in first."""
 
-    __slots__ = ("story", "scenes", "choices", "book", "settled")
+    __slots__ = ("story", "scenes", "fixed", "choices", "book", "settled")
 
     def __init__(self, story: Story, book: _Counting) -> None:
         self.story = story
@@ -106,24 +113,33 @@ class _Words:
         """Where the paragraph conditions' outcomes are noted, beside the choices'."""
         self.settled: set[str] = set()
         """Scenes whose paragraph conditions have all come out both ways."""
-        self.scenes: dict[str, int] = {}
+        self.scenes: dict[str, tuple[int, tuple[tuple[Any, int], ...], tuple[tuple[Any, str], ...]]] = {}
+        """Scene id -> (fixed words, ((condition, words) of plain conditional paragraphs), ((condition or None,
+        text) of paragraphs with a placeholder))."""
+        self.fixed: dict[str, int] = {}
+        """Scene id -> words, for the scenes whose words never depend on the state."""
         self.choices: dict[str, int] = {}
-        """Scene id / choice key -> words, or -1 when they depend on the state."""
+        """Choice key -> words, or -1 when a placeholder makes them depend on the state."""
+
+    def _table(self, scene: Scene) -> tuple[int, tuple[tuple[Any, int], ...], tuple[tuple[Any, str], ...]]:
+        fixed = runtime.words(scene.ending.epilogue) if scene.ending is not None else 0
+        shown_if: list[tuple[Any, int]] = []
+        filled: list[tuple[Any, str]] = []
+        for p in scene.paragraphs:
+            test = p.cond.test if p.cond is not None else None
+            if has_braces(p.text):
+                filled.append((test, p.text))
+            elif test is None:
+                fixed += runtime.words(p.text)
+            else:
+                shown_if.append((test, runtime.words(p.text)))
+        table = self.scenes[scene.id] = (fixed, tuple(shown_if), tuple(filled))
+        if not shown_if and not filled:
+            self.fixed[scene.id] = fixed
+        return table
 
     def scene(self, state: GameState, plan: runtime.Plan) -> int:
         sid = plan.scene.id
-        n = self.scenes.get(sid, -1)
-        if n >= 0:
-            return n
-        if sid not in self.scenes:
-            s = plan.scene
-            static = all(p.cond is None and "{" not in p.text for p in s.paragraphs)
-            if static:
-                n = sum(runtime.words(p.text) for p in s.paragraphs)
-                n += runtime.words(s.ending.epilogue) if s.ending is not None else 0
-                self.scenes[sid] = n
-                return n
-            self.scenes[sid] = -1
         if sid not in self.settled:
             true, false = self.book.true, self.book.false
             varied = True
@@ -134,31 +150,26 @@ class _Words:
                     varied = varied and key in true and key in false
             if varied:  # every paragraph condition here has come out both ways: no need to look again
                 self.settled.add(sid)
-        read = sum(runtime.words(p) for p in runtime.paragraphs(self.story, state, plan.scene))
-        if plan.scene.ending is not None:
-            read += runtime.words(plan.scene.ending.epilogue)
+        read, shown_if, filled = self.scenes.get(sid) or self._table(plan.scene)
+        for test, n in shown_if:
+            if test(state):
+                read += n
+        for test, text in filled:
+            if test is None or test(state):
+                read += runtime.words(runtime.interpolate(self.story, state, text))
         return read
 
     def choice(self, state: GameState, move: runtime.Move) -> int:
-        n = self.choices.get(move.key, -1)
+        n = self.choices.get(move.key)
+        if n is None:
+            text = move.choice.text
+            n = self.choices[move.key] = -1 if has_braces(text) else runtime.words(text)
         if n >= 0:
             return n
-        text, said = move.choice.text, move.choice.response  # the choice, and its response (read next)
-        if move.key not in self.choices:
-            static = "{" not in text and all(p.cond is None and "{" not in p.text for p in said)
-            n = runtime.words(text) + sum(runtime.words(p.text) for p in said) if static else -1
-            self.choices[move.key] = n
-            if n >= 0:
-                return n
-        shown = runtime.shown_paragraphs(self.story, state, said) if said else []
-        return runtime.words(runtime.interpolate(self.story, state, text)) + sum(map(runtime.words, shown))
+        return runtime.words(runtime.interpolate(self.story, state, move.choice.text))
 
 
 # --- results ------------------------------------------------------------------------------------
-
-
-Pick = tuple[str, int, int | None]
-"""A step of a path: the scene, the choice's index there, and the chance outcome taken (None for no draw)."""
 
 
 @dataclass(slots=True)
@@ -244,6 +255,8 @@ class PlaytestResult:
     """Roles whose exhaustive walk stopped at the state cap (their loop search was skipped)."""
     cap: int = 0
     """The exhaustive walk's state cap per role."""
+    reduction: dict[str, Any] = field(default_factory=dict)
+    """The exhaustive walk's state reduction: how much of the game state a walk state keeps (see _Walk.tracked)."""
     played: list[Run] = field(default_factory=list)
     """Every random run, when random_runs(keep_runs=True) was asked for them (not part of the JSON)."""
     where: dict[str, str] = field(default_factory=dict)
@@ -303,6 +316,10 @@ class PlaytestResult:
         if self.mode == "exhaustive":
             out["states"] = self.states
             out["capped"] = list(self.capped)
+            out["cap"] = self.cap
+            out["reduction"] = dict(self.reduction)
+            for k, r in self.roles.items():
+                out["roles"][k]["states"] = r.states
         return out
 
 
@@ -330,7 +347,11 @@ def _frame(story: Story, roles: list[str], mode: str, seed: int) -> PlaytestResu
     return result
 
 
-def _texts(story: Story, role: str, path: list[tuple[str, int, int | None]]) -> list[str]:
+Pick = tuple[str, int, int | None]
+"""A step of a path: the scene, the choice's index there, and the chance outcome taken (None for no draw)."""
+
+
+def _texts(story: Story, role: str, path: list[Pick]) -> list[str]:
     """The choice texts of a path as the player read them (played again by the rule book, each chance outcome
     as the path took it)."""
     state = runtime.new_game(story, role)
@@ -427,11 +448,15 @@ def random_runs(
     counts: dict[str, int] = {}
     rng = random.Random(seed)
     found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
+    starts: dict[str, GameState] = {}
+    chance = any(c.chance for sc in story.scenes.values() for c in sc.choices)
     for n in range(runs):
         key = roles[n % len(roles)]
         stats = result.roles[key]
         stats.runs += 1
-        outcome, state, path, read = _play(story, book, words, key, counts, rng, step_cap)
+        if key not in starts:
+            starts[key] = runtime.new_game(story, key)
+        outcome, state, path, read = _play(story, book, words, starts[key], counts, rng, step_cap, chance)
         result.steps += len(path)
         stats.reached.update(state.visits)
         if keep_runs:
@@ -464,23 +489,26 @@ def _play(
     story: Story,
     book: runtime.Rules,
     words: _Words,
-    role: str,
+    start: GameState,
     counts: dict[str, int],
     rng: random.Random,
     step_cap: int,
+    chance: bool = False,
 ) -> tuple[str, GameState, list[tuple[runtime.Move, str, int | None]], int]:
     """One run: ('ending' | 'stuck' | 'loop', final state, [(choice, scene it was taken in)], words read).
-    It plays by the game's own rule book (runtime.Rules), without keeping a history (the path is kept here)."""
-    state = runtime.new_game(story, role, seed=rng.getrandbits(32))  # its own chance draws
+    It plays by the game's own rule book (runtime.Rules), without keeping a history (the path is kept here).
+    `start` is runtime.new_game(story, role), made once per role: each run plays a copy of it."""
+    state = start.copy()
+    if chance:  # each run draws from its own random state
+        state.rng = seed_rng(rng.getrandbits(32))
     path: list[tuple[runtime.Move, str, int | None]] = []
     read = 0
-    open_moves, advance, resolve, enter = book.open_moves, book.advance, book.resolve, book.enter
-    scene_words, choice_words = words.scenes, words.choices
+    open_moves, advance, get = book.open_moves, book.advance, counts.get
+    scene_words, fixed_words, choice_words = words.scene, words.fixed.get, words.choices.get
     plan = book.plan(state.scene)
     while True:
-        here = state.scene
-        n = scene_words.get(here, -1)
-        read += n if n >= 0 else words.scene(state, plan)
+        n = fixed_words(state.scene, -1)
+        read += n if n >= 0 else scene_words(state, plan)
         if plan.ending:
             return "ending", state, path, read
         if len(path) >= step_cap:
@@ -490,19 +518,25 @@ def _play(
             return "stuck", state, path, read
         if len(moves) == 1:
             pick = moves[0]
-        else:
-            least = min([counts.get(m.key, 0) for m in moves])
-            ties = [m for m in moves if counts.get(m.key, 0) == least]
-            pick = ties[0] if len(ties) == 1 else ties[rng.randrange(len(ties))]
-        counts[pick.key] = counts.get(pick.key, 0) + 1
-        n = choice_words.get(pick.key, -1)
+        else:  # one taken least often so far; ties broken by rng (one draw only when there is a tie)
+            taken = [get(m.key, 0) for m in moves]
+            least = min(taken)
+            if taken.count(least) == 1:
+                pick = moves[taken.index(least)]
+            else:
+                ties = [m for m, t in zip(moves, taken, strict=True) if t == least]
+                pick = ties[rng.randrange(len(ties))]
+        key = pick.key
+        counts[key] = get(key, 0) + 1
+        n = choice_words(key, -1)
         read += n if n >= 0 else words.choice(state, pick)
         if pick.branches:  # a chance choice: draw from the run's own random state, and note the outcome
-            goto, branch = resolve(state, pick)
+            here = state.scene
+            goto, branch = book.resolve(state, pick)
             path.append((pick, here, pick.branches.index(branch) if branch else None))
-            plan = enter(state, goto)
+            plan = book.enter(state, goto)
         else:
-            path.append((pick, here, None))
+            path.append((pick, state.scene, None))
             plan = advance(state, pick)
 
 
@@ -510,8 +544,8 @@ def _play(
 
 
 class _Unread(dict[str, Any]):
-    """The walk's variables: only those some condition reads; an effect on any other finds None (unknown), which
-    runtime.apply_changes leaves alone."""
+    """The walk's variables: only those live in the current scene (see _live_sets); any other is None (unknown):
+    runtime.apply_changes leaves an add to it alone, and a set gives it its value again."""
 
     __slots__ = ()
 
@@ -535,16 +569,20 @@ class _Probe:
         self.stack: list[str] = []
 
 
-def exhaustive(story: Story, role: str | None = None, max_states: int = STATE_CAP) -> PlaytestResult:
+def exhaustive(
+    story: Story, role: str | None = None, max_states: int = STATE_CAP, *, _reduce: bool = True
+) -> PlaytestResult:
     """Breadth-first over distinct states. A state is the scene plus what can still matter from there on: the
-    variables that conditions ahead read, the once-only choices ahead already taken, and the visit counts that
-    visited()/visits() ahead read. Finds every stuck state and every state from which no ending can be reached,
-    each by a shortest path; stops at `max_states` per role and says so.
+    variables live there (ints only as the value class the comparisons ahead see), the once-only choices ahead
+    already taken, and the visit counts that visited()/visits() ahead read. Finds every stuck state and every
+    state from which no ending can be reached, each by a shortest path; stops at `max_states` per role and says
+    so. `_reduce=False` (tests only) keeps every state whole, to check the reductions against.
     """
     roles = _roles(story, role)
     result = _frame(story, roles, "exhaustive", 0)
     result.cap = max_states
-    walk = _Walk(story)
+    walk = _Walk(story, _reduce)  # _reduce=False (tests only): a state keeps everything, to compare with
+    result.reduction = walk.tracked()
     found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
     for key in roles:
         walk.run(key, max_states, result, found)
@@ -553,71 +591,95 @@ def exhaustive(story: Story, role: str | None = None, max_states: int = STATE_CA
 
 class _Walk:
     """The exhaustive walk's tables: for each scene, which variables, visit counts and once-only choices can
-    still be read from there on (so states differing only in the rest are one state)."""
+    still be read from there on, so states differing only in the rest are one state (each reduction below is
+    sound: two merged states lead to the same scenes, endings, stuck states and loops).
 
-    def __init__(self, story: Story) -> None:
+    With `reduce=False` (for the tests that compare the two) a state keeps every variable exactly, every visit
+    count some condition asks about (visited()-only ones as visited or not) and every once-only choice taken."""
+
+    def __init__(self, story: Story, reduce: bool = True) -> None:
         self.story = story
-        read: dict[str, set[str]] = {}
-        visit_reads: dict[str, set[str]] = {}
-        self.counted: dict[str, bool] = {}
-        """Scene ids visits() reads (True: the count matters) or only visited() (False: whether it is > 0)."""
-        for s in story.scenes.values():
-            read[s.id], visit_reads[s.id] = set(), set()
-            # A computed value reads its variables where the effect runs: before the scene's state is keyed.
-            effects = [
-                *s.on_enter,
-                *(e for c in s.choices for e in (*c.effects, *(x for o in c.chance for x in o.effects))),
-            ]
-            nodes = [e.compute.node for e in effects if e.compute is not None]
-            nodes += [c.cond.node for c in s.choices if c.cond is not None]
-            for node in nodes:
-                read[s.id] |= names(node) - {"role"}
-                for call in calls(node):
-                    target = getattr(call.args[0], "value", None) if call.args else None
-                    if isinstance(target, str):
-                        visit_reads[s.id].add(target)
-                        self.counted[target] = self.counted.get(target, False) or call.func == "visits"
-        all_read = set().union(*read.values())
-        self.names = tuple(sorted(all_read))
-        self.visit_names = tuple(sorted(self.counted))
         self.book = _Counting(story)
         self.taken: set[str] = set()
         """The keys of the choices some step of the walk followed."""
-        # What is read ahead of a scene is what its strongly connected component and every component after it
-        # read; components come numbered successors first, so one pass in that order fills them all.
-        self.component = graph.components(story)
-        succ = graph.successors(story)
-        members: dict[int, list[str]] = {}
-        for sid, comp in self.component.items():
-            members.setdefault(comp, []).append(sid)
-        live_vars: dict[int, frozenset[str]] = {}
-        live_visits: dict[int, frozenset[str]] = {}
-        for comp in range(len(members)):
-            here_vars: set[str] = set()
-            here_visits: set[str] = set()
-            for sid in members[comp]:
-                here_vars |= read[sid]
-                here_visits |= visit_reads[sid]
-                for after_id in succ[sid]:
-                    after = self.component[after_id]
-                    if after != comp:
-                        here_vars |= live_vars[after]
-                        here_visits |= live_visits[after]
-            live_vars[comp], live_visits[comp] = frozenset(here_vars), frozenset(here_visits)
-        masks: dict[Any, tuple[tuple[str, bool], ...]] = {}  # scenes with the same live set share one mask
-        self.var_live: dict[str, tuple[tuple[str, bool], ...]] = {}
-        self.visit_live: dict[str, tuple[tuple[str, bool], ...]] = {}
-        for sid, comp in self.component.items():
-            lv, vv = live_vars[comp], live_visits[comp]
-            self.var_live[sid] = masks.setdefault(("v", lv), tuple((n, n in lv) for n in self.names))
-            self.visit_live[sid] = masks.setdefault(("s", vv), tuple((n, n in vv) for n in self.visit_names))
+        self.reduce = reduce
+        reads = {s.id: _scene_reads(story, s) for s in story.scenes.values()}
+        self.counted: dict[str, bool] = {}
+        """Scene ids visits() reads (True: the count matters) or only visited() (False: whether it is > 0)."""
+        for _vars, visit_reads in reads.values():
+            for target, counted in visit_reads.items():
+                self.counted[target] = self.counted.get(target, False) or counted
+        self.var_live: dict[str, tuple[tuple[str, Any], ...]] = {}
+        """Scene -> the variables a state in it keeps, in a fixed order, each with its value -> class map (None:
+        the value as it is). The others are None (unknown) or, for ints, `base`: any value will do there."""
+        self.visit_live: dict[str, tuple[str, ...]] = {}
+        """Scene -> the scenes whose visit count (or whether visited) a state in it keeps."""
+        self.base: dict[str, Any] = {}
+        if reduce:
+            for name, var in story.variables.items():
+                if var.type == "int":
+                    self.base[name] = (
+                        var.min if var.min is not None else var.max if var.max is not None else 0
+                    )
+            shared: dict[Any, Any] = {}  # scenes with one live set share one table
+            for sid, (lv, vv) in _live_sets(story, reads).items():
+                spec = tuple(sorted((n, cuts) for n, cuts in lv.items()))
+                if spec not in shared:
+                    shared[spec] = tuple((n, self._classes(n, cuts)) for n, cuts in spec)
+                self.var_live[sid] = shared[spec]
+                self.visit_live[sid] = shared.setdefault(tuple(sorted(vv)), tuple(sorted(vv)))
+        else:
+            every = tuple((n, None) for n in sorted(story.variables))
+            asked = tuple(sorted(self.counted))  # visited()-only counts still kept as visited or not
+            for sid in story.scenes:
+                self.var_live[sid], self.visit_live[sid] = every, asked
         # A once-only choice taken in scene S matters again only if S can come round again: S and the current
-        # scene share a component (we came from S, so S reaches here; here reaches S only within one).
+        # scene share a strongly connected component (we came from S, so S reaches here; here reaches S only
+        # within one). Taken once-only choices elsewhere are dropped from the state.
+        self.component = graph.components(story)
         self.once_component = {
             f"{s.id}#{c.index}": self.component[s.id]
             for s in story.scenes.values()
             for c in s.choices
             if c.once
+        }
+
+    def _classes(self, name: str, cuts: frozenset[int] | None) -> Any:
+        if cuts is EXACT:
+            return None
+        var = self.story.variables[name]
+        classes = _Classes(cuts, var.min, var.max)
+        return classes.table or classes
+
+    def tracked(self) -> dict[str, Any]:
+        """How much of the game state a walk state keeps, per scene: the variables (of all declared) and the
+        visit counts (of all asked about), most and mean; for the report of the reduction."""
+        n = max(len(self.var_live), 1)
+        ints = {k: v for k, v in self.story.variables.items() if v.type == "int"}
+
+        def size(name: str) -> int:  # the values an int can hold (its declared range, or one per cut)
+            var = ints[name]
+            return var.max - var.min + 1 if var.min is not None and var.max is not None else 0
+
+        def kept(spec: tuple[tuple[str, Any], ...]) -> int:
+            out = 0
+            for name, classes in spec:
+                if name in ints:
+                    full = size(name)
+                    many = len(set(classes.values())) if isinstance(classes, dict) else None
+                    out += many if many is not None else full if classes is None else len(classes.cuts) + 1
+            return out
+
+        int_kept = [kept(spec) for spec in self.var_live.values()]
+        return {
+            "variables": len(self.story.variables),
+            "variables_kept_max": max(map(len, self.var_live.values()), default=0),
+            "variables_kept_mean": round(sum(map(len, self.var_live.values())) / n, 1),
+            "int_values": sum(size(name) for name in ints),
+            "int_values_kept_max": max(int_kept, default=0),
+            "int_values_kept_mean": round(sum(int_kept) / n, 1),
+            "visit_counts": len(self.counted),
+            "visit_counts_kept_max": max(map(len, self.visit_live.values()), default=0),
         }
 
     def key(
@@ -628,14 +690,12 @@ class _Walk:
         once: frozenset[str],
         stack: tuple[str, ...] = (),
     ) -> Any:
-        vals = tuple([values[n] if live else None for n, live in self.var_live[scene]])
+        vals = tuple([values[n] if m is None else m[values[n]] for n, m in self.var_live[scene]])
+        counted = self.counted
         vis = tuple(
-            [
-                (visits.get(n, 0) if self.counted[n] else min(visits.get(n, 0), 1)) if live else 0
-                for n, live in self.visit_live[scene]
-            ]
+            [visits.get(n, 0) if counted[n] else min(visits.get(n, 0), 1) for n in self.visit_live[scene]]
         )
-        if once:
+        if once and self.reduce:
             comp = self.component[scene]
             once = frozenset([k for k in once if self.once_component[k] == comp])
         return (scene, vals, once, vis, stack)
@@ -647,7 +707,13 @@ class _Walk:
         result: PlaytestResult,
         found: dict[tuple[str, str], tuple[Trouble, list[Pick]]],
     ) -> None:
-        story, book, var_names, visit_names = self.story, self.book, self.names, self.visit_names
+        story, book, var_live, visit_live, base = (
+            self.story,
+            self.book,
+            self.var_live,
+            self.visit_live,
+            self.base,
+        )
         taken = self.taken
         stats = result.roles[role]
         start = runtime.new_game(story, role)
@@ -668,8 +734,9 @@ class _Walk:
             if plan.ending:
                 endings.append(sid)
                 continue
-            here_vars = _Unread(zip(var_names, vals, strict=True))
-            here_visits = dict(zip(visit_names, vis, strict=True))
+            here_vars = _Unread(base)
+            here_vars.update(zip([n for n, _m in var_live[scene]], vals, strict=True))
+            here_visits = dict(zip(visit_live[scene], vis, strict=True))
             probe.scene, probe.vars, probe.visits, probe.once_taken = scene, here_vars, here_visits, set(once)
             opened = book.open_moves(probe, plan)
             if not opened:
@@ -714,8 +781,8 @@ class _Walk:
             stats.endings[scene] = stats.endings.get(scene, 0) + 1
             result.endings[scene] = result.endings.get(scene, 0) + 1
 
-        def path_to(n: int) -> list[tuple[str, int, int | None]]:
-            out: list[tuple[str, int, int | None]] = []
+        def path_to(n: int) -> list[Pick]:
+            out: list[Pick] = []
             while parent[n][0] >= 0:
                 p, index, branch = parent[n]
                 out.append((keys[p][0], index, branch))
@@ -734,11 +801,235 @@ class _Walk:
             for b in outs:
                 back[b].append(a)
         live = _backwards(endings + stuck, back)
+        # Entered: the start, or a state some choice leads to from a state that can still end (any such choice,
+        # not only the one the breadth-first walk found first, so merging states never hides an entry).
         for n in range(len(keys)):
-            if n in live or (parent[n][0] >= 0 and parent[n][0] not in live):
+            if n in live or (n != 0 and not any(p in live for p in back[n])):
                 continue
             loop = _forwards(n, edges, live)
             _add_trouble(found, "loop", role, keys[n][0], path_to(n), sorted({keys[m][0] for m in loop}))
+
+
+# --- what a walk state keeps: live variables and the value classes of ints -------------------------
+#
+# Per scene S (on arrival, after its on_enter), each variable is one of:
+#   absent     dead: no read from S on can see its present value (every path overwrites it with `set:` first,
+#              or never reads it), so states differing only there are one state;
+#   EXACT      its value matters as it is (a bool or str, or an int read other than against a constant);
+#   cuts       an int read only in comparisons with constants (`standing >= 4`): a frozenset of cut points c
+#              such that values below c and from c up can act differently from S on. Values between two cuts
+#              are one class: every comparison ahead gives them the same answer, because an `add:` moves (and
+#              clamping holds) every value of a class alike, so a cut c after `add: k` is the cut c - k before
+#              it, and cuts outside the declared range [min, max] divide nothing. A state keeps only the class
+#              (as its least member), so states whose ints differ only within their classes are one state.
+# Text does not decide where a game can go, so paragraph text and its conditions are not reads here: the walk's
+# findings (scenes, endings, stuck states, loops) depend only on choice conditions and effects.
+
+EXACT = None
+CUT_LIMIT = 64
+"""An int whose cuts at some scene would number more than this is kept exactly there (an unbounded counter in a
+loop would otherwise add cuts forever)."""
+
+_Live = dict[str, frozenset[int] | None]
+_MIRROR = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def _const(node: Any) -> int | None:
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Unary) and node.op == "-" and isinstance(node.operand, Num):
+        return -node.operand.value
+    return None
+
+
+def _cut(op: str, c: int) -> set[int]:
+    """The cut points that `x op c` divides the ints at."""
+    return {">=": {c}, "<": {c}, ">": {c + 1}, "<=": {c + 1}}.get(op, {c, c + 1})
+
+
+def _in_range(story: Story, name: str, cuts: set[int]) -> frozenset[int]:
+    """The cuts that divide the declared range [min, max] of an int (a cut c divides it when min < c <= max);
+    every value an int holds is in its range (start values and sets are checked, adds are clamped)."""
+    var = story.variables[name]
+    lo = var.min if var.min is not None else -(10**18)
+    hi = var.max if var.max is not None else 10**18
+    return frozenset(c for c in cuts if lo < c <= hi)
+
+
+def _condition_reads(story: Story, node: Any, live: _Live) -> None:
+    """Add a condition's reads to `live`: an int against a constant gives cuts, any other read is EXACT."""
+    if isinstance(node, Binary) and node.op in _MIRROR:
+        left, right, op = node.left, node.right, node.op
+        if isinstance(right, Name) and _const(left) is not None:
+            left, right, op = right, left, _MIRROR[op]
+        c = _const(right)
+        var = story.variables.get(left.name) if isinstance(left, Name) else None
+        if var is not None and c is not None and var.type == "int":
+            cuts = _in_range(story, var.name, _cut(op, c))
+            if cuts:  # none: the comparison gives one answer over the whole declared range
+                _join_one(live, var.name, cuts)
+            return
+    if isinstance(node, Name):
+        if node.name in story.variables:
+            live[node.name] = EXACT
+        return
+    for child in (getattr(node, "left", None), getattr(node, "right", None), getattr(node, "operand", None)):
+        if child is not None:
+            _condition_reads(story, child, live)
+
+
+def _join_one(live: _Live, var: str, cuts: frozenset[int] | None) -> None:
+    if var not in live:
+        live[var] = cuts
+    elif live[var] is not EXACT:
+        joined = EXACT if cuts is EXACT else live[var] | cuts  # type: ignore[operator]
+        live[var] = EXACT if joined is not EXACT and len(joined) > CUT_LIMIT else joined
+
+
+def _scene_reads(story: Story, scene: Scene) -> tuple[_Live, dict[str, bool]]:
+    """What choosing in a scene reads: its choice conditions (variables, as cuts or EXACT) and the placeholders
+    of its choice texts (EXACT); and the scenes visited()/visits() ask about (True when visits() counts)."""
+    live: _Live = {}
+    visit_reads: dict[str, bool] = {}
+    for c in scene.choices:
+        for name in _text_names(c.text):
+            if name in story.variables:
+                live[name] = EXACT
+        # visits() in a computed value counts like one in a condition (its variables are read by _live_before)
+        effects = [*c.effects, *(e for o in c.chance for e in o.effects)]
+        nodes = [e.compute.node for e in effects if e.compute is not None]
+        if c.cond is not None:
+            _condition_reads(story, c.cond.node, live)
+            nodes.append(c.cond.node)
+        for node in nodes:
+            for call in calls(node):
+                target = getattr(call.args[0], "value", None) if call.args else None
+                if isinstance(target, str):
+                    visit_reads[target] = visit_reads.get(target, False) or call.func == "visits"
+    return live, visit_reads
+
+
+def _text_names(text: str) -> set[str]:
+    """The variables a text reads: its placeholders and the conditions of its inline markup."""
+    out: set[str] = set()
+    for body in placeholder_names(text):
+        try:
+            mark = inline(body)
+        except InlineError:
+            continue
+        if mark is None:
+            out.add(body)
+            continue
+        if mark.cond:
+            with contextlib.suppress(ExprError):
+                out |= names(parse(mark.cond))
+        for part in mark.parts:
+            out |= _text_names(part)
+    return out
+
+
+def _live_before(story: Story, effects: tuple[Effect, ...], after: _Live) -> _Live:
+    """What is live before `effects` run, given what is live after them (backwards, last effect first): a
+    `set:` overwrites its variable, so its old value is dead; an `add: k` reads its variable only to make the
+    new value, so the old value is live exactly when the new one is, with each cut moved down by k (and cuts
+    outside the declared range dropped: clamping keeps every value inside it)."""
+    if not effects:
+        return after
+    live = dict(after)
+    for e in reversed(effects):
+        if e.var not in live:
+            continue
+        if (
+            e.compute is not None
+        ):  # a computed value: its inputs are read exactly, and an add keeps its variable
+            if e.op == "set":
+                del live[e.var]
+            else:
+                live[e.var] = EXACT
+            for name in names(e.compute.node):
+                if name in story.variables:
+                    live[name] = EXACT
+            continue
+        if e.op == "set":
+            del live[e.var]
+        elif live[e.var] is not EXACT:
+            moved = _in_range(story, e.var, {c - int(e.value) for c in live[e.var]})  # type: ignore[union-attr]
+            if moved:
+                live[e.var] = moved
+            else:
+                del live[e.var]
+    return live
+
+
+def _live_sets(
+    story: Story, reads: dict[str, tuple[_Live, dict[str, bool]]]
+) -> dict[str, tuple[_Live, frozenset[str]]]:
+    """Per scene, what a state there keeps: the least fixed point of "what S reads, joined with what each choice
+    of S needs before its effects and its target's on_enter", by a work list over the goto graph (loops
+    included; cuts only grow, up to CUT_LIMIT, so it ends). A scene's visit count is kept at S if some scene
+    reachable from S (S included) asks about it: visits only grow, nothing overwrites them."""
+    scenes = story.scenes
+    live = {sid: (dict(v), frozenset(w)) for sid, (v, w) in reads.items()}
+    returns = graph.return_points(story)
+
+    def moves(c: Any) -> list[tuple[tuple[Effect, ...], str]]:
+        """(the outcome's effects, the next scene) for each way a choice can go (a call: into its scene, and on
+        at its goto after the return; a return: to every place a call goes on at)."""
+        ways = [(o.effects, o.goto) for o in c.chance] if c.chance else [((), c.goto)]
+        if c.call:
+            ways.append(((), c.call))
+        out: list[tuple[tuple[Effect, ...], str]] = []
+        for effects, target in ways:
+            out.extend((effects, t) for t in (returns if target == RETURN else [target]) if t in scenes)
+        return out
+
+    preds: dict[str, list[str]] = {sid: [] for sid in scenes}
+    for s in scenes.values():
+        for c in s.choices:
+            for _e, target in moves(c):
+                preds[target].append(s.id)
+    todo = list(scenes)
+    waiting = set(todo)
+    while todo:
+        sid = todo.pop()
+        waiting.discard(sid)
+        lv, vv = dict(live[sid][0]), set(live[sid][1])
+        for c in scenes[sid].choices:
+            for effects, target in moves(c):
+                after_v, after_w = live[target]
+                need = _live_before(story, scenes[target].on_enter, after_v)
+                need = _live_before(story, c.effects, _live_before(story, effects, need))
+                for var, cuts in need.items():
+                    _join_one(lv, var, cuts)
+                vv |= after_w
+        if lv != live[sid][0] or len(vv) != len(live[sid][1]):
+            live[sid] = (lv, frozenset(vv))
+            for p in preds[sid]:
+                if p not in waiting:
+                    waiting.add(p)
+                    todo.append(p)
+    return live
+
+
+class _Classes:
+    """An int's value -> the least member of its class (the greatest cut at or below it, else the least value
+    of the declared range, else one below the first cut)."""
+
+    __slots__ = ("cuts", "low", "table")
+
+    def __init__(self, cuts: frozenset[int], lo: int | None, hi: int | None) -> None:
+        self.cuts = sorted(cuts)
+        self.low = lo if lo is not None else self.cuts[0] - 1
+        self.table: dict[int, int] = {}
+        if lo is not None and hi is not None and hi - lo <= 1000:
+            self.table = {v: self[v] for v in range(lo, hi + 1)}
+
+    def __getitem__(self, value: int) -> int:
+        got = self.table.get(value)
+        if got is not None:
+            return got
+        i = bisect_right(self.cuts, value)
+        return self.cuts[i - 1] if i else self.low
 
 
 def _backwards(seeds: list[int], back: list[list[int]]) -> set[int]:
@@ -780,6 +1071,13 @@ def format_text(
         lines.append(
             f"Playtest: exhaustive, {result.states} distinct states, {result.steps} choices followed"
         )
+        red = result.reduction
+        if red:
+            lines.append(
+                f"  state reduction: a state keeps at most {red['variables_kept_max']} of {red['variables']} "
+                f"variables (mean {red['variables_kept_mean']}), ints by value class: at most "
+                f"{red['int_values_kept_max']} of {red['int_values']} int values (mean {red['int_values_kept_mean']})"
+            )
         for role in result.capped:
             lines.append(
                 f"  note: the walk for {role} stopped at the cap of {result.cap:,} states; "

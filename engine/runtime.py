@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -111,18 +111,32 @@ class Plan:
     moves: tuple[Move, ...]
     on_enter: tuple[Change, ...]
     ending: bool
+    always_open: bool = False
+    """True when no choice has a condition or is once-only: every choice is open, always."""
 
 
 def apply_changes(state: PlayState, changes: tuple[Change, ...]) -> None:
-    """Apply prepared effects in order, clamping ints to their declared range. A value of None (a variable the
-    exhaustive walk knows no later rule reads) stays None."""
+    """Apply prepared effects in order, clamping ints to their declared range. An add to a value of None (a
+    variable whose value the exhaustive walk knows no later rule reads) leaves None; a set gives it a value (a
+    computed one that reads such a None is None too: unknown)."""
     values = state.vars
     for ch in changes:
-        old = values[ch.var]
-        if old is None:
-            continue
-        value = ch.value if ch.compute is None else ch.compute(state)
-        v = old + value if ch.add else value
+        if ch.compute is not None:
+            try:
+                value = ch.compute(state)
+            except TypeError:  # only in the walk: it read a value the walk does not keep
+                value = None
+            if value is None or (ch.add and values[ch.var] is None):
+                values[ch.var] = None
+                continue
+            v = values[ch.var] + value if ch.add else value
+        elif ch.add:
+            old = values[ch.var]
+            if old is None:
+                continue
+            v = old + ch.value
+        else:
+            v = ch.value
         lo, hi = ch.lo, ch.hi
         if lo is not None and v < lo:
             v = lo
@@ -189,7 +203,8 @@ class Rules:
                     sum(b.weight for b in branches),
                 )
             )
-        return Plan(s, tuple(moves), self._changes(s.on_enter), s.ending is not None)
+        always = all(m.test is None and not m.once for m in moves)
+        return Plan(s, tuple(moves), self._changes(s.on_enter), s.ending is not None, always)
 
     def condition(self, text: str) -> Callable[[Any], Any]:
         """An inline `{if}` condition compiled (once per text; the loader has parsed and checked it)."""
@@ -204,9 +219,11 @@ class Rules:
             return False
         return move.test is None or bool(move.test(state))
 
-    def open_moves(self, state: PlayState, plan: Plan | None = None) -> list[Move]:
+    def open_moves(self, state: PlayState, plan: Plan | None = None) -> Sequence[Move]:
         """The choices that can be taken now in the current scene (or in `plan`), in story order."""
         here = plan or self.plan(state.scene)
+        if here.always_open:
+            return here.moves
         once = state.once_taken
         return [
             m for m in here.moves if (not m.once or m.key not in once) and (m.test is None or m.test(state))
@@ -257,8 +274,21 @@ class Rules:
     def advance(self, state: PlayState, move: Move, branch: int | None = None) -> Plan:
         """Take an open choice: resolve it, then enter its target (no history: see take). Returns the target's
         plan."""
-        goto, _ = self.resolve(state, move, branch)
-        return self.enter(state, goto)
+        if move.branches or move.call or move.goto == RETURN:
+            goto, _ = self.resolve(state, move, branch)
+            return self.enter(state, goto)
+        if move.once:
+            state.once_taken.add(move.key)
+        if move.changes:
+            apply_changes(state, move.changes)
+        # What enter() does, written out: this is the hot path of every playtest.
+        scene_id = state.scene = move.goto
+        visits = state.visits
+        visits[scene_id] = visits.get(scene_id, 0) + 1
+        plan = self._plans.get(scene_id) or self.plan(scene_id)
+        if plan.on_enter:
+            apply_changes(state, plan.on_enter)
+        return plan
 
 
 def rules(story: Story) -> Rules:

@@ -500,6 +500,163 @@ def test_exhaustive_forgets_what_no_condition_ahead_reads(tmp_path: Path) -> Non
     assert result.states == 3
 
 
+_CONDITIONS = [
+    "a >= 2",
+    "a < 3",
+    "3 > a",
+    "a == 2",
+    "a != 4",
+    "b <= 0",
+    "-1 < b",
+    "a >= -3",
+    "b < 7",
+    "f",
+    "not f and a > 1",
+    "a + b >= 3",
+    "a >= b",
+    "visited('a.s3')",
+    "k == 'x'",
+]
+_EFFECTS = [
+    "add: {a: 1}",
+    "add: {a: -1}",
+    "add: {a: 2}",
+    "set: {a: 3}",
+    "add: {b: 1}",
+    "add: {b: -2}",
+    "set: {b: 0}",
+    "set: {f: true}",
+    "set: {f: false}",
+    "set: {k: x}",
+]
+
+
+def _tangle(root: Path, seed: int) -> Path:
+    """A small random story with loops, bounded ints read against constants (and not), bools, a str, sets and
+    adds, on_enter, once-only choices and visited(): the ground on which the walk's reductions are tested."""
+    rnd = random.Random(seed)
+    n = rnd.randint(5, 14)
+    scenes = []
+    for i in range(n):
+        head = [
+            f"- id: a.{'start' if i == 0 else f's{i}'}",
+            f"  title: S{i}",
+            "  date: 1917-03-01",
+            "  text: T.",
+        ]
+        if i >= n - 2:
+            scenes.append("\n".join(head + ["  ending: {title: End, epilogue: Done.}"]))
+            continue
+        if rnd.random() < 0.25:
+            head.append(f"  on_enter: {{{rnd.choice(_EFFECTS)}}}")
+        head.append("  choices:")
+        for k in range(rnd.randint(1, 3)):
+            head += [f"    - text: C{k}", f"      goto: a.s{rnd.randint(1, n - 1)}"]
+            if rnd.random() < 0.6:
+                head.append(f'      if: "{rnd.choice(_CONDITIONS)}"')
+            if rnd.random() < 0.6:
+                head.append(f"      {rnd.choice(_EFFECTS)}")
+            if rnd.random() < 0.15:
+                head.append("      once: true")
+        scenes.append("\n".join(head))
+    variables = (
+        "  a: {type: int, start: 1, min: 0, max: 5}\n"
+        "  b: {type: int, start: 0, min: -2, max: 3}\n"
+        "  f: {type: bool, start: false}\n"
+        '  k: {type: str, start: ""}\n'
+    )
+    return make_story(root, "\n".join(scenes) + "\n", variables)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 1_000_000))
+def test_reduced_walk_finds_what_the_unreduced_walk_finds(tmp_path: Path, seed: int) -> None:
+    """Merging states by live variables and value classes changes nothing a user reads: the same scenes reached,
+    the same endings, the same stuck states and loops (scene and role) as a walk that keeps every state whole."""
+    story = load(_tangle(tmp_path / f"s{seed}", seed))
+    full = playtest.exhaustive(story, max_states=50_000, _reduce=False)
+    assume(full.capped == [])
+    reduced = playtest.exhaustive(story, max_states=50_000)
+    assert reduced.capped == []
+    assert reduced.reached == full.reached
+    assert {e for e, n in reduced.endings.items() if n} == {e for e, n in full.endings.items() if n}
+    assert [(t.scene, t.role) for t in reduced.stuck] == [(t.scene, t.role) for t in full.stuck]
+    assert [(t.scene, t.role) for t in reduced.loops] == [(t.scene, t.role) for t in full.loops]
+    assert reduced.states <= full.states
+
+
+def test_exhaustive_keeps_an_int_only_as_the_class_its_comparisons_see(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Waiting raises `trust` from 0 to 10, but the only comparison ahead is `trust >= 3`: at the square the walk
+    # keeps trust as 0, 1, 2 (the waits still needed) or 3-10, 4 states where a walk keeping it whole has 11; at
+    # the end nothing is read, so the 8 ways of arriving there are one state.
+    scenes = (
+        """\
+- id: a.start
+  title: Square
+  date: 1917-02-23
+  text: "You have waited {trust} hours."
+  choices:
+    - text: Wait an hour.
+      add: {trust: 1}
+      goto: a.start
+    - text: Go in.
+      if: trust >= 3
+      goto: a.end
+"""
+        + END
+    )
+    root = make_story(tmp_path, scenes, "  trust: {type: int, start: 0, min: 0, max: 10}\n")
+    story = load(root)
+    assert playtest.exhaustive(story, _reduce=False).states == 11 + 8  # the end with each of trust 3-10
+    assert cli.main(["playtest", "--story", str(root), "--exhaustive", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["states"] == 4 + 1 and data["capped"] == [] and data["endings"] == {"a.end": 1}
+    assert data["roles"]["a"]["states"] == 5
+    assert data["reduction"]["variables"] == 1 and data["reduction"]["int_values"] == 11
+    assert data["reduction"]["int_values_kept_max"] == 4
+    assert cli.main(["playtest", "--story", str(root), "--exhaustive"]) == 0
+    out = capsys.readouterr().out
+    assert "Playtest: exhaustive, 5 distinct states" in out
+    assert "state reduction: a state keeps at most 1 of 1 variables" in out
+    assert "No stuck states or endless loops found." in out
+
+
+def test_exhaustive_set_ends_what_came_before(tmp_path: Path) -> None:
+    # `mood` is read at the gate, but every way there sets it first: the counter it held before is dead, so
+    # the many ways of raising it in the yard are one state.
+    scenes = (
+        """\
+- id: a.start
+  title: Yard
+  date: 1917-02-23
+  text: The yard.
+  choices:
+    - text: Shout.
+      add: {mood: 1}
+      goto: a.start
+    - text: Leave.
+      set: {mood: 0}
+      goto: a.gate
+- id: a.gate
+  title: Gate
+  date: 1917-02-23
+  text: The gate.
+  choices:
+    - text: Through.
+      if: mood == 0
+      goto: a.end
+"""
+        + END
+    )
+    story = load(make_story(tmp_path, scenes, "  mood: {type: int, start: 0, min: 0, max: 50}\n"))
+    full = playtest.exhaustive(story, _reduce=False)
+    reduced = playtest.exhaustive(story)
+    assert (full.states, reduced.states) == (51 + 1 + 1, 1 + 1 + 1)
+    assert reduced.ok and full.ok and reduced.reached == full.reached
+
+
 # --- gates: --strict, choices never taken, conditions that never vary ---------------------------------
 
 GATED = (

@@ -27,11 +27,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from engine.classroom.record import Report, ReportError, build, history_beside, reading_summary
-from engine.classroom.report import extract_block
 from engine.model import Story
+
+if TYPE_CHECKING:
+    from engine.classroom.record import Report
+
+# The report modules (replay, renderers) are imported by the functions that use them, so registering the
+# `class` command's options (DEFAULT_FILE) costs every other command nothing.
 
 APPLICATION_ID = 0x44505331
 """'DPS1': marks a SQLite file as a Dual Power class store."""
@@ -230,6 +234,8 @@ def _assignment_id(file: str) -> str:
 
 
 def playthrough_from_report(report: Report, text: str, fmt: str) -> Playthrough:
+    from engine.classroom.record import history_beside, reading_summary
+
     """The rows of a report built (and so replayed) by engine.classroom.report.build."""
     block = report.block
     asg = block.get("assignment")
@@ -449,6 +455,8 @@ class ClassStore:
     def import_report(self, text: str, story: Story, assignment_file: Path | None = None) -> ImportOutcome:
         """Verify a report's text (as `dualpower verify` does) and store it when valid; never raises for a bad
         report: the outcome says what happened, naming the student."""
+        from engine.classroom.record import ReportError, build
+        from engine.classroom.report import extract_block
         from engine.classroom.verify import verify_text
 
         student = _student_of(text)
@@ -661,6 +669,9 @@ def _progress(saved: str, done: int) -> tuple[float, int]:
 
 def _student_of(text: str) -> str:
     """The student a report names, for messages about a report that does not verify."""
+    from engine.classroom.record import ReportError
+    from engine.classroom.report import extract_block
+
     try:
         _fmt, block = extract_block(text)
     except ReportError:
