@@ -54,6 +54,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/serve_bench.py
+	$(BIN)/python benchmarks/ssh_bench.py
 
 picture: $(STAMP)
 	$(BIN)/python docs/make_picture.py

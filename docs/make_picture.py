@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine import loader, runtime  # noqa: E402
-from engine.cli import default_story_dir  # noqa: E402
+from engine.app import default_story_dir  # noqa: E402
 from engine.diagnostics import summary  # noqa: E402
 from engine.saves import Saves  # noqa: E402
 from engine.session import Session  # noqa: E402
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print()
     console.print(Text("> ", style="bold"))
     console.print()
-    console.print(render.toolbar_text(session.toolbar(), args.width))
+    console.print(render.toolbar_text(session.toolbar(), args.width, session.bearings()))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     console.save_svg(str(args.output), title=story.title, unique_id="dualpower")
     print(f"wrote {args.output}")

@@ -54,6 +54,9 @@ def _play_args(p: argparse.ArgumentParser) -> None:
         "--plain", action="store_true", help="plain text on stdin/stdout, for screen readers and pipes"
     )
     p.add_argument(
+        "--decorate", action="store_true", help="plain mode: mark titles with == and ***, hints with ?"
+    )
+    p.add_argument(
         "--saves", metavar="DIR", type=Path, help="saves folder (default: $DUALPOWER_SAVES or saves/)"
     )
     p.add_argument("--watch", action="store_true", help="reload the story by itself when a file changes")

@@ -16,6 +16,7 @@ from typing import Any
 
 from engine import app
 from engine.app import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from engine.saves import AUTOSAVE
 
 
 def add_subcommands(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -121,6 +122,13 @@ def cmd_play(args: argparse.Namespace) -> int:
     saves.list_names = not (args.saves or os.environ.get("DUALPOWER_SAVES"))
     saves.clean_stale()
     plain = args.plain or not (sys.stdin.isatty() and sys.stdout.isatty())
+    if not plain:
+        from engine.ui import probe
+
+        why = probe.why_plain()  # TERM=dumb, or a terminal that does not answer a cursor-position request
+        if why:
+            print(f"({why}: playing in plain mode.)")
+            plain = True
     story_dir = args.story or app.default_story_dir()
     reload_story = app.make_reloader(args.story)
     # A save holding an assignment resumes as that assignment (its questions, its undo rule), not as free play.
@@ -147,11 +155,20 @@ def cmd_play(args: argparse.Namespace) -> int:
     from engine.watch import Watcher
 
     ui = PlainUI(
-        watcher=Watcher(story_dir) if args.watch else None, options=app.hint_options(args.story, args.saves)
+        watcher=Watcher(story_dir) if args.watch else None,
+        options=app.hint_options(args.story, args.saves),
+        decorate=args.decorate,
     )
+    load = args.load
+    if not load and args.role is None and saves.exists(AUTOSAVE):
+        # As the title screen's Continue: a game in progress is offered first.
+        keep = ui.ask_continue(_where(story, saves))
+        if keep is None:
+            return EXIT_OK
+        load = AUTOSAVE if keep else None
     try:
-        if args.load:
-            session = Session.resume(story, args.load, saves, reload_story=reload_story)
+        if load:
+            session = Session.resume(story, load, saves, reload_story=reload_story)
         else:
             role = args.role if args.role is not None else _ask_role(ui, story)
             if role is None:
@@ -161,6 +178,22 @@ def cmd_play(args: argparse.Namespace) -> int:
         app.error(str(exc))
         return EXIT_FAIL if args.load else EXIT_USAGE
     return loop.play(session, ui)
+
+
+def _where(story: Any, saves: Any) -> str:
+    """'Worker · 24 Feb 1917 · The Street': where the autosaved game stands (plain mode's Continue)."""
+    info = next((i for i in saves.slots() if i.slot == AUTOSAVE), None)
+    if info is None:
+        return AUTOSAVE
+    import datetime as _dt
+
+    role = story.roles.get(info.role)
+    try:
+        day = _dt.date.fromisoformat(info.date)
+        date = f"{day.day} {day:%b %Y}"
+    except ValueError:
+        date = info.date
+    return " · ".join(p for p in (role.name if role else info.role, date, info.scene_title) if p)
 
 
 def _ask_role(ui: Any, story: Any) -> str | None:

@@ -29,16 +29,20 @@ COMMANDS = {
     "load": "load [slot]        load a saved game; with no slot, list the saves",
     "undo": "undo [n]           take back the last choice (or the last n)",
     "journal": "journal            the path so far: date, scene, the choice you made",
+    "history": "history [n]        the full text of the last scenes (3, or n)",
     "stats": "stats              where you stand",
     "note": "note               the historical note for this scene",
     "glossary": "glossary [term]    words of 1917 explained",
     "documents": "documents [n]      the primary sources for this scene",
     "endings": "endings            the endings you have found",
     "look": "look               show the scene again",
-    "reload": "reload             re-read the story files (for authors), keeping your place",
     "help": "help               this list",
     "quit": "quit               save and leave (Ctrl-D works too)",
 }
+AUTHOR_COMMANDS = {
+    "reload": "reload             re-read the story files, keeping your place",
+}
+"""Commands for people writing the story; `help` lists them apart, after the players' commands."""
 MAX_INPUT = 2000
 
 
@@ -112,7 +116,8 @@ class SceneView:
     has_note: bool
     documents: int
     response: tuple[str, ...] = ()
-    """The answer to the choice just made (its `response:`), shown before this scene's text; empty otherwise."""
+    """The answer to the choice just made (its `response:`), for front ends that show no AnswerView (the web
+    pages, story tests); plain mode and the terminal show it from the AnswerView before the scene."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +149,47 @@ class Leave:
     reason: str = "quit"
 
 
-View = SceneView | EndingView | Message | TableView | Leave
+@dataclass(frozen=True, slots=True)
+class ChoicesView:
+    """The scene's choices again, after a command's output (help, stats, glossary ...), so the player is
+    never left at a bare prompt. `bearings` says where: 'Dawn · 23 Feb 1917 · The corner bakery'."""
+
+    bearings: str
+    options: tuple[OptionView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerView:
+    """A choice answered: the chosen text echoed, the story's response, what changed."""
+
+    choice: str
+    response: str = ""
+    """The choice's response as the player read it (its paragraphs separated by blank lines), '' when none."""
+    changes: tuple[str, ...] = ()
+    """'Trust in the Soviet +1', 'Danger -1', 'Arrested: yes': the shown values this choice changed."""
+
+
+View = SceneView | EndingView | Message | TableView | Leave | ChoicesView | AnswerView
+
+ASIDES = frozenset(
+    {"help", "stats", "note", "glossary", "documents", "journal", "endings", "save", "load", "history"}
+)
+"""Commands that leave the scene where it is: their output is followed by the choices (ChoicesView)."""
+
+
+def changes(story: Story, before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
+    """What a step changed among the values the player sees: 'Danger +1', 'Arrested: yes'."""
+    out = []
+    for var in story.variables.values():
+        old, new = before.get(var.name), after.get(var.name)
+        if not var.show or old == new:
+            continue
+        if isinstance(new, bool) or not isinstance(new, int) or not isinstance(old, int):
+            shown = ("yes" if new else "no") if isinstance(new, bool) else str(new)
+            out.append(f"{var.label}: {shown}")
+        else:
+            out.append(f"{var.label} {new - old:+d}")
+    return tuple(out)
 
 
 @dataclass
@@ -254,6 +299,14 @@ class Session:
                 )
         return items
 
+    def bearings(self) -> str:
+        """Where and when the player is, in one line: 'Dawn · 23 Feb 1917 · The corner bakery' (the
+        terminal keeps it in view in its status bar)."""
+        scene = self.story.scenes[self.state.scene]
+        return " · ".join(
+            p for p in (scene.title, runtime.short_date(scene.date, self.story.calendar), scene.place) if p
+        )
+
     # --- input ---
 
     def handle(self, line: str) -> list[View]:
@@ -268,16 +321,42 @@ class Session:
         word, _, arg = text.partition(" ")
         word, arg = word.lower(), arg.strip()
         handler: Callable[[str], list[View]] | None = getattr(self, f"cmd_{word}", None)
-        if word not in COMMANDS or handler is None:
+        if word not in COMMANDS and word not in AUTHOR_COMMANDS or handler is None:
+            number = self.choice_by_words(text)
+            if number is not None:
+                return self.pick(str(number))
             close = [c for c in COMMANDS if c.startswith(word[:3])] if len(word) >= 2 else []
             hint = f" Did you mean '{close[0]}'?" if close else ""
             return [
                 Message(f"I don't know '{clean(word, 30)}'.{hint} Type a choice's number, or 'help'.", "hint")
             ]
         try:
-            return handler(arg)
+            views = handler(arg)
         except (GameError, SaveError) as exc:
             return [Message(str(exc), "error")]
+        if word in ASIDES and not (word == "load" and arg):
+            views = [*views, *self.reminder()]
+        return views
+
+    def reminder(self) -> list[View]:
+        """The choices again (after a command's output), or nothing at an ending or a scene without any."""
+        if self.ended or self.story.scenes[self.state.scene].ending is not None:
+            return []
+        options = self.scene_view().options
+        return [ChoicesView(self.bearings(), options)] if options else []
+
+    def choice_by_words(self, text: str) -> int | None:
+        """The number of the one open choice whose text holds every word typed ('go with olga'), if exactly
+        one does; None otherwise (nothing typed of two words or more matches, or several do)."""
+        words = re.findall(r"\w+", text.lower())
+        if len(words) < 2 or self.ended:
+            return None
+        hits = [
+            o.number
+            for o in self.scene_view().options
+            if not o.locked and all(w in re.findall(r"\w+", o.text.lower()) for w in words)
+        ]
+        return hits[0] if len(hits) == 1 else None
 
     def prompt(self) -> str:
         """What the prompt says before the player types."""
@@ -306,12 +385,16 @@ class Session:
         if len(digits) > 6 or text.startswith("-"):
             n = len(runtime.options(self.story, self.state))
             return [Message(f"There is no choice {clean(text, 24)}: pick 1 to {n}.", "hint")]
+        before = dict(self.state.vars)
         try:
-            runtime.choose(self.story, self.state, int(digits))
+            option = runtime.choose(self.story, self.state, int(digits))
         except GameError as exc:
             msg = str(exc)
-            return [Message(msg[:1].upper() + msg[1:], "hint")]
-        out: list[View] = []
+            msg = msg[:1].upper() + msg[1:]
+            return [Message(msg if msg.endswith((".", "!", "?")) else msg + ".", "hint")]
+        text = self.state.history[-1].text if self.state.history else option.choice.text
+        said = self.state.history[-1].response if self.state.history else ""
+        out: list[View] = [AnswerView(text, said, changes(self.story, before, self.state.vars))]
         out.extend(self.autosave())
         out.extend(self.current(response=True))
         return out
@@ -338,10 +421,12 @@ class Session:
             return []
         mine = [(s.scene, s.choice) for s in self.state.history]
         theirs = [(s.scene, s.choice) for s in old.history]
-        # The same game carried on: our path extends the saved one. (After an undo it does not: the branch
-        # given up is kept too, which costs a slot and loses nothing.)
+        # The same game carried on (our path extends the saved one), or taken back (the saved path extends
+        # ours: an undo, whose given-up branch the player chose to leave, is not forked into a slot).
         same_game = (
-            old.role == self.state.role and old.start == self.state.start and mine[: len(theirs)] == theirs
+            old.role == self.state.role
+            and old.start == self.state.start
+            and (mine[: len(theirs)] == theirs or theirs[: len(mine)] == mine)
         )
         if same_game:
             return []
@@ -419,7 +504,9 @@ class Session:
             raise GameError("undo takes a number of steps, 1 or more")
         if not self.state.history:
             raise GameError("nothing to undo: this is where the game began")
-        keep = self.state.history[: -min(steps, len(self.state.history))]
+        taken = min(steps, len(self.state.history))
+        keep = self.state.history[:-taken]
+        first = self.state.history[-taken].text  # the earliest choice taken back: where the player is again
         try:
             self.state = replay(self.story, self.state, keep)
         except PathMismatch as exc:
@@ -427,23 +514,75 @@ class Session:
                 Message(f"Cannot undo: the story has changed since this path was played ({exc}).", "error")
             ]
         self.ended = False
-        return [Message("Taken back." if steps == 1 else f"Taken back {steps} steps."), self.scene_view()]
+        if taken == 1:
+            said = f"Taken back: '{first}'."
+        else:
+            all_of = " (all there were)" if taken < steps else ""
+            said = f"Taken back {taken} steps{all_of}, to before '{first}'."
+        # The autosave follows the undo, so Continue resumes here, not on the path given up.
+        return [Message(said), *self.autosave(), self.scene_view()]
 
     def cmd_journal(self, arg: str) -> list[View]:
+        changed = self.step_changes()
         rows = tuple(
             (
                 runtime.short_date(s.date, self.story.calendar),
                 s.title,
                 "(you are here)" if text is None else f"{text} ({one_line(said)})" if said else text,
+                " · ".join(changed[n]) if n < len(changed) else "",
             )
-            for s, text, said in runtime.journal_steps(self.story, self.state)
+            for n, (s, text, said) in enumerate(runtime.journal_steps(self.story, self.state))
         )
-        return [TableView("Journal", ("date", "scene", "your choice"), rows)]
+        return [TableView("Journal", ("date", "scene", "your choice", "what changed"), rows)]
+
+    def step_changes(self) -> list[tuple[str, ...]]:
+        """What each step of the path changed (as `changes` says it), by playing the path again; empty when
+        the path no longer fits the story (after a reload)."""
+        story, state = self.story, self.state
+        out: list[tuple[str, ...]] = []
+        try:
+            new = runtime.new_game(story, state.role, state.start or None, state.initial, state.seed)
+            for step in state.history:
+                before = dict(new.vars)
+                runtime.take(story, new, story.scenes[new.scene].choices[step.choice])
+                out.append(changes(story, before, new.vars))
+        except (GameError, IndexError, KeyError):
+            return []
+        return out
 
     def cmd_stats(self, arg: str) -> list[View]:
-        rows = tuple(pair for pair in self.toolbar()[1:])
+        rows = []
+        for var in self.story.variables.values():
+            if var.show:
+                rows.append((var.label, *scale(var.min, var.max, self.state.vars.get(var.name))))
         role = self.story.roles[self.state.role]
-        return [TableView(f"{role.name}: {role.title}", ("", ""), rows)]
+        return [TableView(f"{role.name}: {role.title}", ("", "", "", ""), tuple(rows))]
+
+    def cmd_history(self, arg: str) -> list[View]:
+        """The backlog: the full text of the last scenes as they were read, each with the choice made."""
+        if arg and (not arg.isdecimal() or len(arg) > 4 or int(arg) < 1):
+            return [Message("Type 'history' or 'history N' with N a number of scenes.", "hint")]
+        count = int(arg) if arg else 3
+        story, state = self.story, self.state
+        read: list[tuple[Scene, list[str], str | None]] = []
+        try:
+            new = runtime.new_game(story, state.role, state.start or None, state.initial, state.seed)
+            for step in state.history:
+                scene = story.scenes[new.scene]
+                read.append((scene, runtime.paragraphs(story, new, scene), step.text))
+                runtime.take(story, new, scene.choices[step.choice])
+        except (GameError, IndexError, KeyError):
+            return [Message("The backlog cannot be rebuilt: the story has changed since this path.", "error")]
+        scene = story.scenes[new.scene]
+        read.append((scene, runtime.paragraphs(story, new, scene), None))
+        out: list[View] = []
+        for scene, paragraphs, chose in read[-count:]:
+            when = " · ".join(
+                p for p in (runtime.short_date(scene.date, self.story.calendar), scene.place) if p
+            )
+            text = "\n\n".join([when, *paragraphs, f"You chose: {chose}" if chose else "(you are here)"])
+            out.append(Message(text, "text", scene.title))
+        return out
 
     def cmd_note(self, arg: str) -> list[View]:
         scene = self.story.scenes[self.state.scene]
@@ -551,28 +690,58 @@ class Session:
         glossary = self.story.glossary
         terms = sorted({t.term for t in glossary} | {a for t in glossary for a in t.aliases})
         documents = len(self.story.scenes[self.state.scene].documents)
-        words: dict[str, list[str]] = {name: [] for name in COMMANDS}
+        words: dict[str, list[str]] = {name: [] for name in [*COMMANDS, *AUTHOR_COMMANDS]}
         numbers = [str(n) for n in range(1, documents + 1)]
         words.update(save=slots, load=slots, glossary=terms, documents=numbers)
         return words
 
 
 def help_view() -> TableView:
-    """The list of commands (the `help` command, and Help on the title screen)."""
-    rows = tuple(tuple(part.strip() for part in text.split("  ", 1)) for text in COMMANDS.values())
-    return TableView("Commands (type a choice's number to choose)", ("command", "what it does"), rows)
+    """The list of commands (the `help` command, and Help on the title screen); the authors' last."""
+    rows = [tuple(part.strip() for part in text.split("  ", 1)) for text in COMMANDS.values()]
+    rows += [("For authors:", "")]
+    rows += [tuple(part.strip() for part in text.split("  ", 1)) for text in AUTHOR_COMMANDS.values()]
+    return TableView(
+        "Commands (type a choice's number, or a few of its words, to choose)",
+        ("command", "what it does"),
+        tuple(rows),
+    )
+
+
+LEVELS = ("very low", "low", "middling", "high", "very high")
+
+
+def scale(low: int | None, high: int | None, value: Any) -> tuple[str, str, str]:
+    """A value on its scale: ('3', '■■■□□□□□□□', 'low') for 3 of 0-10; yes/no and text as they are."""
+    if isinstance(value, bool):
+        return ("yes" if value else "no", "", "")
+    if not isinstance(value, int) or low is None or high is None or high <= low:
+        return (str(value), "", "")
+    share = (value - low) / (high - low)
+    filled = round(share * 10)
+    bar = "■" * filled + "□" * (10 - filled)
+    return (str(value), bar, LEVELS[min(len(LEVELS) - 1, int(share * len(LEVELS)))])
 
 
 def endings_view(story: Story, saves: Saves) -> TableView:
-    """The endings found across all playthroughs, the others' names hidden (`endings`, and the title screen)."""
+    """The endings found across all playthroughs, per role: how many of how many, and the names of those
+    found (the others stay secret, unnamed). For `endings`, and the title screen."""
     found = saves.endings_found(story)
-    rows = []
+    counts: dict[str, list[int]] = {}
+    names: dict[str, list[str]] = {}
     for s in story.endings:
         role = story.role_of(s.id) or ""
-        role_name = story.roles[role].name if role else ""
+        role_name = story.roles[role].name if role else "Any role"
         assert s.ending is not None
-        rows.append((role_name, s.ending.title if s.id in found else "???"))
-    return TableView(f"Endings found: {len(found)}/{len(story.endings)}", ("role", "ending"), tuple(rows))
+        counts.setdefault(role_name, [0, 0])[1] += 1
+        names.setdefault(role_name, [])
+        if s.id in found:
+            counts[role_name][0] += 1
+            names[role_name].append(s.ending.title)
+    rows = tuple(
+        (role, f"{n} of {total}", ", ".join(names[role]) or "none yet") for role, (n, total) in counts.items()
+    )
+    return TableView(f"Endings found: {len(found)}/{len(story.endings)}", ("role", "found", "which"), rows)
 
 
 def _is_number(text: str) -> bool:

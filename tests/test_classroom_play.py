@@ -63,7 +63,7 @@ def test_questions_are_asked_at_their_scene_and_at_the_end(monkeypatch, capsys, 
     assert code == 0, err
     assert "Play the baker's day, then answer." in out
     # Question 1 comes after the Street is shown; question 2 after the ending's epilogue.
-    assert out.index("== The Street ==") < out.index("Why is the street full?")
+    assert out.index("\nThe Street\n") < out.index("Why is the street full?")
     assert out.index("You kept baking.") < out.index("How did your day end?")
     assert "The assignment is complete" in out
     assert "dualpower report bakery-anna" in out
@@ -207,7 +207,7 @@ def test_until_ends_the_assignment_and_asks_the_end_questions(monkeypatch, capsy
     )
     assert code == 0
     assert "The assignment stops at this scene." in out
-    street = out[out.index("== The Street ==") :]
+    street = out[out.index("\nThe Street\n") :]
     assert "Go home." not in street.split("Question 1")[0]  # no choices offered where it stops
     assert "The assignment is complete" in out
     data = save_data(tmp_path, "bakery-anna")

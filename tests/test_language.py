@@ -85,11 +85,11 @@ def test_a_response_is_shown_after_the_choice_before_the_next_scene(
     root = write_story({"scenes/a.yaml": RESPONSES}, header=HEADER)
     out = play(monkeypatch, capsys, root, tmp_path / "s", ["1", "journal", "look", "1"])
     knock = out.index("You knock; 3 coins jingle.")
-    assert out.index("1. Knock.") < knock < out.index("== Hall ==")
+    assert out.index("1. Knock.") < knock < out.index("\nHall\n")
     # kept in the journal; not repeated by look
     assert "Knock. (You knock; 3 coins jingle.)" in out
     assert out.count("You knock; 3 coins jingle.") == 2
-    assert out.index("You go.") < out.index("== End ==")
+    assert out.index("You go.") < out.index("\nEnd\n")
     assert "Done, Anna." in out  # the epilogue is filled in too
 
 
@@ -645,7 +645,7 @@ def test_a_story_with_no_calendar_needs_no_dates_and_shows_none(write_story, mon
     undated = DATED.replace("    date: 1917-02-23\n", "").replace("    date: 1917-02-24\n", "")
     root = write_story({"scenes/a.yaml": undated}, header=HEADER + "calendar: none\n")
     out = play(monkeypatch, capsys, root, tmp_path / "s", ["journal", "1"])
-    assert "== Start ==" in out and "1917" not in out
+    assert "\nStart\n" in out and "1917" not in out
     found = errors(write_story({"scenes/a.yaml": undated}, header=HEADER))
     assert any(
         "a.yaml:2:5:" in e and "missing required key 'date' (a story with no dates says calendar: none" in e
@@ -753,9 +753,11 @@ def test_the_terminal_shows_the_response_before_the_scene(write_story, tmp_path)
 
     root = write_story({"scenes/a.yaml": RESPONSES}, header=HEADER)
     session = Session.new(loader.load_or_raise(root), "hero", Saves(tmp_path / "s"))
-    view = next(v for v in session.handle("1") if isinstance(v, SceneView))
     console = Console(width=80, file=io.StringIO(), highlight=False)
-    console.print(render.scene(view))
+    for view in session.handle("1"):
+        shown = render.view(view, session.story)
+        if shown is not None:
+            console.print(shown)
     screen = console.file.getvalue()  # type: ignore[attr-defined]
     assert screen.index("You knock; 3 coins jingle.") < screen.index("A hall.")
 

@@ -64,3 +64,26 @@ def test_a_pending_reload_is_shown_before_the_next_line(tmp_path: Path) -> None:
     loop.play(new_session(tmp_path), fe)
     assert [v.text for v in fe.shown if isinstance(v, Message)][:1] == ["Story reloaded."]
     assert fe.left == ["quit"]
+
+
+class AsyncScripted(Scripted):
+    """The same front end with an awaited ask, and its steps run in a worker thread (which `run` allows)."""
+
+    async def ask_async(self, prompt: str) -> str | None:
+        return self.ask(prompt)
+
+    def run(self, step):  # type: ignore[no-untyped-def]
+        import asyncio
+
+        return asyncio.to_thread(step)
+
+
+def test_the_async_driver_plays_the_same_game_as_the_sync_one(tmp_path: Path) -> None:
+    import asyncio
+
+    lines = ["2", "journal", "2", ""]
+    sync, async_ = Scripted(list(lines)), AsyncScripted(list(lines))
+    assert loop.play(new_session(tmp_path / "a"), sync) == 0
+    assert asyncio.run(loop.play_async(new_session(tmp_path / "b"), async_)) == 0
+    assert async_.shown == sync.shown and async_.left == sync.left == ["ending"]
+    assert any(isinstance(v, EndingView) for v in async_.shown)

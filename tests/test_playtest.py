@@ -440,7 +440,7 @@ def test_new_branch_dropped_into_a_copy(
         cli.main(["play", "--plain", "--story", story, "--role", "baker", "--saves", str(tmp_path / "saves")])
         == 0
     )
-    assert "*** The Hoarder ***" in capsys.readouterr().out
+    assert "The end: The Hoarder" in capsys.readouterr().out
 
 
 def test_once_only_choice_used_up_leaves_a_stuck_state(tmp_path: Path) -> None:

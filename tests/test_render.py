@@ -271,7 +271,31 @@ def test_toolbar_fits_the_width_and_keeps_role_and_date() -> None:
     assert (
         wide.strip() == "Worker · 23 Feb 1917 │ Bread 3 │ Trust in the Soviet 0 │ Trust in the Government 1"
     )
-    narrow = plain(render.toolbar_fragments(items, 50))
-    assert len(narrow) <= 50
-    assert narrow.startswith(" Worker · 23 Feb 1917") and narrow.endswith("…")
-    assert render.toolbar_text(items, 60).cell_len == 60
+    narrow = plain(render.toolbar_fragments(items, 50)).splitlines()
+    assert all(len(line) < 50 for line in narrow)
+    assert narrow[0].startswith(" Worker · 23 Feb 1917")
+    assert "Trust in the Government 1" in narrow[-1]  # wrapped between values, nothing lost
+    assert all(row.cell_len == 60 for row in render.toolbar_text(items, 60).split())
+
+
+def test_toolbar_keeps_the_bearings_and_every_value_at_80_columns() -> None:
+    items = [("Worker", "23 Feb 1917")] + [
+        (label, "0")
+        for label in (
+            "Bread",
+            "Trust in the Soviet",
+            "Trust in the Government",
+            "Danger",
+            "What you have built",
+            "Standing among your own",
+        )
+    ]
+    where = "The Erickson works · 23 Feb 1917 · Vyborg side"
+    lines = plain(render.toolbar_fragments(items, 80, where)).splitlines()
+    assert lines[0] == f" {where}"
+    assert len(lines) == 3 and all(len(line) < 80 for line in lines)
+    shown = " ".join(lines[1:])
+    assert all(f"{label} 0" in shown for label, _ in items[1:])
+    # At 50 columns the bearings are cut with '…' and the values take at most three lines.
+    narrow = plain(render.toolbar_fragments(items, 50, where + " and far beyond the river")).splitlines()
+    assert narrow[0].endswith("…") and len(narrow) <= 4 and all(len(line) < 50 for line in narrow)

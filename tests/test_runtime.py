@@ -113,13 +113,14 @@ def test_dates_in_both_styles() -> None:
 
 def test_glossary_lookup_forgives_spacing_and_lists_short_lines(tmp_path) -> None:
     from engine.saves import Saves
-    from engine.session import Message, Session, TableView
+    from engine.session import ChoicesView, Message, Session, TableView
     from tests.conftest import SHIPPED
 
     story = loader.load_or_raise(SHIPPED)
     session = Session(story, runtime.new_game(story, "worker"), Saves(tmp_path))
-    [found] = session.handle("glossary   vyborg   side")
+    found, choices = session.handle("glossary   vyborg   side")
     assert isinstance(found, Message) and found.title == "Vyborg side"
-    [listing] = session.handle("glossary")
+    assert isinstance(choices, ChoicesView) and choices.options  # the choices come back after the entry
+    listing, _choices = session.handle("glossary")
     assert isinstance(listing, TableView) and len(listing.rows) >= 30
     assert all(len(text) <= 112 for _term, text in listing.rows)

@@ -200,3 +200,62 @@ def test_a_damaged_endings_file_does_not_stop_an_ending(tmp_path: Path) -> None:
     assert r.returncode == 0 and "Traceback" not in r.stderr
     assert "Home Again" in r.stdout
     assert json.loads((tmp_path / "saves" / "endings.json").read_text("utf-8"))
+
+
+def test_the_journal_keeps_what_each_choice_changed(tmp_path) -> None:
+    from engine import loader, runtime
+    from engine.saves import Saves
+    from engine.session import AnswerView, Session, TableView
+    from tests.conftest import MINI
+
+    story = loader.load_or_raise(MINI)
+    session = Session(story, runtime.new_game(story, "baker"), Saves(tmp_path))
+    answer = session.handle("2")[0]
+    assert answer == AnswerView("Take heart.", "", ("Courage +1",))
+    journal = session.handle("journal")[0]
+    assert isinstance(journal, TableView) and journal.columns[-1] == "what changed"
+    assert journal.rows[0][2:] == ("Take heart.", "Courage +1")
+    assert journal.rows[-1][2:] == ("(you are here)", "")
+
+
+def _mini_session(tmp_path):
+    from engine import loader, runtime
+    from engine.saves import Saves
+    from engine.session import Session
+    from tests.conftest import MINI
+
+    story = loader.load_or_raise(MINI)
+    return Session(story, runtime.new_game(story, "baker"), Saves(tmp_path))
+
+
+def test_history_shows_the_full_text_of_the_last_scenes(tmp_path) -> None:
+    from engine.session import ChoicesView, Message
+
+    session = _mini_session(tmp_path)
+    session.handle("2")  # Take heart -> the Street
+    *scenes, reminder = session.handle("history")
+    assert isinstance(reminder, ChoicesView)
+    assert [m.title for m in scenes] == ["Dawn", "The Street"]
+    assert all(isinstance(m, Message) for m in scenes)
+    assert "You have 3 loaves, Anna." in scenes[0].text and "You chose: Take heart." in scenes[0].text
+    assert "Somebody is singing." in scenes[1].text and "(you are here)" in scenes[1].text
+    assert [m.title for m in session.handle("history 1")[:-1]] == ["The Street"]
+    assert session.handle("history x")[0].kind == "hint"
+
+
+def test_stats_put_each_value_on_its_scale(tmp_path) -> None:
+    session = _mini_session(tmp_path)
+    stats = session.handle("stats")[0]
+    bread = next(row for row in stats.rows if row[0] == "Bread")
+    assert bread == ("Bread", "3", "■■■■■■□□□□", "high")  # 3 of 0-5
+
+
+def test_a_few_words_of_a_choice_pick_it_and_errors_read_alike(tmp_path) -> None:
+    from engine.session import AnswerView
+
+    session = _mini_session(tmp_path)
+    # (a loaf sold, and one baked again on coming back to the bakery: no change to show)
+    assert session.handle("sell loaf")[0] == AnswerView("Sell a loaf.", "", ())
+    assert "I don't know" in session.handle("march crowd")[0].text  # locked: not taken by its words
+    assert session.handle("7")[0].text == "There is no choice 7: pick 1 to 2."
+    assert session.handle("2")[0].text == "Choice 2 is locked: it needs Courage at least 2."

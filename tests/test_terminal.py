@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 import shutil
 import signal
 from pathlib import Path
@@ -23,7 +24,7 @@ from rich.console import Console
 from engine import loader, runtime
 from engine.model import NOWHERE, Story, Term
 from engine.saves import AUTOSAVE, Saves
-from engine.session import Session
+from engine.session import Message, Session
 from engine.ui import terminal
 from engine.ui.render import MenuItem
 
@@ -126,7 +127,9 @@ def test_ending_counts_endings_then_returns_to_the_title(story: Story, saves: Sa
     assert "Endings found: 1/3" in out
     after = out.split("You kept baking.")[-1]
     assert "A small story for the tests." in after  # the title screen again
-    assert "Home Again" in after and "???" in after  # Endings found: found ones named, the others hidden
+    # Endings found, per role: how many, and the found ones named (the others stay secret).
+    assert re.search(r"Baker\s+1 of 2\s+Home Again", after) and "Marcher" not in after
+    assert re.search(r"Guard\s+0 of 1\s+none yet", after)
 
 
 def test_undo_after_an_ending_goes_back_into_the_story(story: Story, saves: Saves) -> None:
@@ -134,7 +137,7 @@ def test_undo_after_an_ending_goes_back_into_the_story(story: Story, saves: Save
         story, saves, "2" + ENTER + "2" + ENTER + "undo" + ENTER + "1" + ENTER + CTRL_D, role="baker"
     )
     assert code == 0
-    assert "Taken back." in out
+    assert "Taken back: '" in out
     assert autosaved_scene(saves) == "baker.dawn"
 
 
@@ -189,7 +192,39 @@ def test_typed_commands_are_remembered(story: Story, saves: Saves) -> None:
         inp.close()
         term = terminal.Terminal(story, saves, console=console, input=inp, output=DummyOutput())
         assert term.main(role="baker") == 0
-    assert list(term.prompt.history.get_strings()) == ["stats", "2", "journal"]
+    # Commands are kept; a choice's number is not (in the next scene it would pick another choice).
+    assert list(term.prompt.history.get_strings()) == ["stats", "journal"]
+
+
+def test_continue_is_preselected_when_a_game_exists(story: Story, saves: Saves) -> None:
+    play(story, saves, "2" + ENTER + CTRL_D, role="baker")  # a game in the autosave, at the Street
+    code, out = play(story, saves, ENTER + "journal" + ENTER + CTRL_D)
+    assert code == 0
+    assert "Loaded 'autosave'." in out and "Take heart." in out.split("Journal")[-1]
+
+
+def test_undo_names_what_it_took_back_and_the_autosave_follows(story: Story, saves: Saves) -> None:
+    session = Session.new(story, "baker", saves)
+    session.handle("2")  # Take heart -> the Street
+    session.handle("1")  # back to the bakery
+    said = session.handle("undo 5")[0]
+    assert isinstance(said, Message)
+    assert said.text == "Taken back 2 steps (all there were), to before 'Take heart.'."
+    assert autosaved_scene(saves) == "baker.dawn"  # Continue resumes where the undo left the game
+    session.handle("2")
+    [one] = [v for v in session.handle("undo") if isinstance(v, Message)]
+    assert one.text == "Taken back: 'Take heart.'."
+
+
+def test_undo_on_a_loaded_game_keeps_no_duplicate_slot(story: Story, saves: Saves) -> None:
+    session = Session.new(story, "baker", saves)
+    session.handle("2")
+    session.handle("save mine")
+    session.handle("1")  # the autosave now holds the longer path
+    loaded = Session.resume(story, "mine", saves)
+    loaded.handle("undo")
+    loaded.handle("1")  # Sell a loaf: a new path, from before the saved one
+    assert sorted(saves.slot_names()) == ["autosave", "mine"]
 
 
 def test_completion_offers_commands_and_slot_names(story: Story, saves: Saves) -> None:
@@ -225,7 +260,7 @@ def test_toolbar_shows_role_date_and_shown_variables(story: Story, saves: Saves)
     assert callable(toolbar) and toolbar() == []
     term.session = Session(story, runtime.new_game(story, "baker"), saves)
     text = "".join(t for _s, t in toolbar())
-    assert text.strip() == "Baker · 23 Feb 1917 │ Bread 3 │ Courage 0"
+    assert text.splitlines() == [" Dawn · 23 Feb 1917 · The corner bakery", " Baker │ Bread 3 │ Courage 0"]
 
 
 def test_help_and_endings_from_the_title_screen(story: Story, saves: Saves) -> None:

@@ -141,10 +141,7 @@ class AssignmentSession(Session):
         if self.save_problem is not None:
             return [*failed, self._not_saved("The assignment is complete, but"), Leave("done")]
         return [
-            Message(
-                f"The assignment is complete, and saved as '{self.slot}'. Make your report with:\n"
-                f"  {self.report_hint()}"
-            ),
+            Message(self.done_message()),
             Leave("done"),
         ]
 
@@ -174,6 +171,13 @@ class AssignmentSession(Session):
                 f"again, or:\n  dualpower play --load {self.slot}{self.saves_option}"
             )
         ]
+
+    def done_message(self) -> str:
+        """What the student reads when the assignment is complete (a front end may say it its own way)."""
+        return (
+            f"The assignment is complete, and saved as '{self.slot}'. Make your report with:\n"
+            f"  {self.report_hint()}"
+        )
 
     def report_hint(self) -> str:
         return f"dualpower report {self.slot}{self.saves_option} -o {self.slot}.html"
@@ -475,9 +479,11 @@ def start(
     seed: int = 0,
     saves_option: str = "",
     wait: bool = False,
+    session_type: type[AssignmentSession] = AssignmentSession,
 ) -> AssignmentSession:
     """The assignment session to play: resumed from `load` (or the student's own slot), else new. Writes the
-    intro or a welcome back on `ui`; raises StartError (with the assignment's diagnostics in `details`)."""
+    intro or a welcome back on `ui`; raises StartError (with the assignment's diagnostics in `details`).
+    `session_type`: an AssignmentSession subclass with a front end's own words (the SSH listener's)."""
     shared = saves
     saves, saves_option = _writable_saves(saves, ui, saves_option)
     student_arg = " ".join(clean(student, MAX_NAME).split()) if student else None
@@ -567,7 +573,7 @@ def start(
             f" made, {len(record['answers'])} of {len(assignment.questions)} questions answered."
         )
         ui.write()
-    session = AssignmentSession(
+    session = session_type(
         story,
         state,
         saves,

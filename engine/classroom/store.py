@@ -373,9 +373,11 @@ class ClassStore:
             raise StoreError(f"cannot open the class store {path}: {exc}") from None
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            app = db.execute("PRAGMA application_id").fetchone()[0]
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            # One statement, so one snapshot: another command may be making this store at the same moment.
+            app, version, tables = db.execute(
+                "SELECT (SELECT application_id FROM pragma_application_id), "
+                "(SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)"
+            ).fetchone()
         except sqlite3.DatabaseError:
             db.close()
             raise StoreError(
@@ -389,7 +391,7 @@ class ClassStore:
             )
         store = cls(path, db)
         try:
-            db.execute("PRAGMA journal_mode = WAL")
+            _wal(db)
             db.execute("PRAGMA foreign_keys = ON")
             store._migrate(version)
         except sqlite3.DatabaseError as exc:
@@ -652,6 +654,23 @@ class ClassStore:
         cur = self.db.cursor()
         cur.row_factory = sqlite3.Row
         return cur.execute(sql, params).fetchall()
+
+
+def _wal(db: sqlite3.Connection) -> None:
+    """Switch a store to write-ahead logging. Changing the journal mode needs a moment with no other writer,
+    and SQLite does not wait for it as it waits for a lock (busy_timeout): two commands opening a new store at
+    once would otherwise see "database is locked". Retry for as long as the busy timeout allows."""
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _progress(saved: str, done: int) -> tuple[float, int]:

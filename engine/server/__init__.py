@@ -1,0 +1,1 @@
+"""Front ends over the network: the classroom server's web app and SSH listener (`dualpower serve`)."""

@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,10 @@ def add_parser(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None]) -
     )
     p.add_argument("--new-code", action="store_true", help="make a new class code and teacher token")
     p.add_argument(
-        "--ssh-port", type=int, metavar="N", help="(not available yet) an SSH listener for terminals"
+        "--ssh-port",
+        type=int,
+        metavar="N",
+        help="also let students play in a terminal: ssh -p N NAME@HOST, with the class code as password",
     )
     p.set_defaults(func=cmd_serve)
 
@@ -76,15 +79,20 @@ def _server_class() -> Any:
     return Server
 
 
-async def serve(server: Any, sock: socket.socket) -> None:
-    """Everything the process serves, on one event loop: the web pages now; an SSH listener (issue 17) is
-    started here beside them, sharing the Classroom, and stopped when `server.serve` returns."""
-    await server.serve(sockets=[sock])
+async def serve(server: Any, sock: socket.socket, ssh: Callable[[], Awaitable[Any]] | None = None) -> None:
+    """Everything the process serves, on one event loop: the web pages, and the SSH listener when `ssh`
+    starts one (sharing the Classroom), stopped when `server.serve` returns."""
+    acceptor = await ssh() if ssh is not None else None
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        if acceptor is not None:
+            acceptor.close()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    if args.ssh_port is not None:
-        _err("--ssh-port is not available yet: start the server without it (students use a browser)")
+    if args.ssh_port is not None and not 0 <= args.ssh_port <= 65535:
+        _err(f"--ssh-port {args.ssh_port} is not a port number (0 to 65535)")
         return EXIT_USAGE
     if not 0 <= args.port <= 65535:
         _err(f"--port {args.port} is not a port number (0 to 65535)")
@@ -93,6 +101,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         import uvicorn
 
         from engine.server.app import Credentials, create_app
+        from engine.server.ssh import SSHSetupError
     except ImportError:
         print(INSTALL_HINT, file=sys.stderr)
         return EXIT_FAIL
@@ -135,15 +144,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _err(f"cannot listen on {args.host}:{args.port} ({reason}): choose another --port or --host")
         return EXIT_FAIL
     port = sock.getsockname()[1]
-    app = create_app(Classroom(story, assignment, live), Credentials(code, token, secret))
+    classroom = Classroom(story, assignment, live)
+    app = create_app(classroom, Credentials(code, token, secret))
     base = f"http://{shown_host(args.host)}:{port}"
     print(f"Students join at {base}/ with the class code {code}", flush=True)
     print(f"Teacher's dashboard: {base}/teacher?token={token}", flush=True)
     server_class = _server_class()
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
     server = server_class(config)
+    ssh = None
+    if args.ssh_port is not None:
+        from engine.server.ssh import start_ssh
+
+        def ssh() -> Awaitable[Any]:
+            return start_ssh(
+                args.host,
+                args.ssh_port,
+                story=story,
+                assignment=args.assignment,
+                db_path=args.db,
+                class_code=code,
+                web=classroom,
+                on_ready=lambda line: print(line, flush=True),
+            )
+
     try:
-        asyncio.run(serve(server, sock))
+        asyncio.run(serve(server, sock, ssh))
+    except SSHSetupError as exc:
+        _err(str(exc))
+        return EXIT_FAIL
     finally:
         sock.close()
         live.close()

@@ -24,7 +24,17 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.model import Story, Term
-from engine.session import EndingView, Leave, Message, SceneView, TableView, View
+from engine.session import (
+    AnswerView,
+    ChoicesView,
+    EndingView,
+    Leave,
+    Message,
+    OptionView,
+    SceneView,
+    TableView,
+    View,
+)
 from engine.text import blocks
 
 READING_WIDTH = 72
@@ -147,12 +157,16 @@ def date_line(view: SceneView) -> Text:
     return Text(" · ".join(p for p in (view.date, view.place) if p), style=DATE)
 
 
-def choices(view: SceneView) -> RenderableType:
+def choices(view: SceneView | ChoicesView) -> RenderableType:
     """The numbered choices; locked ones dimmed and followed by what they need, in words."""
+    return option_grid(view.options)
+
+
+def option_grid(options: Sequence[OptionView]) -> RenderableType:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(justify="right", no_wrap=True)
     grid.add_column()
-    for o in view.options:
+    for o in options:
         number = Text(str(o.number), style=LOCKED if o.locked else NUMBER)
         if o.locked:
             label = Text(o.text, style=LOCKED)
@@ -161,6 +175,21 @@ def choices(view: SceneView) -> RenderableType:
             label = Text(o.text)
         grid.add_row(number, label)
     return Padding(grid, (0, 0, 0, 2), expand=False)
+
+
+def reminder(view: ChoicesView) -> RenderableType:
+    """The choices again after a command's output, under a rule that says where the player is."""
+    return Column([option_grid(view.options)], title=Text(view.bearings, style=DATE))
+
+
+def answer(view: AnswerView, story: Story | None = None) -> RenderableType:
+    """A choice answered: '» the chosen text', the response (when the story has one), what changed."""
+    items: list[RenderableType] = [Text(f"» {view.choice}", style="bold")]
+    if view.response:
+        items += [Text(), *_paragraphs(blocks(view.response), pattern_for(story))]
+    if view.changes:
+        items += [Text(" · ".join(view.changes), style="italic")]
+    return Column(items, rule=False)
 
 
 def scene_hint(view: SceneView) -> Text:
@@ -183,8 +212,6 @@ def scene(view: SceneView, story: Story | None = None, hint: bool = True) -> Ren
     """A scene: rule with the title, date and place, the text, the numbered choices, a hint line."""
     pattern = pattern_for(story)
     items: list[RenderableType] = [date_line(view), Text(), *_paragraphs(view.paragraphs, pattern)]
-    if view.response:  # the answer to the choice just made, before the scene
-        items[:0] = [*_paragraphs(view.response, pattern), Text()]
     if view.options:
         items += [Text(), choices(view)]
         if hint:
@@ -256,6 +283,10 @@ def view(item: View, story: Story | None = None, ending_hint: str = "") -> Rende
         return message(item, story)
     if isinstance(item, TableView):
         return table(item)
+    if isinstance(item, ChoicesView):
+        return reminder(item)
+    if isinstance(item, AnswerView):
+        return answer(item, story)
     if isinstance(item, Leave):
         return None
     raise TypeError(f"no renderer for {type(item).__name__}")
@@ -325,16 +356,16 @@ def menu_fragments(
     text_width = reading_width(width)
     out: Fragments = [("", "\n")]
     if message:
-        out.append(("class:menu.message", f"{' ' * INDENT}{message}\n\n"))
+        out.append(("class:picker.message", f"{' ' * INDENT}{message}\n\n"))
     digits = len(str(len(items)))
     label_width = max(len(item.label) for item in items) if items else 0
     for i, item in enumerate(items):
         here = i == selected
         pointer = "❯ " if here else "  "
         head = f"{' ' * INDENT}{pointer}{i + 1:>{digits}}  "
-        if here:
+        if here and not (long and item.detail):
             out.append(("[SetCursorPosition]", ""))
-        style = "class:menu.selected" if here else "class:menu.item"
+        style = "class:picker.selected" if here else "class:picker.item"
         label_lines = textwrap.wrap(item.label, max(10, width - len(head) - 1)) or [""]
         out.append((style, head + label_lines[0]))
         for more in label_lines[1:]:  # a long label wraps under itself, not under the number
@@ -348,59 +379,104 @@ def menu_fragments(
                 gap, room = "   ", width - len(head) - len(item.label) - 4
             if room >= 8:
                 detail = item.detail if len(item.detail) <= room else item.detail[: room - 1] + "…"
-                out.append(("class:menu.detail", f"{gap}{detail}"))
+                out.append(("class:picker.detail", f"{gap}{detail}"))
         out.append(("", "\n"))
         if item.detail and long:
             pad = " " * len(head)
-            for line in textwrap.wrap(item.detail, max(MIN_WIDTH, text_width - len(head) + INDENT)):
-                out.append(("class:menu.detail", f"{pad}{line}\n"))
+            lines = textwrap.wrap(item.detail, max(MIN_WIDTH, text_width - len(head) + INDENT))
+            for n, line in enumerate(lines):
+                if here and n == len(lines) - 1:
+                    # The cursor on the description's last line: scrolling keeps the whole of the selected
+                    # item, its description too, in view on a short screen.
+                    out.append(("[SetCursorPosition]", ""))
+                out.append(("class:picker.detail", f"{pad}{line}\n"))
             if i < len(items) - 1:
                 out.append(("", "\n"))
     keys = f"1-{len(items)}" if len(items) > 1 else "1"
     esc = " Esc goes back." if back else ""
-    out.append(("class:menu.help", f"\n{' ' * INDENT}↑/↓ and Enter, or type {keys}.{esc}"))
+    out.append(("class:picker.help", f"\n{' ' * INDENT}↑/↓ and Enter, or type {keys}.{esc}"))
     return out
 
 
 # --- the status line --------------------------------------------------------------------------
 
 
-def _toolbar_pieces(items: Sequence[tuple[str, str]], width: int) -> list[tuple[str, str]]:
-    """(kind, text) pieces that fit in `width`: role and date always, then as many variables as fit."""
+TOOLBAR_LINES = 3
+"""At most this many lines of values under the bearings line; what does not fit ends in '…'."""
+
+
+def _cut(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: max(0, room - 1)] + "…"
+
+
+def _toolbar_lines(
+    items: Sequence[tuple[str, str]], width: int, bearings: str = ""
+) -> list[list[tuple[str, str]]]:
+    """Lines of (kind, text) pieces, each at most `width - 1` long.
+
+    With `bearings` ('Dawn · Thu 23 Feb 1917 · The corner bakery') the first line says where and when the
+    player is, and the values follow on lines of their own: ' Worker │ Bread 3 │ Danger 0', wrapped between
+    values (never inside one) onto up to TOOLBAR_LINES lines, so every value shows at 80 columns. Without
+    bearings the first line starts with the role and the date, as before."""
     if not items:
         return []
+    room = max(MIN_WIDTH, width) - 1  # the last column stays free: some terminals scroll when it is written
     role, date = items[0]
-    pieces = [("role", f" {role}"), ("plain", f" · {date} ")]
-    used = sum(len(t) for _, t in pieces)
+    lines: list[list[tuple[str, str]]] = []
+    if bearings:
+        lines.append([("plain", _cut(f" {bearings}", room))])
+        current = [("role", _cut(f" {role}", room))]
+    else:
+        current = [("role", f" {role}"), ("plain", _cut(f" · {date}", room - len(role) - 1))]
+    used = sum(len(t) for _, t in current)
     rest = list(items[1:])
+    values = 1
     for n, (label, value) in enumerate(rest):
-        chunk = [("sep", "│"), ("plain", f" {label} "), ("value", value), ("plain", " ")]
+        chunk = [("sep", " │"), ("plain", f" {label} "), ("value", value)]
         size = sum(len(t) for _, t in chunk)
-        # Keep room for the '│ …' that says something was left out, unless this is the last item.
-        reserve = 0 if n == len(rest) - 1 else 3
-        if used + size + reserve > width:
-            if used + 3 <= width:
-                pieces += [("sep", "│"), ("plain", " …")]
-            break
-        pieces += chunk
-        used += size
-    return pieces
+        reserve = 0 if n == len(rest) - 1 else 4  # room for ' │ …' unless this is the last value
+        if used + size <= room and (values < TOOLBAR_LINES or used + size + reserve <= room):
+            current += chunk
+            used += size
+            continue
+        if values < TOOLBAR_LINES and 1 + len(label) + 1 + len(value) <= room:
+            lines.append(current)
+            values += 1
+            current = [("plain", f" {label} "), ("value", value)]
+            used = sum(len(t) for _, t in current)
+            continue
+        if used + 4 <= room:
+            current += [("sep", " │"), ("plain", " …")]
+        break
+    lines.append(current)
+    return lines
 
 
-def toolbar_fragments(items: Sequence[tuple[str, str]], width: int) -> Fragments:
-    """The bottom toolbar for prompt_toolkit: ' Worker · 23 Feb 1917 │ Bread 3 │ ...', cut to fit."""
+def toolbar_fragments(items: Sequence[tuple[str, str]], width: int, bearings: str = "") -> Fragments:
+    """The bottom toolbar for prompt_toolkit: the bearings line, then ' Worker │ Bread 3 │ ...' (see
+    `_toolbar_lines`)."""
     styles = {"role": "class:toolbar.role", "value": "class:toolbar.value", "sep": "", "plain": ""}
-    return [(styles[kind], text) for kind, text in _toolbar_pieces(items, width)]
+    out: Fragments = []
+    for n, line in enumerate(_toolbar_lines(items, width, bearings)):
+        if n:
+            out.append(("", "\n"))
+        out += [(styles[kind], text) for kind, text in line]
+    return out
 
 
-def toolbar_text(items: Sequence[tuple[str, str]], width: int) -> Text:
-    """The same status line as rich Text (for pictures and plain renders)."""
+def toolbar_text(items: Sequence[tuple[str, str]], width: int, bearings: str = "") -> Text:
+    """The same status lines as rich Text (for pictures), each padded to `width`."""
     styles = {"role": "bold reverse", "value": "bold reverse", "sep": "reverse", "plain": "reverse"}
     out = Text()
-    for kind, text in _toolbar_pieces(items, width):
-        out.append(text, style=styles[kind])
-    out.pad_right(max(0, width - out.cell_len))
-    out.stylize("reverse")
+    for n, line in enumerate(_toolbar_lines(items, width, bearings)):
+        row = Text()
+        for kind, text in line:
+            row.append(text, style=styles[kind])
+        row.pad_right(max(0, width - row.cell_len))
+        row.stylize("reverse")
+        if n:
+            out.append("\n")
+        out.append_text(row)
     return out
 
 

@@ -8,6 +8,7 @@ that tests can drive it with `create_pipe_input()`, `DummyOutput()` and a Consol
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -41,10 +42,10 @@ from engine.ui.render import MenuItem
 STYLE = Style.from_dict(
     {
         "prompt": "bold",
-        "menu.message": "bold",
-        "menu.selected": "bold reverse",
-        "menu.detail": "#888888",
-        "menu.help": "italic #888888",
+        "picker.message": "bold",
+        "picker.selected": "bold reverse",
+        "picker.detail": "#888888",
+        "picker.help": "italic #888888",
         "toolbar.role": "bold",
         "toolbar.value": "bold",
     }
@@ -52,6 +53,10 @@ STYLE = Style.from_dict(
 ENDING_HINT = (
     "Press Enter for the title screen. 'undo' takes back your last choice; 'journal' shows your path."
 )
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+PAGE_MARGIN = 6
+"""Rows a screenful of output leaves free: the prompt and its status bar (up to five lines) or '— more —'."""
 
 BACK = ""
 """What a menu returns for Esc: go back one screen. (Ctrl-C and Ctrl-D raise, as they do at the prompt.)"""
@@ -96,7 +101,7 @@ class Terminal:
         self.changed = threading.Event()
         # One prompt for the whole run, so the history of typed commands outlives a single game.
         self.prompt: PromptSession[str] = PromptSession(
-            history=InMemoryHistory(),
+            history=CommandHistory(),
             completer=DynamicCompleter(self._completer),
             complete_while_typing=False,
             complete_style=CompleteStyle.MULTI_COLUMN,
@@ -146,6 +151,46 @@ class Terminal:
             self.console.print(renderable)
 
     def show(self, views: Sequence[View]) -> None:
+        """Print the views; in a real terminal, output taller than the screen pages (see `page`)."""
+        if not self.console.is_terminal:
+            self._show(views)
+            return
+        with self.console.capture() as captured:
+            self._show(views)
+        self.page(captured.get())
+
+    def page(self, text: str) -> None:
+        """Write `text` (rendered, with its colour codes) a screenful at a time: '— more —' waits for Enter
+        between screens, so a long scene or the glossary is read from its top, and the last screen ends
+        with the choices above the prompt and its status bar. q or Esc skips the rest."""
+        lines = text.split("\n")
+        tail = 0
+        while lines and not _ANSI.sub("", lines[-1]).strip():  # blank lines at the end: air, not a page
+            lines.pop()
+            tail += 1
+        lines += [""] * max(0, tail - 1)
+        size = max(4, self.console.size.height - PAGE_MARGIN)
+        out = self.console.file
+        start = 0
+        while True:
+            end = start + size
+            if end < len(lines):  # end the page at a paragraph's end when one is near
+                blank = [
+                    n for n in range(end - 1, max(start, end - 6), -1) if not _ANSI.sub("", lines[n]).strip()
+                ]
+                end = blank[0] + 1 if blank else end
+            chunk = lines[start:end]
+            start = end
+            out.write("".join(line + "\n" for line in chunk))
+            out.flush()
+            if start >= len(lines):
+                return
+            if not more(input=self.input, output=self.output):
+                out.write(f"  (skipped {len(lines) - start} lines: 'look' shows the scene again)\n")
+                out.flush()
+                return
+
+    def _show(self, views: Sequence[View]) -> None:
         story = self.session.story if self.session is not None else self.story
         long = False
         for n, item in enumerate(views):
@@ -164,7 +209,6 @@ class Terminal:
     def play(self, session: Session) -> bool:
         """Play one game. True: back to the title screen (after an ending); False: leave."""
         self.session = session
-        self.show(session.current())
         stop_watching = self._watch() if self.watcher is not None else None
         try:
             loop.play(session, self)
@@ -217,7 +261,9 @@ class Terminal:
         if self.session is None:
             return []
         width = get_app().output.get_size().columns
-        return render.toolbar_fragments(self.session.toolbar(), width)  # type: ignore[return-value]
+        return render.toolbar_fragments(  # type: ignore[return-value]
+            self.session.toolbar(), width, self.session.bearings()
+        )
 
     def _completer(self) -> Completer:
         """Commands, then each command's own words: slot names after save/load, terms after glossary."""
@@ -246,7 +292,7 @@ class Terminal:
         self.session = None
         self.console.print()
         self.print(render.title_screen(self.story))
-        default = 0
+        default = 1 if self.saves.exists(AUTOSAVE) else 0  # Continue, when there is a game to continue
         while True:
             items = self._title_items()
             pick = self.menu(items, default=default, back=False)
@@ -468,8 +514,57 @@ def menu(
     return app.run()
 
 
+def more(*, input: Input | None = None, output: Output | None = None) -> bool:
+    """'— more —' between two screens of output: True for Enter or Space (go on), False for q or Esc."""
+    kb = _no_mouse()
+
+    @kb.add("enter")
+    @kb.add(" ")
+    @kb.add("pagedown")
+    @kb.add("down")
+    def _on(event: KeyPressEvent) -> None:
+        event.app.exit(result=True)
+
+    @kb.add("q")
+    @kb.add("escape", eager=True)
+    def _stop(event: KeyPressEvent) -> None:
+        event.app.exit(result=False)
+
+    @kb.add("c-c")
+    def _interrupt(event: KeyPressEvent) -> None:
+        event.app.exit(exception=KeyboardInterrupt())
+
+    @kb.add("c-d")
+    def _eof(event: KeyPressEvent) -> None:
+        event.app.exit(exception=EOFError())
+
+    control = FormattedTextControl(
+        [("class:picker.help", f"{' ' * render.INDENT}— more — (Enter: next page · q: skip)")],
+        show_cursor=False,
+    )
+    app: Application[bool] = Application(
+        layout=Layout(Window(control, height=1, always_hide_cursor=True)),
+        key_bindings=kb,
+        style=STYLE,
+        full_screen=False,
+        erase_when_done=True,
+        input=input,
+        output=output,
+    )
+    return app.run()
+
+
 RELOAD = loop.RELOAD
 """What the prompt returns when --watch ended it because a story file changed (no typed line can hold NUL)."""
+
+
+class CommandHistory(InMemoryHistory):
+    """The up arrow's history: commands only. A choice's number is not kept, since the same number means
+    another choice in the next scene (a stale '2' is one Enter away from a choice not meant)."""
+
+    def append_string(self, string: str) -> None:
+        if not string.strip().lstrip("+-").isdecimal():
+            super().append_string(string)
 
 
 def _no_mouse() -> KeyBindings:

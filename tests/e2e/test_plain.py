@@ -30,11 +30,11 @@ def test_play_to_an_ending(tmp_path: Path) -> None:
     r = play("--story", str(MINI), "--role", "baker", stdin="2\n2\n", saves=tmp_path)
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    assert "== Dawn ==" in out
+    assert "\nDawn\n" in out
     assert "Thursday 23 February 1917 · 8 March N.S. · The corner bakery" in out
     assert "1. Sell a loaf." in out
     assert "3. March with the crowd. (locked: needs Courage at least 2)" in out
-    assert "*** Home Again ***" in out and "You kept baking." in out
+    assert "The end: Home Again" in out and "You kept baking." in out
     assert "Endings found: 1/3" in out
     assert r.stderr == ""
 
@@ -44,14 +44,14 @@ def test_role_menu_and_commands(tmp_path: Path) -> None:
     assert r.returncode == 0
     out = r.stdout
     assert "Choose your role:" in out and "1. Baker: A baker on the corner" in out and "2. Guard" in out
-    assert "== The Gate ==" in out
+    assert "\nThe Gate\n" in out
     assert "This scene has no historical note." in out
-    assert "-- Journal --" in out
+    assert "Journal\n23 Feb 1917" in out
     assert "undo [n]  take back the last choice" in out  # help lists commands with their arguments
     assert "This story includes:" in out and "Nothing frightening" in out  # content notes before the roles
     assert out.index("Nothing frightening") < out.index("Choose your role:")
     assert "I don't know 'xyzzy'" in out
-    assert "*** Duty Done ***" in out
+    assert "The end: Duty Done" in out
 
 
 def test_end_of_input_autosaves_and_load_resumes(tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_end_of_input_autosaves_and_load_resumes(tmp_path: Path) -> None:
     assert data["state"]["scene"] == "baker.street"
     r = play("--story", str(MINI), "--load", "autosave", stdin="journal\n", saves=tmp_path)
     assert r.returncode == 0
-    assert "== The Street ==" in r.stdout
+    assert "\nThe Street\n" in r.stdout
     assert "Take heart." in r.stdout  # the journal holds the choice made before
 
 
@@ -70,7 +70,7 @@ def test_save_undo_and_load_by_name(tmp_path: Path) -> None:
         "--story", str(MINI), "--role", "baker", stdin="1\nsave mine\nundo\nload mine\nload\n", saves=tmp_path
     )
     assert "Saved as 'mine'" in r.stdout
-    assert "Taken back." in r.stdout
+    assert "Taken back: '" in r.stdout
     assert "Loaded 'mine'." in r.stdout
     assert "mine  baker  23 Feb 1917  Dawn" in r.stdout
 
@@ -185,14 +185,54 @@ def test_a_new_game_keeps_the_unfinished_one(tmp_path: Path) -> None:
     kept = json.loads((tmp_path / "baker-24feb.json").read_text())
     assert kept["state"]["scene"] == "baker.street" and len(kept["state"]["history"]) == 1
     r = play("--story", str(MINI), "--load", "autosave", stdin="journal\n", saves=tmp_path)
-    assert (
-        "== The Gate ==" in r.stdout and "kept as" not in r.stdout
-    )  # carrying on the same game keeps nothing
+    assert "\nThe Gate\n" in r.stdout and "kept as" not in r.stdout  # carrying on the same game keeps nothing
 
 
 def test_an_ended_game_can_be_loaded_and_undone(tmp_path: Path) -> None:
     r = play("--story", str(MINI), "--role", "baker", stdin="2\n2\n", saves=tmp_path)
-    assert "*** Home Again ***" in r.stdout
+    assert "The end: Home Again" in r.stdout
     r = play("--story", str(MINI), "--load", "autosave", stdin="undo\n", saves=tmp_path)
     assert r.returncode == 0
-    assert "*** Home Again ***" in r.stdout and "Taken back." in r.stdout and "== The Street ==" in r.stdout
+    assert "The end: Home Again" in r.stdout and "Taken back: '" in r.stdout and "\nThe Street\n" in r.stdout
+
+
+def test_a_choice_is_answered_and_the_choices_come_back_after_a_command(tmp_path: Path) -> None:
+    r = play("--story", str(MINI), "--role", "baker", stdin="help\n2\n", saves=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    after_help = out[out.index("this list") :]
+    assert "Your choices, Dawn · 23 Feb 1917 · The corner bakery:" in after_help
+    assert "2. Take heart." in after_help
+    answered = out[out.index("You chose: Take heart.") :]
+    assert answered.index("Changed: Courage +1.") < answered.index("The Street")
+
+
+def test_plain_mode_speaks_without_decoration_unless_asked(tmp_path: Path) -> None:
+    r = play("--story", str(MINI), "--role", "baker", stdin="florb\nglossary\n2\n2\n", saves=tmp_path)
+    out = r.stdout
+    assert "==" not in out and "***" not in out and "\n-- " not in out and "? " not in out
+    assert "…\n" not in out  # the glossary's lines are not each read out with an ellipsis
+    assert "\nDawn\n" in out and "The end: Home Again" in out
+    decorated = play("--story", str(MINI), "--role", "baker", "--decorate", stdin="2\n2\n", saves=tmp_path)
+    assert "== Dawn ==" in decorated.stdout and "*** Home Again ***" in decorated.stdout
+
+
+def test_at_an_ending_the_prompt_stays_for_undo_and_journal(tmp_path: Path) -> None:
+    r = play("--story", str(MINI), "--role", "baker", stdin="2\n2\njournal\nendings\nundo\n", saves=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    ending = out[out.index("The end: Home Again") :]
+    assert "'undo' takes back your last choice; 'journal' shows your" in ending
+    assert "Journal" in ending and "Go home." in ending  # the lines after the ending are not dropped
+    assert "Baker  1 of 2  Home Again" in ending and "Guard  0 of 1  none yet" in ending
+    assert "Taken back: '" in ending and "\nThe Street\n" in ending
+
+
+def test_a_game_in_progress_is_offered_first(tmp_path: Path) -> None:
+    play("--story", str(MINI), "--role", "baker", stdin="2\n", saves=tmp_path)
+    r = play("--story", str(MINI), stdin="yes\n", saves=tmp_path)
+    assert "You have a game in progress: Baker · 24 Feb 1917 · The Street." in r.stdout
+    assert "Continue it? (yes or no)" in r.stdout and "Somebody is singing." in r.stdout
+    assert "Choose your role:" not in r.stdout
+    fresh = play("--story", str(MINI), stdin="no\n1\n", saves=tmp_path)
+    assert "Choose your role:" in fresh.stdout and "You have 3 loaves" in fresh.stdout

@@ -37,14 +37,22 @@ class _Screen(pyte.Screen):  # type: ignore[misc]
 class Terminal:
     """One run of the game in a pty of a fixed size."""
 
-    def __init__(self, saves: Path, *args: str, columns: int = 100, rows: int = 35) -> None:
+    def __init__(
+        self,
+        saves: Path,
+        *args: str,
+        columns: int = 100,
+        rows: int = 35,
+        story: Path = MINI,
+        term: str = "xterm",
+    ) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "DUALPOWER_SAVES")}
-        env.update(TERM="xterm", COLUMNS=str(columns), LINES=str(rows))
+        env.update(TERM=term, COLUMNS=str(columns), LINES=str(rows))
         self.screen = _Screen(columns, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.child = pexpect.spawn(
             sys.executable,
-            ["-m", "engine", "--story", str(MINI), "--saves", str(saves), *args],
+            ["-m", "engine", "--story", str(story), "--saves", str(saves), *args],
             cwd=str(ROOT),
             env=env,
             dimensions=(rows, columns),
@@ -106,7 +114,8 @@ def test_play_save_quit_load_and_reach_an_ending(saves: Path) -> None:
     game.send("1")  # Baker
     game.wait_for(r"You have 3 loaves, Anna\.")
     assert "locked: needs Courage at least 2" in game.text()
-    game.wait_for(r"\n Baker · 23 Feb 1917 │ Bread 3 │ Courage 0$")  # the toolbar, on the bottom row
+    # The status bar, on the bottom rows: where and when, then the values.
+    game.wait_for(r"\n Dawn · 23 Feb 1917 · The corner bakery\n Baker │ Bread 3 │ Courage 0$")
     game.send("2" + ENTER)
     game.wait_for(r"Somebody is singing\.")
     game.send("jour" + TAB)  # Tab completes the command ...
