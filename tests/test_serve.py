@@ -116,6 +116,9 @@ def test_a_student_plays_to_the_end_and_the_report_verifies(class_, tmp_path, as
 
     page = client.post("/play", data={"line": "2"})
     assert "The Street" in main_text(page.text) and "Why is the street full?" in main_text(page.text)
+    # The choice is answered on the page, as in the terminal: the chosen text echoed, then what changed.
+    assert '<section class="answered"' in page.text and "» Take heart." in main_text(page.text)
+    assert "Courage +1" in main_text(page.text)
     assert '<textarea id="answer" name="line"' in page.text
     assert "1" not in buttons(page.text), "no choice buttons while a question waits"
     # Looking at the journal first keeps the question open (and what was typed meanwhile stays in the field).

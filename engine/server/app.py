@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 
 from engine.server.classroom import Classroom, JoinError
 from engine.server.live import StudentRow, normal_code
-from engine.session import EndingView, Message, SceneView, TableView, View
+from engine.session import AnswerView, EndingView, Message, SceneView, TableView, View
 from engine.text import blocks
 from engine.ui.render import term_pattern
 
@@ -100,6 +100,7 @@ def create_app(
     env.tests["ending"] = lambda v: isinstance(v, EndingView)
     env.tests["table"] = lambda v: isinstance(v, TableView)
     env.tests["message"] = lambda v: isinstance(v, Message)
+    env.tests["answer"] = lambda v: isinstance(v, AnswerView)
 
     for name in env.list_templates():  # compiled now, not while the first students wait
         env.get_template(name)

@@ -343,6 +343,13 @@ class SSHTerminal(Terminal):
         # has the work already.
         super().show([_SSH_DONE if _about_the_report(v) else v for v in views])
 
+    def page(self, text: str) -> None:
+        # Over SSH the output is written whole, not paged: the loop's steps run inside the event loop, where
+        # the terminal's synchronous '— more —' prompt cannot run. Where and when the player is stays in view
+        # all the same, in the status bar's first line; the client's scrollback keeps the rest.
+        self.console.file.write(text)
+        self.console.file.flush()
+
     def farewell(self, session: Session, reason: str) -> None:
         web = self.student.classroom.web
         if web is not None and self.row is not None and reason == "done" and self.row.id not in web.imported:

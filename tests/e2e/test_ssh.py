@@ -81,8 +81,11 @@ def test_a_student_logs_in_and_plays_to_the_end_with_answers(tmp_path):
                 await term.expect("Play the baker's day, then answer.")
                 await term.expect("Dawn")
                 await term.expect("Take heart.")
-                await term.expect("Baker · 23 Feb 1917")  # the toolbar, at the bottom of the screen
-                assert term.display().splitlines()[-1].startswith(" Baker · 23 Feb 1917")
+                # The status bar at the bottom of the screen: where and when, then the role and its values.
+                await term.expect("Dawn · 23 Feb 1917 · The corner bakery")
+                bottom = term.display().splitlines()
+                assert bottom[-2].startswith(" Dawn · 23 Feb 1917 · The corner bakery")
+                assert bottom[-1].startswith(" Baker │ Bread 3")
                 term.type("2")
                 await term.expect("The Street")
                 await term.expect("Why is the street full?")
@@ -250,6 +253,26 @@ def test_a_resized_window_draws_the_next_scene_at_its_new_width(tmp_path):
                 await term.expect("Why is the street full?")
                 header = next(line for line in term.text.splitlines() if "The Street" in line)
                 assert len(header) <= 50 < wide
+
+    run(test)
+
+
+def test_output_taller_than_a_small_window_is_written_whole_and_the_game_goes_on(tmp_path):
+    # The terminal pages long output with '— more —' at home; over SSH it must not (that prompt cannot run
+    # inside the server's event loop), and the game must carry on after it.
+    async def test() -> None:
+        async with server(tmp_path) as (port, _lines):
+            conn, term = await connect(port, "ana", CODE, cols=60, rows=12)
+            async with conn:
+                await term.expect("Name> ")
+                term.type("")
+                await term.expect("Take heart.")
+                term.type("help")
+                await term.expect("quit")
+                term.type("2")
+                await term.expect("Why is the street full?")
+                assert "failed" not in term.text.lower()
+        assert record(tmp_path)["state"]["scene"] == "baker.street"
 
     run(test)
 
