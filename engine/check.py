@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections import deque
 from pathlib import Path
 from typing import TextIO
 
 from engine import expr, graph, loader
 from engine.diagnostics import Diagnostic, sort_key, summary
-from engine.model import Choice, Condition, Scene, Source, Story
-from engine.text import placeholder_names
+from engine.model import RETURN, Choice, Condition, Scene, Source, Story
+from engine.text import InlineError, inline, placeholder_names
 
 
 def analyse(story: Story) -> list[Diagnostic]:
@@ -18,6 +20,7 @@ def analyse(story: Story) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     _reachability(story, out)
     _variables(story, out)
+    _calls(story, out)
     env = _bounds_env(story)
     roles = set(story.roles)
     truths: dict[str, bool | None] = {}  # the same condition text is often written many times
@@ -51,14 +54,15 @@ def analyse(story: Story) -> list[Diagnostic]:
                     f"scene {scene.id}: choice {c.index + 1} can never be taken: its condition "
                     f"`{expr.unparse(c.cond.node)}` is always false{_bounds_note(story, c.cond.node)}",
                 )
-            when = dates.get(c.goto)
+            when = min((d for t in c.targets if (d := dates.get(t)) is not None), default=None)
             if when is not None and when < scene.date:
                 _warn(
                     out,
                     c.source,
                     "time-backwards",
                     f"scene {scene.id} ({scene.date.isoformat()}): choice {c.index + 1} goes back in time to "
-                    f"{c.goto} ({when.isoformat()}); fix one of the dates or the goto",
+                    f"{next(t for t in c.targets if dates.get(t) == when)} ({when.isoformat()}); fix one of the "
+                    "dates or the goto",
                 )
             key = " ".join(c.text.split())
             first = seen.get(key)
@@ -87,9 +91,9 @@ def _reachability(story: Story, out: list[Diagnostic]) -> None:
     if len(reached) == len(story.scenes):
         return
     into: dict[str, set[str]] = {}
-    for s in story.scenes.values():
-        for c in s.choices:
-            into.setdefault(c.goto, set()).add(s.id)
+    for sid, targets in graph.successors(story).items():
+        for target in targets:
+            into.setdefault(target, set()).add(sid)
     for scene in story.scenes.values():
         if scene.id in reached:
             continue
@@ -124,16 +128,27 @@ def _variables(story: Story, out: list[Diagnostic]) -> None:
         changed.update(e.var for e in scene.on_enter)
         texts = [p.text for p in scene.paragraphs]
         conds = [p.cond for p in scene.paragraphs]
+        effects = list(scene.on_enter)
+        if scene.ending is not None:
+            texts.append(scene.ending.epilogue)
         for c in scene.choices:
             changed.update(e.var for e in c.effects)
             texts.append(c.text)
             conds.append(c.cond)
+            effects.extend(c.effects)
+            paras = [*c.response, *(p for o in c.chance for p in o.response)]
+            for o in c.chance:
+                changed.update(e.var for e in o.effects)
+                effects.extend(o.effects)
+            texts.extend(p.text for p in paras)
+            conds.extend(p.cond for p in paras)
+        conds.extend(e.compute for e in effects)
         for cond in conds:
             if cond is not None and cond.text not in seen_conditions:
                 seen_conditions.add(cond.text)
                 read |= expr.names(cond.node)
         for text in texts:
-            read.update(placeholder_names(text))
+            read |= _text_reads(text)
     for var in story.variables.values():
         # A variable shown in the toolbar is read by the player, even when no condition reads it.
         if var.name not in read and not var.show:
@@ -152,6 +167,102 @@ def _variables(story: Story, out: list[Diagnostic]) -> None:
                 f"variable {var.name} never changes: no set: or add: touches it, so it is always "
                 f"{_value(var.start)}",
             )
+
+
+def _text_reads(text: str) -> set[str]:
+    """The variables a text reads: its placeholders and the conditions of its inline markup."""
+    out: set[str] = set()
+    for body in placeholder_names(text):
+        try:
+            mark = inline(body)
+        except InlineError:
+            continue
+        if mark is None:
+            out.add(body)
+            continue
+        if mark.cond:
+            with contextlib.suppress(expr.ExprError):
+                out |= expr.names(expr.parse(mark.cond))
+        for part in mark.parts:
+            out |= _text_reads(part)
+    return out
+
+
+def _calls(story: Story, out: list[Diagnostic]) -> None:
+    """Call and return: a `goto: return` that can be reached with no call in progress, and a call whose scene
+    can never come to a `goto: return`, each with the way there (conditions ignored)."""
+    if not any(c.call or RETURN in c.targets for s in story.scenes.values() for c in s.choices):
+        return
+
+    def inner(sid: str) -> list[tuple[Choice, str]]:
+        """(choice, next scene) within one level of calls: a call goes on at its goto (if it returns)."""
+        return [
+            (c, t)
+            for c in story.scenes[sid].choices
+            for t in ((c.goto,) if c.call else c.targets)
+            if t in story.scenes
+        ]
+
+    def walk(start: str) -> dict[str, str | None]:
+        parent: dict[str, str | None] = {start: None}
+        todo = deque([start])
+        while todo:
+            sid = todo.popleft()
+            for _c, t in inner(sid):
+                if t not in parent:
+                    parent[t] = sid
+                    todo.append(t)
+        return parent
+
+    def way(parent: dict[str, str | None], sid: str) -> str:
+        path = [sid]
+        while (up := parent[path[-1]]) is not None:
+            path.append(up)
+        return " -> ".join(reversed(path))
+
+    def returns(sid: str) -> list[Choice]:
+        return [c for c in story.scenes[sid].choices if not c.call and RETURN in c.targets]
+
+    reported: set[tuple[str, int]] = set()
+    for key, role in story.roles.items():
+        if role.start not in story.scenes:
+            continue
+        parent = walk(role.start)
+        for sid in parent:
+            for c in returns(sid):
+                if (sid, c.index) in reported:
+                    continue
+                reported.add((sid, c.index))
+                out.append(
+                    Diagnostic(
+                        c.source.path,
+                        c.source.line,
+                        c.source.col,
+                        "error",
+                        "return-without-call",
+                        f"scene {sid}: choice {c.index + 1} has goto: return, but the {key} role can reach it "
+                        f"with no call in progress: {way(parent, sid)}; use call: on the way, or a goto to a "
+                        "scene",
+                    )
+                )
+    for s in story.scenes.values():
+        for c in s.choices:
+            if not c.call or c.call not in story.scenes:
+                continue
+            parent = walk(c.call)
+            if not any(returns(sid) for sid in parent):
+                out.append(
+                    Diagnostic(
+                        c.source.path,
+                        c.source.line,
+                        c.source.col,
+                        "error",
+                        "call-never-returns",
+                        f"scene {s.id}: choice {c.index + 1} calls {c.call}, but no goto: return can be reached "
+                        f"from there (it leads to {_short(', '.join(sorted(parent)), 120)}), so play never "
+                        f"comes back to {c.goto}; add a choice with goto: return",
+                    )
+                )
 
 
 def _value(value: object) -> str:
@@ -211,6 +322,8 @@ def _interval(node: expr.Node, env: _Env) -> _Interval:
         return (int(node.value), int(node.value))
     if isinstance(node, expr.Name):
         return env.get(node.name, (None, None))
+    if isinstance(node, expr.Call) and node.func in expr.NUMBER_FUNCTIONS:
+        return (None, None)  # min()/max(): not worked out
     if isinstance(node, expr.Call):
         return (0, 1) if node.func == "visited" else (0, None)
     if isinstance(node, expr.Unary) and node.op == "-":

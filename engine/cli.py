@@ -49,7 +49,7 @@ def _play_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--load", metavar="SLOT", help="resume a saved game (e.g. autosave)")
     p.add_argument("--assignment", metavar="FILE", type=Path, help="play an assignment")
     p.add_argument("--student", metavar="NAME", help="the student's name (with --assignment)")
-    p.add_argument("--seed", type=int, default=0, help="seed recorded with the game")
+    p.add_argument("--seed", type=int, default=0, help="seed of a new game's chance draws (default 0)")
     p.add_argument(
         "--plain", action="store_true", help="plain text on stdin/stdout, for screen readers and pipes"
     )

@@ -87,8 +87,10 @@ Node = Num | Str | Bool | Name | Call | Unary | Binary
 
 KEYWORDS = {"and", "or", "not", "true", "false"}
 COMPARISONS = ("==", "!=", "<=", ">=", "<", ">")
-FUNCTIONS = {"visited": "bool", "visits": "int"}
-"""Built-in functions, each taking one scene id string, with their result types."""
+FUNCTIONS = {"visited": "bool", "visits": "int", "min": "int", "max": "int"}
+"""Built-in functions with their result types: visited()/visits() take one scene id string, min()/max() two
+numbers or more."""
+NUMBER_FUNCTIONS = ("min", "max")
 
 _TOKEN = re.compile(
     r"""(?P<ws>[ \t\r\n]+)
@@ -312,7 +314,20 @@ def check(node: Node, types: Mapping[str, str], scene_ids: Callable[[str], bool]
         return types[node.name]
     if isinstance(node, Call):
         if node.func not in FUNCTIONS:
-            raise ExprError(f"unknown function {node.func!r}: use {' or '.join(sorted(FUNCTIONS))}", node.col)
+            raise ExprError(
+                f"unknown function {node.func!r}: use {', '.join(sorted(FUNCTIONS)[:-1])} or {sorted(FUNCTIONS)[-1]}",
+                node.col,
+            )
+        if node.func in NUMBER_FUNCTIONS:
+            if len(node.args) < 2:
+                raise ExprError(
+                    f"{node.func}() takes two numbers or more, as {node.func}(bread, 3)", node.col
+                )
+            for arg in node.args:
+                kind = check(arg, types, scene_ids)
+                if kind != "int":
+                    raise ExprError(f"{node.func}() works on numbers but this is {_a(kind)}", _col(arg))
+            return "int"
         if len(node.args) != 1 or not isinstance(node.args[0], Str):
             raise ExprError(
                 f"{node.func}() takes one scene id in quotes, as {node.func}('worker.feb.march')", node.col
@@ -369,6 +384,8 @@ def names(node: Node) -> set[str]:
     """Every variable name the condition reads."""
     if isinstance(node, Name):
         return {node.name}
+    if isinstance(node, Call):
+        return set().union(*(names(a) for a in node.args)) if node.func in NUMBER_FUNCTIONS else set()
     if isinstance(node, Unary):
         return names(node.operand)
     if isinstance(node, Binary):
@@ -380,6 +397,8 @@ def name_nodes(node: Node) -> list[Name]:
     """Every Name in the tree, with its column."""
     if isinstance(node, Name):
         return [node]
+    if isinstance(node, Call) and node.func in NUMBER_FUNCTIONS:
+        return [n for a in node.args for n in name_nodes(a)]
     if isinstance(node, Unary):
         return name_nodes(node.operand)
     if isinstance(node, Binary):
@@ -388,8 +407,10 @@ def name_nodes(node: Node) -> list[Name]:
 
 
 def calls(node: Node) -> list[Call]:
-    """Every function call in the condition."""
+    """Every visited()/visits() call in the condition (the calls that name a scene)."""
     if isinstance(node, Call):
+        if node.func in NUMBER_FUNCTIONS:
+            return [c for a in node.args for c in calls(a)]
         return [node]
     if isinstance(node, Unary):
         return calls(node.operand)
@@ -424,6 +445,10 @@ def compile_node(node: Node) -> Compiled:
             return lambda st: st.role
         return lambda st: st.vars[name]
     if isinstance(node, Call):
+        if node.func in NUMBER_FUNCTIONS:
+            parts = [compile_node(a) for a in node.args]
+            pick = min if node.func == "min" else max
+            return lambda st: pick([f(st) for f in parts])
         target = node.args[0].value if node.args and isinstance(node.args[0], Str) else ""
         if node.func == "visited":
             return lambda st: st.visits.get(target, 0) > 0
@@ -557,6 +582,8 @@ def _term(
 ) -> str:
     if isinstance(node, Name):
         return "your role" if node.name == "role" else label(node.name)
+    if isinstance(node, Call) and node.func in NUMBER_FUNCTIONS:
+        return f"the {'least' if node.func == 'min' else 'most'} of {', '.join(_term(a, label, scene_title) for a in node.args)}"
     if isinstance(node, Call):
         title = scene_title(node.args[0].value) if node.args and isinstance(node.args[0], Str) else "?"
         return f"‘{title}’" if bare else f"visits to ‘{title}’"

@@ -8,35 +8,67 @@ Also home to the scene graph's one shared question, which scenes the gotos reach
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from engine import expr
-from engine.model import Choice, Scene, Story
+from engine.model import RETURN, Choice, Scene, Story
 
 LABEL_CHARS = 30
 """Edge labels are choice texts shortened to about this many characters."""
 COND_CHARS = 40
 
 
+def next_scenes(story: Story, choice: Choice, returns: Iterable[str] = ()) -> list[str]:
+    """The scenes a choice can lead to: its goto, a call's scene and where play goes on after it, each chance
+    outcome's goto; a `goto: return` leads to `returns` (the gotos of the story's calling choices)."""
+    out: list[str] = []
+    for target in choice.targets:
+        if target == RETURN:
+            out.extend(returns)
+        elif target in story.scenes:
+            out.append(target)
+    return out
+
+
+def return_points(story: Story) -> list[str]:
+    """Where play can go on after a call returns: the goto of every choice with a call."""
+    return sorted(
+        {c.goto for s in story.scenes.values() for c in s.choices if c.call and c.goto in story.scenes}
+    )
+
+
+def successors(story: Story) -> dict[str, list[str]]:
+    """Scene -> the scenes its choices can lead to (see next_scenes)."""
+    returns = return_points(story)
+    return {
+        sid: [t for c in s.choices for t in next_scenes(story, c, returns)] for sid, s in story.scenes.items()
+    }
+
+
 def reachable(story: Story, starts: Iterable[str]) -> set[str]:
     """Every scene the gotos lead to from `starts` (conditions ignored: a choice may open some day)."""
     seen: set[str] = set()
     todo = [s for s in starts if s in story.scenes]
+    succ: dict[str, list[str]] | None = None
     while todo:
         sid = todo.pop()
         if sid in seen:
             continue
         seen.add(sid)
-        todo.extend(
-            c.goto for c in story.scenes[sid].choices if c.goto in story.scenes and c.goto not in seen
-        )
+        choices = story.scenes[sid].choices
+        if any(c.call or c.chance or c.goto == RETURN for c in choices):
+            succ = succ or successors(story)
+            todo.extend(t for t in succ[sid] if t not in seen)
+        else:
+            todo.extend(c.goto for c in choices if c.goto in story.scenes and c.goto not in seen)
     return seen
 
 
 def components(story: Story) -> dict[str, int]:
     """Strongly connected components of the goto graph: scene -> component number, numbered so that every
     component a goto leads to from another comes first (Tarjan's order; iterative, so deep stories are fine)."""
-    succ = {sid: [c.goto for c in s.choices if c.goto in story.scenes] for sid, s in story.scenes.items()}
+    succ = successors(story)
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -124,9 +156,21 @@ def _edges(scenes: list[Scene], shown: Iterable[str]) -> Iterable[tuple[Scene, C
     shown = set(shown)
     for s in scenes:
         for c in s.choices:
-            if c.goto in shown:
-                cond = shorten(expr.unparse(c.cond.node), COND_CHARS) if c.cond is not None else None
-                yield s, c, shorten(c.text), cond
+            cond = shorten(expr.unparse(c.cond.node), COND_CHARS) if c.cond is not None else None
+            if not c.call and not c.chance:
+                if c.goto in shown:
+                    yield s, c, shorten(c.text), cond
+                continue
+            # A call is drawn to its scene (and on to where play goes on after it); a chance choice to each
+            # outcome, with its share of the weights. (A goto: return has no one target: it is not drawn.)
+            total = sum(o.weight for o in c.chance)
+            for target, note in (
+                [(o.goto, f"{o.weight}/{total}") for o in c.chance]
+                if c.chance
+                else [(c.call, "call"), (c.goto, "after the call")]
+            ):
+                if target in shown:
+                    yield s, replace(c, goto=target), f"{shorten(c.text)} ({note})", cond
 
 
 # --- DOT ----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ Diagnostic. Nothing here constructs arbitrary Python objects.
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,10 @@ def _load(root: Path, on_file: Callable[[Path], None] | None) -> tuple[Story | N
         if on_file:
             on_file(path)
         if node is None:
+            if any(d.code == "yaml-syntax" for d in b.diags[before:]):
+                # One syntax error is one error: the scenes this file was meant to hold exist, as far as the
+                # other files' gotos and the roles' starts are concerned.
+                b.broken_ids |= _ids_written(path)
             if len(b.diags) == before:
                 b.diags.append(
                     Diagnostic(str(path), 1, 1, "warning", "ignored-file", "ignored: the file is empty")
@@ -139,6 +144,7 @@ def _load(root: Path, on_file: Callable[[Path], None] | None) -> tuple[Story | N
         version=head["version"] or 1,
         premise=head["premise"],
         content_notes=head["content_notes"],
+        calendar=head["calendar"],
         roles=head["roles"],
         variables=b.variables,
         scenes=b.scenes,
@@ -148,6 +154,17 @@ def _load(root: Path, on_file: Callable[[Path], None] | None) -> tuple[Story | N
         files=tuple(used_files),
     )
     return story, b.diags
+
+
+_ID_LINE = re.compile(r"""^[ \t]*(?:-[ \t]+)?\{?[ \t]*id:[ \t]*["']?([A-Za-z0-9_][A-Za-z0-9_.\-]*)""", re.M)
+
+
+def _ids_written(path: Path) -> set[str]:
+    """The scene ids a file that is not valid YAML seems to define (`id: ...` lines), read leniently."""
+    try:
+        return set(_ID_LINE.findall(path.read_text("utf-8", errors="replace")))
+    except OSError:
+        return set()
 
 
 def _cross_check(

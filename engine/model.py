@@ -72,6 +72,9 @@ class Effect:
     var: str
     value: int | bool | str
     source: Source
+    compute: Condition | None = None
+    """A computed value (`set: {x: {expr: "..."}}`): its compiled expression, evaluated when the effect runs
+    (then `value` is unused)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +84,26 @@ class Paragraph:
     source: Source
 
 
+RETURN = "return"
+"""The goto target that ends a call: play continues at the calling choice's goto."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One outcome of a choice's `chance:` draw."""
+
+    weight: int
+    goto: str
+    effects: tuple[Effect, ...]
+    response: tuple[Paragraph, ...]
+    source: Source
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     text: str
     goto: str
+    """The next scene ('' for a chance choice, whose outcomes say; RETURN to end a call)."""
     cond: Condition | None
     effects: tuple[Effect, ...]
     once: bool
@@ -94,6 +113,19 @@ class Choice:
     source: Source
     historical: str = ""
     """`historical:` one sentence of evidence that most real people in the player's place did this ("" if not)."""
+    response: tuple[Paragraph, ...] = ()
+    """Shown right after the choice is taken, before the next scene's text."""
+    call: str = ""
+    """A scene played first (`call:`); its `goto: return` comes back to `goto`."""
+    chance: tuple[Outcome, ...] = ()
+    """Weighted outcomes drawn from the game's random state instead of one goto."""
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The scenes this choice can lead to (a call's scene, then where its return goes on; RETURN as written)."""
+        if self.chance:
+            return tuple(dict.fromkeys(o.goto for o in self.chance))
+        return (self.call, self.goto) if self.call else (self.goto,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +188,8 @@ class Story:
     documents: dict[str, Document] = field(default_factory=dict)
     root: Path = Path(".")
     files: tuple[str, ...] = ()
+    calendar: str = "julian"
+    """'julian' (dates are Old Style, shown with their New Style twin), 'gregorian' or 'none' (no dates shown)."""
 
     @property
     def endings(self) -> list[Scene]:

@@ -11,6 +11,7 @@ merges states no later choice can tell apart (live variables and int value class
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import random
 import statistics
@@ -21,10 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import graph, runtime
-from engine.expr import Binary, Name, Num, Unary, calls
-from engine.model import Effect, Scene, Story
-from engine.state import GameState
-from engine.text import has_braces, placeholder_names
+from engine.expr import Binary, ExprError, Name, Num, Unary, calls, names, parse
+from engine.model import RETURN, Effect, Scene, Story
+from engine.state import GameState, seed_rng
+from engine.text import InlineError, has_braces, inline, placeholder_names
 
 RUNS = 100
 STEP_CAP = 2000
@@ -346,20 +347,29 @@ def _frame(story: Story, roles: list[str], mode: str, seed: int) -> PlaytestResu
     return result
 
 
-def _texts(story: Story, role: str, path: list[tuple[str, int]]) -> list[str]:
-    """The choice texts of a path as the player read them (played again through the runtime)."""
+Pick = tuple[str, int, int | None]
+"""A step of a path: the scene, the choice's index there, and the chance outcome taken (None for no draw)."""
+
+
+def _texts(story: Story, role: str, path: list[Pick]) -> list[str]:
+    """The choice texts of a path as the player read them (played again by the rule book, each chance outcome
+    as the path took it)."""
     state = runtime.new_game(story, role)
-    for scene_id, index in path:
-        runtime.take(story, state, story.scenes[scene_id].choices[index])
-    return [step.text for step in state.history]
+    book = runtime.rules(story)
+    out = []
+    for _scene_id, index, branch in path:
+        move = book.plan(state.scene).moves[index]
+        out.append(runtime.interpolate(story, state, move.choice.text))
+        book.advance(state, move, branch)
+    return out
 
 
 def _add_trouble(
-    found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]],
+    found: dict[tuple[str, str], tuple[Trouble, list[Pick]]],
     kind: str,
     role: str,
     scene: str,
-    path: list[tuple[str, int]],
+    path: list[Pick],
     loop: list[str] | None = None,
 ) -> None:
     """Keep the shortest path per (kind, scene); texts are filled in later, once per kept trouble."""
@@ -375,7 +385,7 @@ def _at(story: Story, source: Any) -> str:
 def _finish(
     story: Story,
     result: PlaytestResult,
-    found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]],
+    found: dict[tuple[str, str], tuple[Trouble, list[Pick]]],
     book: _Counting,
     taken: set[str] | dict[str, int],
 ) -> PlaytestResult:
@@ -437,29 +447,30 @@ def random_runs(
     words = _Words(story, book)
     counts: dict[str, int] = {}
     rng = random.Random(seed)
-    found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]] = {}
+    found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
     starts: dict[str, GameState] = {}
+    chance = any(c.chance for sc in story.scenes.values() for c in sc.choices)
     for n in range(runs):
         key = roles[n % len(roles)]
         stats = result.roles[key]
         stats.runs += 1
         if key not in starts:
             starts[key] = runtime.new_game(story, key)
-        outcome, state, path, read = _play(story, book, words, starts[key], counts, rng, step_cap)
+        outcome, state, path, read = _play(story, book, words, starts[key], counts, rng, step_cap, chance)
         result.steps += len(path)
         stats.reached.update(state.visits)
         if keep_runs:
-            result.played.append(Run(key, outcome, [(sc, m.choice.index) for m, sc in path], state, read))
+            result.played.append(Run(key, outcome, [(sc, m.choice.index) for m, sc, _ in path], state, read))
         if outcome == "ending":
             stats.words.append(read)
             stats.endings[state.scene] = stats.endings.get(state.scene, 0) + 1
             result.endings[state.scene] = result.endings.get(state.scene, 0) + 1
             continue
-        pairs = [(scene, c.choice.index) for c, scene in path]
+        pairs = [(scene, c.choice.index, branch) for c, scene, branch in path]
         if outcome == "stuck":
             _add_trouble(found, "stuck", key, state.scene, pairs)
         else:
-            steps, loop = _loop_entry([scene for _c, scene in path] + [state.scene])
+            steps, loop = _loop_entry([scene for _c, scene, _b in path] + [state.scene])
             _add_trouble(
                 found, "loop", key, path[steps][1] if steps < len(path) else state.scene, pairs[:steps], loop
             )
@@ -482,12 +493,15 @@ def _play(
     counts: dict[str, int],
     rng: random.Random,
     step_cap: int,
-) -> tuple[str, GameState, list[tuple[runtime.Move, str]], int]:
+    chance: bool = False,
+) -> tuple[str, GameState, list[tuple[runtime.Move, str, int | None]], int]:
     """One run: ('ending' | 'stuck' | 'loop', final state, [(choice, scene it was taken in)], words read).
     It plays by the game's own rule book (runtime.Rules), without keeping a history (the path is kept here).
     `start` is runtime.new_game(story, role), made once per role: each run plays a copy of it."""
     state = start.copy()
-    path: list[tuple[runtime.Move, str]] = []
+    if chance:  # each run draws from its own random state
+        state.rng = seed_rng(rng.getrandbits(32))
+    path: list[tuple[runtime.Move, str, int | None]] = []
     read = 0
     open_moves, advance, get = book.open_moves, book.advance, counts.get
     scene_words, fixed_words, choice_words = words.scene, words.fixed.get, words.choices.get
@@ -514,10 +528,16 @@ def _play(
                 pick = ties[rng.randrange(len(ties))]
         key = pick.key
         counts[key] = get(key, 0) + 1
-        path.append((pick, state.scene))
         n = choice_words(key, -1)
         read += n if n >= 0 else words.choice(state, pick)
-        plan = advance(state, pick)
+        if pick.branches:  # a chance choice: draw from the run's own random state, and note the outcome
+            here = state.scene
+            goto, branch = book.resolve(state, pick)
+            path.append((pick, here, pick.branches.index(branch) if branch else None))
+            plan = book.enter(state, goto)
+        else:
+            path.append((pick, state.scene, None))
+            plan = advance(state, pick)
 
 
 # --- exhaustive walk ----------------------------------------------------------------------------
@@ -536,7 +556,7 @@ class _Unread(dict[str, Any]):
 class _Probe:
     """The walk's stand-in for a GameState (runtime.PlayState): what the rules read and change, no history."""
 
-    __slots__ = ("role", "scene", "vars", "visits", "once_taken")
+    __slots__ = ("role", "scene", "vars", "visits", "once_taken", "rng", "stack")
 
     def __init__(self, role: str) -> None:
         self.role = role
@@ -544,6 +564,9 @@ class _Probe:
         self.vars: dict[str, Any] = _Unread()
         self.visits: dict[str, int] = {}
         self.once_taken: set[str] = set()
+        self.rng = 0
+        """Never drawn from: the walk follows every chance outcome instead."""
+        self.stack: list[str] = []
 
 
 def exhaustive(
@@ -560,7 +583,7 @@ def exhaustive(
     result.cap = max_states
     walk = _Walk(story, _reduce)  # _reduce=False (tests only): a state keeps everything, to compare with
     result.reduction = walk.tracked()
-    found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]] = {}
+    found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
     for key in roles:
         walk.run(key, max_states, result, found)
     return _finish(story, result, found, walk.book, walk.taken)
@@ -659,7 +682,14 @@ class _Walk:
             "visit_counts_kept_max": max(map(len, self.visit_live.values()), default=0),
         }
 
-    def key(self, scene: str, values: dict[str, Any], visits: dict[str, int], once: frozenset[str]) -> Any:
+    def key(
+        self,
+        scene: str,
+        values: dict[str, Any],
+        visits: dict[str, int],
+        once: frozenset[str],
+        stack: tuple[str, ...] = (),
+    ) -> Any:
         vals = tuple([values[n] if m is None else m[values[n]] for n, m in self.var_live[scene]])
         counted = self.counted
         vis = tuple(
@@ -668,14 +698,14 @@ class _Walk:
         if once and self.reduce:
             comp = self.component[scene]
             once = frozenset([k for k in once if self.once_component[k] == comp])
-        return (scene, vals, once, vis)
+        return (scene, vals, once, vis, stack)
 
     def run(
         self,
         role: str,
         max_states: int,
         result: PlaytestResult,
-        found: dict[tuple[str, str], tuple[Trouble, list[tuple[str, int]]]],
+        found: dict[tuple[str, str], tuple[Trouble, list[Pick]]],
     ) -> None:
         story, book, var_live, visit_live, base = (
             self.story,
@@ -690,7 +720,7 @@ class _Walk:
         first = self.key(start.scene, start.vars, start.visits, frozenset(start.once_taken))
         ids: dict[Any, int] = {first: 0}
         keys = [first]
-        parent: list[tuple[int, int]] = [(-1, -1)]
+        parent: list[tuple[int, int, int | None]] = [(-1, -1, None)]
         edges: list[list[int]] = [[]]
         endings: list[int] = []
         stuck: list[int] = []
@@ -699,7 +729,7 @@ class _Walk:
         capped = False
         while queue:
             sid = queue.popleft()
-            scene, vals, once, vis = keys[sid]
+            scene, vals, once, vis, stack = keys[sid]
             plan = book.plan(scene)
             if plan.ending:
                 endings.append(sid)
@@ -712,15 +742,25 @@ class _Walk:
             if not opened:
                 stuck.append(sid)
                 continue
-            for move in opened:
-                # The game's own step on a copy of this state: once-only mark, effects, enter the target.
+            steps = [(m, b) for m in opened for b in (range(len(m.branches)) if m.branches else (None,))]
+            for move, branch in steps:
+                # The game's own step on a copy of this state: once-only mark, effects, the chance outcome
+                # (each in turn), the call stack, enter the target.
                 probe.scene = scene
                 probe.vars = _Unread(here_vars)
                 probe.visits = dict(here_visits)
                 probe.once_taken = set(once)
-                book.advance(probe, move)
+                probe.stack = list(stack)
+                try:
+                    book.advance(probe, move, branch)
+                except runtime.GameError:  # a return with no call in progress: the player is stuck there
+                    if sid not in stuck:
+                        stuck.append(sid)
+                    continue
                 taken.add(move.key)
-                nxt = self.key(probe.scene, probe.vars, probe.visits, frozenset(probe.once_taken))
+                nxt = self.key(
+                    probe.scene, probe.vars, probe.visits, frozenset(probe.once_taken), tuple(probe.stack)
+                )
                 result.steps += 1
                 nid = ids.get(nxt)
                 if nid is None:
@@ -729,7 +769,7 @@ class _Walk:
                         continue
                     nid = ids[nxt] = len(keys)
                     keys.append(nxt)
-                    parent.append((sid, move.choice.index))
+                    parent.append((sid, move.choice.index, branch))
                     edges.append([])
                     queue.append(nid)
                 edges[sid].append(nid)
@@ -741,11 +781,11 @@ class _Walk:
             stats.endings[scene] = stats.endings.get(scene, 0) + 1
             result.endings[scene] = result.endings.get(scene, 0) + 1
 
-        def path_to(n: int) -> list[tuple[str, int]]:
-            out: list[tuple[str, int]] = []
+        def path_to(n: int) -> list[Pick]:
+            out: list[Pick] = []
             while parent[n][0] >= 0:
-                p, index = parent[n]
-                out.append((keys[p][0], index))
+                p, index, branch = parent[n]
+                out.append((keys[p][0], index, branch))
                 n = p
             return out[::-1]
 
@@ -852,17 +892,40 @@ def _scene_reads(story: Story, scene: Scene) -> tuple[_Live, dict[str, bool]]:
     live: _Live = {}
     visit_reads: dict[str, bool] = {}
     for c in scene.choices:
-        for name in placeholder_names(c.text):
+        for name in _text_names(c.text):
             if name in story.variables:
                 live[name] = EXACT
-        if c.cond is None:
-            continue
-        _condition_reads(story, c.cond.node, live)
-        for call in calls(c.cond.node):
-            target = getattr(call.args[0], "value", None) if call.args else None
-            if isinstance(target, str):
-                visit_reads[target] = visit_reads.get(target, False) or call.func == "visits"
+        # visits() in a computed value counts like one in a condition (its variables are read by _live_before)
+        effects = [*c.effects, *(e for o in c.chance for e in o.effects)]
+        nodes = [e.compute.node for e in effects if e.compute is not None]
+        if c.cond is not None:
+            _condition_reads(story, c.cond.node, live)
+            nodes.append(c.cond.node)
+        for node in nodes:
+            for call in calls(node):
+                target = getattr(call.args[0], "value", None) if call.args else None
+                if isinstance(target, str):
+                    visit_reads[target] = visit_reads.get(target, False) or call.func == "visits"
     return live, visit_reads
+
+
+def _text_names(text: str) -> set[str]:
+    """The variables a text reads: its placeholders and the conditions of its inline markup."""
+    out: set[str] = set()
+    for body in placeholder_names(text):
+        try:
+            mark = inline(body)
+        except InlineError:
+            continue
+        if mark is None:
+            out.add(body)
+            continue
+        if mark.cond:
+            with contextlib.suppress(ExprError):
+                out |= names(parse(mark.cond))
+        for part in mark.parts:
+            out |= _text_names(part)
+    return out
 
 
 def _live_before(story: Story, effects: tuple[Effect, ...], after: _Live) -> _Live:
@@ -875,6 +938,17 @@ def _live_before(story: Story, effects: tuple[Effect, ...], after: _Live) -> _Li
     live = dict(after)
     for e in reversed(effects):
         if e.var not in live:
+            continue
+        if (
+            e.compute is not None
+        ):  # a computed value: its inputs are read exactly, and an add keeps its variable
+            if e.op == "set":
+                del live[e.var]
+            else:
+                live[e.var] = EXACT
+            for name in names(e.compute.node):
+                if name in story.variables:
+                    live[name] = EXACT
             continue
         if e.op == "set":
             del live[e.var]
@@ -896,11 +970,24 @@ def _live_sets(
     reachable from S (S included) asks about it: visits only grow, nothing overwrites them."""
     scenes = story.scenes
     live = {sid: (dict(v), frozenset(w)) for sid, (v, w) in reads.items()}
+    returns = graph.return_points(story)
+
+    def moves(c: Any) -> list[tuple[tuple[Effect, ...], str]]:
+        """(the outcome's effects, the next scene) for each way a choice can go (a call: into its scene, and on
+        at its goto after the return; a return: to every place a call goes on at)."""
+        ways = [(o.effects, o.goto) for o in c.chance] if c.chance else [((), c.goto)]
+        if c.call:
+            ways.append(((), c.call))
+        out: list[tuple[tuple[Effect, ...], str]] = []
+        for effects, target in ways:
+            out.extend((effects, t) for t in (returns if target == RETURN else [target]) if t in scenes)
+        return out
+
     preds: dict[str, list[str]] = {sid: [] for sid in scenes}
     for s in scenes.values():
         for c in s.choices:
-            if c.goto in scenes:
-                preds[c.goto].append(s.id)
+            for _e, target in moves(c):
+                preds[target].append(s.id)
     todo = list(scenes)
     waiting = set(todo)
     while todo:
@@ -908,13 +995,13 @@ def _live_sets(
         waiting.discard(sid)
         lv, vv = dict(live[sid][0]), set(live[sid][1])
         for c in scenes[sid].choices:
-            if c.goto not in scenes:
-                continue
-            after_v, after_w = live[c.goto]
-            need = _live_before(story, c.effects, _live_before(story, scenes[c.goto].on_enter, after_v))
-            for var, cuts in need.items():
-                _join_one(lv, var, cuts)
-            vv |= after_w
+            for effects, target in moves(c):
+                after_v, after_w = live[target]
+                need = _live_before(story, scenes[target].on_enter, after_v)
+                need = _live_before(story, c.effects, _live_before(story, effects, need))
+                for var, cuts in need.items():
+                    _join_one(lv, var, cuts)
+                vv |= after_w
         if lv != live[sid][0] or len(vv) != len(live[sid][1]):
             live[sid] = (lv, frozenset(vv))
             for p in preds[sid]:

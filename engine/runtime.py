@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from engine import expr
-from engine.model import Choice, Effect, Scene, Story
-from engine.state import GameState, Step
-from engine.text import fill
+from engine.model import RETURN, Choice, Effect, Outcome, Paragraph, Scene, Story
+from engine.state import GameState, Step, draw, seed_rng
+from engine.text import fill, has_braces
 
 MAX_STEPS = 100_000
 """A history longer than this is refused (no real playthrough comes near it)."""
@@ -54,6 +54,8 @@ class PlayState(Protocol):
     vars: dict[str, Any]
     visits: dict[str, int]
     once_taken: set[str]
+    rng: int
+    stack: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,18 @@ class Change:
     lo: int | None
     hi: int | None
     effect: Effect
+    compute: Callable[[Any], Any] | None = None
+    """A computed value's compiled expression (read from the state when the change is made)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """An outcome of a chance choice prepared for play."""
+
+    weight: int
+    changes: tuple[Change, ...]
+    goto: str
+    outcome: Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +95,12 @@ class Move:
     once: bool
     changes: tuple[Change, ...]
     goto: str
+    call: str = ""
+    """A scene entered first; `goto` is pushed on the call stack, for its `goto: return`."""
+    branches: tuple[Branch, ...] = ()
+    """A chance choice's outcomes (one is drawn, or chosen by the exhaustive walk)."""
+    total: int = 0
+    """The sum of the branches' weights."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +115,22 @@ class Plan:
     """True when no choice has a condition or is once-only: every choice is open, always."""
 
 
-def apply_changes(values: dict[str, Any], changes: tuple[Change, ...]) -> None:
+def apply_changes(state: PlayState, changes: tuple[Change, ...]) -> None:
     """Apply prepared effects in order, clamping ints to their declared range. An add to a value of None (a
-    variable whose value the exhaustive walk knows no later rule reads) leaves None; a set gives it a value."""
+    variable whose value the exhaustive walk knows no later rule reads) leaves None; a set gives it a value (a
+    computed one that reads such a None is None too: unknown)."""
+    values = state.vars
     for ch in changes:
-        if ch.add:
+        if ch.compute is not None:
+            try:
+                value = ch.compute(state)
+            except TypeError:  # only in the walk: it read a value the walk does not keep
+                value = None
+            if value is None or (ch.add and values[ch.var] is None):
+                values[ch.var] = None
+                continue
+            v = values[ch.var] + value if ch.add else value
+        elif ch.add:
             old = values[ch.var]
             if old is None:
                 continue
@@ -117,11 +148,12 @@ def apply_changes(values: dict[str, Any], changes: tuple[Change, ...]) -> None:
 class Rules:
     """A story's rule book: each scene prepared once, when first needed (a large cached story stays lazy)."""
 
-    __slots__ = ("_story", "_plans")
+    __slots__ = ("_story", "_plans", "_inline")
 
     def __init__(self, story: Story) -> None:
         self._story = weakref.ref(story)
         self._plans: dict[str, Plan] = {}
+        self._inline: dict[str, Callable[[Any], Any]] = {}
 
     @property
     def story(self) -> Story:
@@ -149,24 +181,37 @@ class Rules:
                     var.min if bounded else None,
                     var.max if bounded else None,
                     e,
+                    e.compute.test if e.compute is not None else None,
                 )
             )
         return tuple(out)
 
     def _plan(self, s: Scene) -> Plan:
-        moves = tuple(
-            Move(
-                c,
-                f"{s.id}#{c.index}",
-                c.cond.test if c.cond is not None else None,
-                c.once,
-                self._changes(c.effects),
-                c.goto,
+        moves = []
+        for c in s.choices:
+            branches = tuple(Branch(o.weight, self._changes(o.effects), o.goto, o) for o in c.chance)
+            moves.append(
+                Move(
+                    c,
+                    f"{s.id}#{c.index}",
+                    c.cond.test if c.cond is not None else None,
+                    c.once,
+                    self._changes(c.effects),
+                    c.goto,
+                    c.call,
+                    branches,
+                    sum(b.weight for b in branches),
+                )
             )
-            for c in s.choices
-        )
         always = all(m.test is None and not m.once for m in moves)
-        return Plan(s, moves, self._changes(s.on_enter), s.ending is not None, always)
+        return Plan(s, tuple(moves), self._changes(s.on_enter), s.ending is not None, always)
+
+    def condition(self, text: str) -> Callable[[Any], Any]:
+        """An inline `{if}` condition compiled (once per text; the loader has parsed and checked it)."""
+        found = self._inline.get(text)
+        if found is None:
+            found = self._inline[text] = expr.compile_node(expr.parse(text))
+        return found
 
     @staticmethod
     def is_open(state: PlayState, move: Move) -> bool:
@@ -191,23 +236,58 @@ class Rules:
         visits[scene_id] = visits.get(scene_id, 0) + 1
         plan = self._plans.get(scene_id) or self.plan(scene_id)
         if plan.on_enter:
-            apply_changes(state.vars, plan.on_enter)
+            apply_changes(state, plan.on_enter)
         return plan
 
-    def advance(self, state: PlayState, move: Move) -> Plan:
-        """Take an open choice: once-only mark, its effects, then enter its target (no history: see take).
-        Returns the target's plan."""
+    def resolve(self, state: PlayState, move: Move, branch: int | None = None) -> tuple[str, Branch | None]:
+        """The first half of taking a choice: once-only mark, its effects, a chance outcome (drawn from the
+        state's random state, or `branch` when the exhaustive walk says which), the call stack. Returns the
+        scene to enter and the outcome. Raises GameError for a return with no call in progress."""
         if move.once:
             state.once_taken.add(move.key)
         if move.changes:
-            apply_changes(state.vars, move.changes)
+            apply_changes(state, move.changes)
+        goto, picked = move.goto, None
+        if move.branches:
+            if branch is None:
+                state.rng, n = draw(state.rng, move.total)
+                for b in move.branches:
+                    if n < b.weight:
+                        picked = b
+                        break
+                    n -= b.weight
+            else:
+                picked = move.branches[branch]
+            assert picked is not None
+            if picked.changes:
+                apply_changes(state, picked.changes)
+            goto = picked.goto
+        if move.call:
+            state.stack.append(goto)
+            goto = move.call
+        elif goto == RETURN:
+            if not state.stack:
+                raise GameError(f"{move.key}: goto: return, but no call is in progress")
+            goto = state.stack.pop()
+        return goto, picked
+
+    def advance(self, state: PlayState, move: Move, branch: int | None = None) -> Plan:
+        """Take an open choice: resolve it, then enter its target (no history: see take). Returns the target's
+        plan."""
+        if move.branches or move.call or move.goto == RETURN:
+            goto, _ = self.resolve(state, move, branch)
+            return self.enter(state, goto)
+        if move.once:
+            state.once_taken.add(move.key)
+        if move.changes:
+            apply_changes(state, move.changes)
         # What enter() does, written out: this is the hot path of every playtest.
         scene_id = state.scene = move.goto
         visits = state.visits
         visits[scene_id] = visits.get(scene_id, 0) + 1
         plan = self._plans.get(scene_id) or self.plan(scene_id)
         if plan.on_enter:
-            apply_changes(state.vars, plan.on_enter)
+            apply_changes(state, plan.on_enter)
         return plan
 
 
@@ -241,6 +321,7 @@ def new_game(
         start=first,
         initial=dict(initial or {}),
         seed=seed,
+        rng=seed_rng(seed),
     )
     rules(story).enter(state, first)
     return state
@@ -251,7 +332,7 @@ def scene(story: Story, state: GameState) -> Scene:
 
 
 def apply(story: Story, state: GameState, effects: tuple[Effect, ...]) -> None:
-    apply_changes(state.vars, rules(story)._changes(effects))
+    apply_changes(state, rules(story)._changes(effects))
 
 
 def clamp(story: Story, name: str, value: Any) -> Any:
@@ -314,8 +395,20 @@ def take(story: Story, state: GameState, choice: Choice) -> None:
         raise GameError("this game is too long to go on")
     book = rules(story)
     move = book.plan(state.scene).moves[choice.index]
-    state.history.append(Step(state.scene, choice.index, interpolate(story, state, choice.text)))
-    book.advance(state, move)
+    here, shown = state.scene, interpolate(story, state, choice.text)
+    returns = not move.call and RETURN in (move.goto, *(b.goto for b in move.branches))
+    before = state.copy() if returns and not state.stack else None
+    try:
+        goto, branch = book.resolve(state, move)
+    except GameError:
+        if before is not None:  # a return with no call: leave the state as it was
+            for name in GameState.__slots__:
+                setattr(state, name, getattr(before, name))
+        raise
+    said = [*choice.response, *(branch.outcome.response if branch else ())]
+    response = "\n\n".join(shown_paragraphs(story, state, said, here))
+    state.history.append(Step(here, choice.index, shown, response))
+    book.enter(state, goto)
 
 
 def replay(
@@ -346,8 +439,11 @@ def undo(story: Story, state: GameState, steps: int = 1) -> GameState:
     return replay(story, state.role, state.start, state.initial, state.history[:-steps], state.seed)
 
 
-def interpolate(story: Story, state: GameState, text: str) -> str:
-    """Fill `{name}` with the variable's value (`{role}` with the role's name); `{{`/`}}` are braces."""
+def interpolate(story: Story, state: PlayState, text: str, scene_id: str | None = None) -> str:
+    """Fill `{name}` with the variable's value (`{role}` with the role's name), choose inline `{if}`, `{seq}`
+    and `{cycle}` (by the visits of `scene_id`, else the current scene); `{{`/`}}` are braces."""
+    if not has_braces(text):
+        return text  # the common case: nothing to fill
 
     def value(name: str) -> str | None:
         if name == "role":
@@ -360,15 +456,43 @@ def interpolate(story: Story, state: GameState, text: str) -> str:
             return "yes" if got else "no"
         return str(got)
 
-    return fill(text, value)
+    book = rules(story)
+    return fill(
+        text,
+        value,
+        lambda cond: bool(book.condition(cond)(state)),
+        state.visits.get(scene_id or state.scene, 0),
+    )
+
+
+def shown_paragraphs(
+    story: Story,
+    state: PlayState,
+    paras: tuple[Paragraph, ...] | list[Paragraph],
+    scene_id: str | None = None,
+) -> list[str]:
+    """Paragraphs as the player reads them now: conditional ones chosen, markup and variables filled in, those
+    left empty dropped."""
+    out = []
+    for p in paras:
+        if p.cond is None or p.cond.test(state):
+            text = interpolate(story, state, p.text, scene_id)
+            if text:
+                out.append(text)
+    return out
 
 
 def paragraphs(story: Story, state: GameState, current: Scene | None = None) -> list[str]:
     """The scene's text as the player reads it now: conditional paragraphs chosen, variables filled in."""
     current = current or story.scenes[state.scene]
-    return [
-        interpolate(story, state, p.text) for p in current.paragraphs if p.cond is None or p.cond.test(state)
-    ]
+    return shown_paragraphs(story, state, current.paragraphs, current.id)
+
+
+def response(state: GameState) -> list[str]:
+    """The paragraphs answering the choice just made (empty when it had none, or at the start)."""
+    if not state.history or not state.history[-1].response:
+        return []
+    return state.history[-1].response.split("\n\n")
 
 
 def locked_reason(story: Story, choice: Choice) -> str:
@@ -392,8 +516,17 @@ def new_style(date: _dt.date) -> _dt.date:
     return date + _dt.timedelta(days=13)
 
 
-def format_date(date: _dt.date, weekday: bool = False) -> str:
-    """'23 February 1917 · 8 March N.S.' (the weekday, when asked for, is the same in both calendars)."""
+CALENDARS = ("julian", "gregorian", "none")
+"""How a story's dates are read: Old Style with its New Style twin, as written, or no dates at all."""
+
+
+def format_date(date: _dt.date, weekday: bool = False, calendar: str = "julian") -> str:
+    """'23 February 1917 · 8 March N.S.' (the weekday, when asked for, is the same in both calendars); for a
+    Gregorian story the date alone ('Thursday 8 March 1917'); for a story with no calendar, ''."""
+    if calendar == "none":
+        return ""
+    if calendar == "gregorian":
+        return f"{date:%A} {date.day} {date:%B %Y}" if weekday else f"{date.day} {date:%B %Y}"
     ns = new_style(date)
     os_text = f"{date.day} {date:%B %Y}"
     if weekday:
@@ -401,18 +534,23 @@ def format_date(date: _dt.date, weekday: bool = False) -> str:
     return f"{os_text} · {ns.day} {ns:%B} N.S."
 
 
-def short_date(date: _dt.date) -> str:
-    return f"{date.day} {date:%b %Y}"
+def short_date(date: _dt.date, calendar: str = "julian") -> str:
+    return "" if calendar == "none" else f"{date.day} {date:%b %Y}"
 
 
 def journal(story: Story, state: GameState) -> list[tuple[Scene, str | None]]:
     """The path so far: each scene passed through with the choice made there (None for the current one)."""
-    out: list[tuple[Scene, str | None]] = []
+    return [(s, text) for s, text, _ in journal_steps(story, state)]
+
+
+def journal_steps(story: Story, state: GameState) -> list[tuple[Scene, str | None, str]]:
+    """The path so far: each scene, the choice made there (None for the current one) and its response."""
+    out: list[tuple[Scene, str | None, str]] = []
     for step in state.history:
         s = story.scenes.get(step.scene)
         if s is not None:
-            out.append((s, step.text))
-    out.append((story.scenes[state.scene], None))
+            out.append((s, step.text, step.response))
+    out.append((story.scenes[state.scene], None, ""))
     return out
 
 

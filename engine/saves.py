@@ -19,7 +19,8 @@ from engine.state import GameState, StateError, Step
 from engine.text import first_control, strip_control
 
 FORMAT = "dualpower-save"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2 added the random state (rng), the call stack (stack) and responses in the history; 1 still loads."""
 MAX_SAVE_BYTES = 8 * 1024 * 1024
 SLOT_RE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 RESERVED = {
@@ -168,7 +169,7 @@ class Saves:
                 "role": state.role,
                 "scene": state.scene,
                 "title": scene.title if scene else state.scene,
-                "date": scene.date.isoformat() if scene else "",
+                "date": scene.date.isoformat() if scene and story.calendar != "none" else "",
             },
             "state": state.to_dict(),
         }
@@ -361,7 +362,16 @@ def state_from_save(data: dict[str, Any], story: Story, where: str) -> GameState
         for name, value in state.initial.items()
         if name in story.variables and fitting(story.variables[name], value, None) is not None
     }
-    state.history = [Step(h.scene, h.choice, strip_control(h.text, keep_layout=True)) for h in state.history]
+    state.history = [
+        Step(
+            h.scene,
+            h.choice,
+            strip_control(h.text, keep_layout=True),
+            strip_control(h.response, keep_layout=True),
+        )
+        for h in state.history
+    ]
+    state.stack = [s for s in state.stack if s in story.scenes]
     state.visits = {k: v for k, v in state.visits.items() if k in story.scenes}
     if not state.start or state.start not in story.scenes:
         state.start = story.roles[state.role].start

@@ -22,7 +22,7 @@ from engine.model import Scene, Story
 from engine.runtime import GameError
 from engine.saves import AUTOSAVE, RESERVED, SLOT_RE, SaveError, Saves, fitting
 from engine.state import GameState, Step
-from engine.text import CONTROL_RE, blocks, clean, first_sentence
+from engine.text import CONTROL_RE, blocks, clean, first_sentence, one_line
 
 COMMANDS = {
     "save": "save [slot]        save the game (a name is made up when you give none)",
@@ -115,6 +115,9 @@ class SceneView:
     options: tuple[OptionView, ...]
     has_note: bool
     documents: int
+    response: tuple[str, ...] = ()
+    """The answer to the choice just made (its `response:`), for front ends that show no AnswerView (the web
+    pages, story tests); plain mode and the terminal show it from the AnswerView before the scene."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +164,7 @@ class AnswerView:
 
     choice: str
     response: str = ""
-    """The choice's response text (the language issue adds it to the story format; empty until then)."""
+    """The choice's response as the player read it (its paragraphs separated by blank lines), '' when none."""
     changes: tuple[str, ...] = ()
     """'Trust in the Soviet +1', 'Danger -1', 'Arrested: yes': the shown values this choice changed."""
 
@@ -235,7 +238,8 @@ class Session:
 
     # --- views ---
 
-    def scene_view(self) -> SceneView:
+    def scene_view(self, response: bool = False) -> SceneView:
+        """The current scene; with `response`, led by the answer to the choice just made."""
         story, state = self.story, self.state
         scene = story.scenes[state.scene]
         opts = tuple(
@@ -249,22 +253,24 @@ class Session:
         return SceneView(
             scene.id,
             scene.title,
-            runtime.format_date(scene.date, weekday=True),
+            runtime.format_date(scene.date, weekday=True, calendar=story.calendar),
             scene.place,
             tuple(runtime.paragraphs(story, state, scene)),
             opts,
             bool(scene.note),
             len(scene.documents),
+            tuple(runtime.response(state)) if response else (),
         )
 
-    def current(self) -> list[View]:
-        """What to show for where the game is now: the scene, or the ending."""
+    def current(self, response: bool = False) -> list[View]:
+        """What to show for where the game is now: the scene, or the ending (with `response`, led by the answer
+        to the choice just made)."""
         scene = self.story.scenes[self.state.scene]
         if scene.ending is None:
-            return [self.scene_view()]
-        return [self._ending(scene)]
+            return [self.scene_view(response)]
+        return [self._ending(scene, response)]
 
-    def _ending(self, scene: Scene) -> EndingView:
+    def _ending(self, scene: Scene, response: bool = False) -> EndingView:
         assert scene.ending is not None
         try:
             found = self.saves.add_ending(self.story, scene.id)
@@ -272,7 +278,11 @@ class Session:
             found = self.saves.endings_found(self.story) | {scene.id}
         self.ended = True
         return EndingView(
-            self.scene_view(), scene.ending.title, scene.ending.epilogue, len(found), len(self.story.endings)
+            self.scene_view(response),
+            scene.ending.title,
+            runtime.interpolate(self.story, self.state, scene.ending.epilogue),
+            len(found),
+            len(self.story.endings),
         )
 
     def toolbar(self) -> list[tuple[str, str]]:
@@ -280,7 +290,7 @@ class Session:
         story, state = self.story, self.state
         scene = story.scenes[state.scene]
         role = story.roles.get(state.role)
-        items = [(role.name if role else state.role, runtime.short_date(scene.date))]
+        items = [(role.name if role else state.role, runtime.short_date(scene.date, story.calendar))]
         for var in story.variables.values():
             if var.show:
                 value = state.vars.get(var.name)
@@ -293,7 +303,9 @@ class Session:
         """Where and when the player is, in one line: 'Dawn · 23 Feb 1917 · The corner bakery' (the
         terminal keeps it in view in its status bar)."""
         scene = self.story.scenes[self.state.scene]
-        return " · ".join(p for p in (scene.title, runtime.short_date(scene.date), scene.place) if p)
+        return " · ".join(
+            p for p in (scene.title, runtime.short_date(scene.date, self.story.calendar), scene.place) if p
+        )
 
     # --- input ---
 
@@ -381,9 +393,10 @@ class Session:
             msg = msg[:1].upper() + msg[1:]
             return [Message(msg if msg.endswith((".", "!", "?")) else msg + ".", "hint")]
         text = self.state.history[-1].text if self.state.history else option.choice.text
-        out: list[View] = [AnswerView(text, "", changes(self.story, before, self.state.vars))]
+        said = self.state.history[-1].response if self.state.history else ""
+        out: list[View] = [AnswerView(text, said, changes(self.story, before, self.state.vars))]
         out.extend(self.autosave())
-        out.extend(self.current())
+        out.extend(self.current(response=True))
         return out
 
     def autosave(self) -> list[View]:
@@ -513,12 +526,12 @@ class Session:
         changed = self.step_changes()
         rows = tuple(
             (
-                runtime.short_date(s.date),
+                runtime.short_date(s.date, self.story.calendar),
                 s.title,
-                text if text is not None else "(you are here)",
+                "(you are here)" if text is None else f"{text} ({one_line(said)})" if said else text,
                 " · ".join(changed[n]) if n < len(changed) else "",
             )
-            for n, (s, text) in enumerate(runtime.journal(self.story, self.state))
+            for n, (s, text, said) in enumerate(runtime.journal_steps(self.story, self.state))
         )
         return [TableView("Journal", ("date", "scene", "your choice", "what changed"), rows)]
 
@@ -564,7 +577,9 @@ class Session:
         read.append((scene, runtime.paragraphs(story, new, scene), None))
         out: list[View] = []
         for scene, paragraphs, chose in read[-count:]:
-            when = " · ".join(p for p in (runtime.short_date(scene.date), scene.place) if p)
+            when = " · ".join(
+                p for p in (runtime.short_date(scene.date, self.story.calendar), scene.place) if p
+            )
             text = "\n\n".join([when, *paragraphs, f"You chose: {chose}" if chose else "(you are here)"])
             out.append(Message(text, "text", scene.title))
         return out

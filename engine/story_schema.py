@@ -6,6 +6,7 @@ made by the loader (loader.py) once all files are read.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +17,13 @@ import yaml
 from engine import expr
 from engine.diagnostics import Diagnostic, suggest
 from engine.model import (
+    RETURN,
     Choice,
     Condition,
     Document,
     Effect,
     Ending,
+    Outcome,
     Paragraph,
     Role,
     Scene,
@@ -28,8 +31,8 @@ from engine.model import (
     Term,
     Variable,
 )
-from engine.text import has_braces, split_paragraphs, tokens
-from engine.yamlnodes import BOOL, INT, STR, AnyKeys, YamlFile, implicit_tag, key_table, short
+from engine.text import InlineError, has_braces, inline, split_paragraphs, tokens
+from engine.yamlnodes import BOOL, FLOAT, INT, STR, AnyKeys, YamlFile, implicit_tag, is_null, key_table, short
 
 STORY_KEYS = key_table(
     {
@@ -41,6 +44,7 @@ STORY_KEYS = key_table(
         "content_notes": False,
         "roles": True,
         "variables": False,
+        "calendar": False,
     }
 )
 ROLE_KEYS = key_table({"name": True, "title": False, "blurb": False, "start": True})
@@ -52,7 +56,7 @@ SCENE_KEYS = key_table(
     {
         "id": True,
         "title": True,
-        "date": True,
+        "date": False,
         "place": False,
         "text": True,
         "note": False,
@@ -65,7 +69,10 @@ SCENE_KEYS = key_table(
 CHOICE_KEYS = key_table(
     {
         "text": True,
-        "goto": True,
+        "goto": False,
+        "call": False,
+        "chance": False,
+        "response": False,
         "if": False,
         "show_locked": False,
         "set": False,
@@ -75,12 +82,17 @@ CHOICE_KEYS = key_table(
     }
 )
 EFFECT_KEYS = key_table({"set": False, "add": False})
+EXPR_KEYS = key_table({"expr": True})
+OUTCOME_KEYS = key_table({"weight": True, "goto": True, "set": False, "add": False, "response": False})
 ENDING_KEYS = key_table({"title": True, "epilogue": True})
 PARAGRAPH_KEYS = key_table({"if": True, "text": True})
 TERM_KEYS = key_table({"term": True, "aliases": False, "text": True})
 DOCUMENT_KEYS = key_table({"id": True, "title": True, "date": False, "source": True, "text": True})
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+CALENDARS = ("julian", "gregorian", "none")
+NO_DATE = _dt.date(1917, 1, 1)
+"""The date a scene of a story with calendar: none carries (never shown)."""
 SCENE_ID_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 
 
@@ -103,6 +115,7 @@ class StoryReader:
     broken_ids: set[str] = field(default_factory=set)
     role_keys: set[str] = field(default_factory=set)
     names_unknown: bool = False
+    calendar: str = "julian"
 
     # conditions and effects ---------------------------------------------------
 
@@ -149,6 +162,14 @@ class StoryReader:
         entries = f.mapping(node, f"{what} {op}:", AnyKeys())
         out: list[Effect] = []
         for name, (knode, vnode) in (entries or {}).items():
+            if name == "role":
+                f.error(
+                    knode,
+                    f"{op}: role is the player's role, chosen at the start: it cannot be changed; "
+                    "keep what changes in a variable of your own",
+                    "wrong-type",
+                )
+                continue
             var = self.variables.get(name)
             if var is None and (name in self.types or self.names_unknown):
                 continue  # declared, but its declaration has an error of its own (reported there)
@@ -159,6 +180,13 @@ class StoryReader:
                     "under variables: in story.yaml",
                     "undeclared",
                 )
+                continue
+            if isinstance(vnode, yaml.MappingNode):
+                computed = self.computed(f, vnode, name, "int" if op == "add" else var.type, f"{op}: {name}")
+                if computed is not None:
+                    out.append(
+                        Effect(op, name, {"int": 0, "bool": False}.get(var.type, ""), f.src(knode), computed)
+                    )
                 continue
             value: int | bool | str | None
             if op == "add":
@@ -175,7 +203,7 @@ class StoryReader:
             elif var.type == "bool":
                 value = f.boolean(vnode, f"set: {name}")
             else:
-                value = f.string(vnode, f"set: {name}", empty_ok=True)
+                value = self.text_value(f, vnode, f"set: {name}", name)
             if value is None:
                 continue
             if op == "set" and var.type == "int" and not _in_bounds(var, value):  # type: ignore[arg-type]
@@ -183,6 +211,63 @@ class StoryReader:
                 continue
             out.append(Effect(op, name, value, f.src(knode)))
         return out
+
+    def computed(self, f: YamlFile, node: yaml.Node, name: str, want: str, what: str) -> Condition | None:
+        """A computed value, `{expr: "min(standing + 1, 5)"}`: parsed, type-checked against the variable's type
+        and compiled once."""
+        e = f.mapping(node, what, EXPR_KEYS)
+        if e is None or "expr" not in e:
+            return None
+        text = f.string(e["expr"][1], f"{what}: expr")
+        if text is None:
+            return None
+        vnode = e["expr"][1]
+        src = f.src(vnode)
+        offset = 1 if getattr(vnode, "style", None) in ("'", '"') else 0
+        try:
+            tree = expr.parse(text)
+            for n in expr.name_nodes(tree):
+                if n.name not in self.types and n.name in self.role_keys:
+                    raise expr.ExprError(f"{n.name!r} is a role, not a variable", n.col)
+            kind = want if self.names_unknown else expr.check(tree, self.types)
+            if kind != want:
+                raise expr.ExprError(
+                    f"add: needs a number, but this expression gives {expr._a(kind)}"
+                    if what.startswith("add")
+                    else f"{name} is {expr._a(want)}, but this expression gives {expr._a(kind)}",
+                    1,
+                )
+        except expr.ExprError as exc:
+            self.diags.append(
+                Diagnostic(
+                    f.path,
+                    src.line,
+                    src.col + offset + exc.col - 1,
+                    "error",
+                    "condition",
+                    f"{what}: {exc.message}",
+                )
+            )
+            return None
+        for call in expr.calls(tree):
+            self.pending_calls.append((f, src, call, offset))
+        return Condition(text, tree, expr.compile_node(tree), src)
+
+    def text_value(self, f: YamlFile, node: yaml.Node, what: str, name: str) -> str | None:
+        """The value of a str variable: text, never a bare number or true/false (YAML reads `3` and `yes` as
+        those, and the author most likely confused the variable's type)."""
+        if isinstance(node, yaml.ScalarNode) and not is_null(node):
+            tag = implicit_tag(node)
+            if tag in (INT, BOOL, FLOAT):
+                read = "true/false" if tag == BOOL else "a number"
+                f.error(
+                    node,
+                    f"{what}: {name} is text (a str variable), but {node.value} is {read}; "
+                    f"write it in quotes ({name}: '{node.value}') if you mean the text",
+                    "wrong-type",
+                )
+                return None
+        return f.string(node, what, empty_ok=True)
 
     def effect_block(self, f: YamlFile, entries: dict[str, tuple[Any, Any]], what: str) -> tuple[Effect, ...]:
         out: list[Effect] = []
@@ -195,20 +280,95 @@ class StoryReader:
         value = f.string(node, what)
         if value is None or not has_braces(value):
             return value
+        self.check_text(f, node, value, 0, what)
+        return value
+
+    def check_text(self, f: YamlFile, node: yaml.Node, value: str, base: int, what: str) -> None:
+        """Check the placeholders and inline markup of `value`, which starts at offset `base` of node's text."""
         for span in tokens(value):
             if span.kind == "lone":
                 token = span.value
                 f.error(
                     node, f"{what}: a lone {token!r}; write {token * 2} for a literal brace", "placeholder"
                 )
-            elif span.kind == "field" and span.value not in self.types and not self.names_unknown:
-                name = span.value
-                f.error(
+            elif span.kind != "field":
+                continue
+            elif NAME_RE.match(span.value):
+                if span.value not in self.types and not self.names_unknown:
+                    name = span.value
+                    f.error(
+                        node,
+                        f"{what}: unknown variable {{{name}}} in the text{suggest(name, self.variables)}",
+                        "placeholder",
+                    )
+            else:
+                self.check_inline(f, node, span.value, base + span.start + 1, what)
+
+    def check_inline(self, f: YamlFile, node: yaml.Node, body: str, at: int, what: str) -> None:
+        try:
+            mark = inline(body)
+        except InlineError as exc:
+            self._text_error(f, node, at + exc.offset, f"{what}: {exc.message}", "inline")
+            return
+        if mark is None:
+            if not self.names_unknown:
+                self._text_error(
+                    f,
                     node,
-                    f"{what}: unknown variable {{{name}}} in the text{suggest(name, self.variables)}",
+                    at,
+                    f"{what}: {{{short(body)}}} is neither a variable nor inline markup: write {{name}}, "
+                    "{if COND: TEXT | OTHERWISE}, {seq: A | B} or {cycle: A | B}",
                     "placeholder",
                 )
-        return value
+            return
+        if mark.kind == "if":
+            self.inline_condition(f, node, mark.cond, at + mark.cond_at, what)
+        for part in mark.parts:
+            if has_braces(part):
+                self.check_text(f, node, part, at + body.find(part), what)
+
+    def inline_condition(self, f: YamlFile, node: yaml.Node, text: str, at: int, what: str) -> None:
+        try:
+            tree = expr.parse(text)
+            for n in expr.name_nodes(tree):
+                if n.name not in self.types and n.name in self.role_keys:
+                    raise expr.ExprError(
+                        f"{n.name!r} is a role, not a variable: write role == '{n.name}'", n.col
+                    )
+            kind = "bool" if self.names_unknown else expr.check(tree, self.types)
+            if kind != "bool":
+                raise expr.ExprError(f"a condition must be true or false, but this is {expr._a(kind)}", 1)
+        except expr.ExprError as exc:
+            self._text_error(
+                f, node, at + exc.col - 1, f"{what}: {{if}} condition: {exc.message}", "condition"
+            )
+            return
+        src = self._text_at(f, node, at)
+        for call in expr.calls(tree):
+            self.pending_calls.append((f, src, call, 0))
+
+    def _text_error(self, f: YamlFile, node: yaml.Node, at: int, message: str, code: str) -> None:
+        s = self._text_at(f, node, at)
+        self.diags.append(Diagnostic(f.path, s.line, s.col, "error", code, message))
+
+    @staticmethod
+    def _text_at(f: YamlFile, node: yaml.Node, at: int) -> Source:
+        """Where offset `at` of a scalar's text was written: exact for one-line and literal (|) scalars, the
+        right line for folded ones."""
+        start = f.src(node)
+        value = node.value if isinstance(node, yaml.ScalarNode) else ""
+        style = getattr(node, "style", None)
+        before = value[:at]
+        if style in ("|", ">"):
+            line = start.line + 1 + before.count("\n")
+            try:
+                with open(f.path, encoding="utf-8") as fh:
+                    row = fh.read().splitlines()[line - 1]
+                indent = len(row) - len(row.lstrip(" "))
+            except (OSError, IndexError, UnicodeDecodeError):
+                indent = start.col - 1
+            return Source(f.path, line, indent + 1 + len(before.rsplit("\n", 1)[-1]))
+        return Source(f.path, start.line, start.col + (1 if style in ("'", '"') else 0) + at)
 
     # files ---------------------------------------------------------------------
 
@@ -222,6 +382,18 @@ class StoryReader:
         ) or self.root.resolve().name
         head["title"] = f.string(entries["title"][1], "title") if "title" in entries else None
         head["version"] = f.integer(entries["version"][1], "version") if "version" in entries else 1
+        head["calendar"] = "julian"
+        if "calendar" in entries:
+            cal = f.string(entries["calendar"][1], "calendar")
+            if cal is not None and cal not in CALENDARS:
+                f.error(
+                    entries["calendar"][1],
+                    f"calendar must be julian (Old Style dates, shown with their New Style twin), gregorian or "
+                    f"none (no dates), not {short(cal)}{suggest(cal, CALENDARS)}",
+                    "bad-date",
+                )
+            elif cal is not None:
+                head["calendar"] = self.calendar = cal
         head["premise"] = (
             f.string(entries["premise"][1], "premise", empty_ok=True) if "premise" in entries else ""
         ) or ""
@@ -292,9 +464,13 @@ class StoryReader:
             start: int | bool | str | None = default
             if "start" in v:
                 snode = v["start"][1]
-                start = {"int": f.integer, "bool": f.boolean}.get(
-                    vtype, lambda n, w: f.string(n, w, empty_ok=True)
-                )(snode, f"variable {name}: start")
+                what = f"variable {name}: start"
+                if vtype == "int":
+                    start = f.integer(snode, what)
+                elif vtype == "bool":
+                    start = f.boolean(snode, what)
+                else:
+                    start = self.text_value(f, snode, what, name)
             if start is None:
                 continue
             label = (f.string(v["label"][1], f"variable {name}: label") if "label" in v else None) or name
@@ -334,9 +510,22 @@ class StoryReader:
                 "bad-name",
             )
             sid = None
+        elif sid == RETURN:
+            f.error(e["id"][1], "a scene cannot be called 'return': goto: return ends a call", "bad-name")
+            sid = None
         what = f"scene {sid}" if sid else "scene"
         title = f.string(e["title"][1], f"{what}: title") if "title" in e else None
         date = f.date(e["date"][1], f"{what}: date") if "date" in e else None
+        if "date" not in e:
+            if self.calendar == "none":
+                date = NO_DATE
+            else:
+                f.error(
+                    node,
+                    f"{what}: missing required key 'date' (a story with no dates says calendar: none in "
+                    "story.yaml)",
+                    "missing-key",
+                )
         place = (f.string(e["place"][1], f"{what}: place", empty_ok=True) if "place" in e else "") or ""
         note = (f.string(e["note"][1], f"{what}: note", empty_ok=True) if "note" in e else "") or ""
         paragraphs = self.paragraphs(f, e["text"][1], what) if "text" in e else None
@@ -369,7 +558,7 @@ class StoryReader:
             en = f.mapping(e["ending"][1], f"{what}: ending", ENDING_KEYS)
             if en is not None:
                 et = f.string(en["title"][1], f"{what}: ending title") if "title" in en else None
-                ep = f.string(en["epilogue"][1], f"{what}: epilogue") if "epilogue" in en else None
+                ep = self.text(f, en["epilogue"][1], f"{what}: epilogue") if "epilogue" in en else None
                 if et and ep:
                     ending = Ending(et, ep, f.src(e["ending"][0]))
             if "choices" in e:
@@ -454,10 +643,91 @@ class StoryReader:
         # One sentence of evidence, as plain text (no {placeholders}: it is about history, not this game).
         historical = f.string(c["historical"][1], f"{where}: historical") if "historical" in c else ""
         historical = " ".join(historical.split()) if historical is not None else None
-        if text is None or goto is None or historical is None:
+        response = self.paragraphs(f, c["response"][1], f"{where}: response") if "response" in c else ()
+        call = f.string(c["call"][1], f"{where}: call") if "call" in c else None
+        outcomes: tuple[Outcome, ...] = ()
+        ok = True
+        if "chance" in c:
+            if "goto" in c:
+                f.error(
+                    c["goto"][0],
+                    f"{where} has both goto: and chance: the outcomes of chance: say where each goes; "
+                    "remove the goto",
+                    "chance",
+                )
+                ok = False
+            if "call" in c:
+                f.error(c["call"][0], f"{where}: call: cannot be used with chance:", "chance")
+                ok = False
+            got = self.outcomes(f, c["chance"][1], where)
+            if got is None:
+                ok = False
+            else:
+                outcomes = got
+            goto = goto or ""
+        elif "goto" not in c:
+            f.error(
+                node,
+                f"{where} needs goto: (the next scene) or chance: (outcomes drawn by weight)",
+                "missing-key",
+            )
+        if call is not None:
+            if goto == RETURN:
+                f.error(
+                    c["goto"][1], f"{where}: a call needs a goto: where play goes on after it returns", "call"
+                )
+                ok = False
+            self.gotos.append((f, f.src(c["call"][1]), call))
+        if text is None or goto is None or historical is None or response is None or not ok:
             return None
-        self.gotos.append((f, f.src(c["goto"][1]), goto))
-        return Choice(text, goto, cond, effects, once, show_locked, index, f.src(node), historical)
+        if "call" in c and call is None:
+            return None
+        if goto and goto != RETURN:
+            self.gotos.append((f, f.src(c["goto"][1]), goto))
+        return Choice(
+            text,
+            goto,
+            cond,
+            effects,
+            once,
+            show_locked,
+            index,
+            f.src(node),
+            historical,
+            response=response,
+            call=call or "",
+            chance=outcomes,
+        )
+
+    def outcomes(self, f: YamlFile, node: yaml.Node, where: str) -> tuple[Outcome, ...] | None:
+        items = f.sequence(node, f"{where}: chance")
+        if items is None:
+            return None
+        if not items:
+            f.error(node, f"{where}: chance: lists no outcomes; give each a weight: and a goto:", "chance")
+            return None
+        out: list[Outcome] = []
+        ok = True
+        for n, item in enumerate(items, 1):
+            what = f"{where}: outcome {n}"
+            o = f.mapping(item, what, OUTCOME_KEYS)
+            if o is None or "weight" not in o or "goto" not in o:
+                ok = False
+                continue
+            weight = f.integer(o["weight"][1], f"{what}: weight")
+            if weight is not None and weight < 1:
+                f.error(o["weight"][1], f"{what}: weight must be 1 or more, not {weight}", "chance")
+                weight = None
+            goto = f.string(o["goto"][1], f"{what}: goto")
+            effects = self.effect_block(f, o, what) if "set" in o or "add" in o else ()
+            response = self.paragraphs(f, o["response"][1], f"{what}: response") if "response" in o else ()
+            if weight is None or goto is None or response is None:
+                ok = False
+                continue
+            if goto != RETURN:
+                self.gotos.append((f, f.src(o["goto"][1]), goto))
+            out.append(Outcome(weight, goto, effects, response, f.src(item)))
+        return tuple(out) if ok else None
 
     gotos: list[tuple[YamlFile, Source, str]] = field(default_factory=list)
     document_refs: list[tuple[YamlFile, Source, str]] = field(default_factory=list)

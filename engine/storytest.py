@@ -298,7 +298,7 @@ def _texts(views: list[View]) -> list[str]:
 
 
 def _scene_texts(v: SceneView) -> list[str]:
-    return [v.title, *v.paragraphs, *(o.text for o in v.options)]
+    return [*v.response, v.title, *v.paragraphs, *(o.text for o in v.options)]
 
 
 def _show(value: Any) -> str:

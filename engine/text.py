@@ -7,12 +7,15 @@ escaping for Markdown and HTML. Pure: no I/O, no terminal library.
   paths) is stripped of all of them.
 - **Placeholders**: `{name}` is a variable's value, `{role}` the role's name, `{{` and `}}` are literal braces;
   `tokens()` is the one tokenizer of `{...}` spans that the loader (to check) and the runtime (to fill) share.
+- **Inline markup**: `{if COND: A | B}`, `{seq: A | B | C}`, `{cycle: A | B}`, read by `inline()`; `fill()` chooses
+  the alternative shown (the condition decided by a callback, so this module needs no condition language).
 - **Markdown**: `md()` escapes every character Markdown could act on, and a line start that would make a list
   or a heading (`1917. `, `- `, `+ `, `= `); `html()` is `html.escape` of the same one-line text.
 """
 
 from __future__ import annotations
 
+import functools
 import html as _html
 import re
 from collections.abc import Callable, Iterator
@@ -61,7 +64,8 @@ def one_line(text: str) -> str:
 
 # --- placeholders -------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+_TOKEN = re.compile(r"\{\{|\}\}|\{((?:[^{}]|\{[^{}]*\})*)\}|[{}]")
+"""`{{`, `}}`, a field (its body may hold `{name}` placeholders one level deep, for inline markup), a lone brace."""
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -81,10 +85,11 @@ class Span:
 
 
 def tokens(text: str) -> Iterator[Span]:
-    """The text as a sequence of spans. Fields do not nest: `{a {b} c}` is a lone `{`, a field `b`, a lone `}`.
+    """The text as a sequence of spans. A field's body may hold placeholders one level deep (`{a {b} c}` is one
+    field, so inline markup can show a value); deeper nesting is not a field: `{a {b {c}}}` starts with a lone `{`.
 
-    Issue 13's inline markup (`{if EXPR: A | B}`, `{seq: ...}`, `{cycle: ...}`) are fields whose body starts
-    with a keyword and a colon: they are told apart from `{name}` here, by reading `Span.value`.
+    Inline markup (`{if EXPR: A | B}`, `{seq: A | B}`, `{cycle: A | B}`) are fields whose body starts with a
+    keyword: `inline()` tells them apart from `{name}`.
     """
     pos = 0
     for m in _TOKEN.finditer(text):
@@ -114,23 +119,144 @@ def placeholder_names(text: str) -> list[str]:
     return [m.group(1) for m in _TOKEN.finditer(text) if m.group(1) is not None]
 
 
-def fill(text: str, value: Callable[[str], str | None]) -> str:
-    """The text as a player reads it: `{{`/`}}` as braces, each `{name}` replaced by value(name); a field
-    value() has no answer for, or a lone brace, is left as written."""
+class InlineError(ValueError):
+    """Inline markup written wrongly; `offset` is where in the field's body."""
+
+    def __init__(self, message: str, offset: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@dataclass(frozen=True, slots=True)
+class Inline:
+    """A field of inline markup: `{if COND: A | B}`, `{seq: A | B | C}` or `{cycle: A | B}`."""
+
+    kind: str
+    """'if', 'seq' or 'cycle'."""
+    cond: str
+    """The condition's text ('if' only)."""
+    cond_at: int
+    """Where the condition starts in the field's body."""
+    parts: tuple[str, ...]
+    """The alternatives, stripped of the spaces around them (they may hold `{name}` placeholders)."""
+
+
+_INLINE_HEAD = re.compile(r"\s*(if\s|seq\s*:|cycle\s*:)")
+
+
+def _split_bars(text: str) -> list[str]:
+    """Split at each `|` outside a nested `{...}`."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+@functools.lru_cache(maxsize=4096)
+def inline(body: str) -> Inline | None:
+    """The inline markup a field's body holds, or None when it is not markup (a `{name}`); raise InlineError when
+    it starts like markup but is written wrongly."""
+    m = _INLINE_HEAD.match(body)
+    if m is None:
+        return None
+    head = m.group(1)
+    if head.startswith("if"):
+        at = m.end()
+        colon = _colon(body, at)
+        if colon < 0:
+            raise InlineError("{if ...} needs a colon after its condition, as {if brave: You stay.}", at)
+        cond = body[at:colon]
+        if not cond.strip():
+            raise InlineError("{if ...} has no condition before its colon", at)
+        parts = _split_bars(body[colon + 1 :])
+        if len(parts) > 2:
+            raise InlineError("{if ...} takes at most two texts: {if COND: TEXT | OTHERWISE}", colon + 1)
+        return Inline("if", cond.strip(), at + len(cond) - len(cond.lstrip()), tuple(parts))
+    kind = head.rstrip(":").strip()
+    parts = _split_bars(body[m.end() :])
+    if kind == "cycle" and len(parts) < 2:
+        raise InlineError("{cycle: ...} needs two texts or more, as {cycle: A | B}", m.end())
+    return Inline(kind, "", 0, tuple(parts))
+
+
+def _colon(body: str, start: int) -> int:
+    """The first ':' at or after `start` outside quotes (the end of an inline condition), or -1."""
+    quote = ""
+    for i in range(start, len(body)):
+        ch = body[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == ":":
+            return i
+    return -1
+
+
+_SPACES = re.compile(r"[ \t]{2,}")
+_BEFORE_STOP = re.compile(r" +(?=[,.;:!?])")
+
+
+def fill(
+    text: str,
+    value: Callable[[str], str | None],
+    test: Callable[[str], bool] | None = None,
+    visit: int = 1,
+) -> str:
+    """The text as a player reads it: `{{`/`}}` as braces, each `{name}` replaced by value(name), inline
+    markup chosen (`test(cond)` decides an `{if}`; `visit` is the scene's visit count, 1 the first time, for
+    `{seq}` and `{cycle}`); a field value() has no answer for, or a lone brace, is left as written. Where
+    markup was chosen, the spaces it leaves doubled (or before punctuation) are tidied."""
     if not has_braces(text):
         return text
+    marked = False
 
     def sub(m: re.Match[str]) -> str:
+        nonlocal marked
         raw = m.group()
         if raw in ("{{", "}}"):
             return raw[0]
         name = m.group(1)
-        if name is None or not NAME_RE.match(name):
+        if name is None:
             return raw
+        if not NAME_RE.match(name):
+            try:
+                mark = inline(name)
+            except InlineError:
+                return raw
+            if mark is None:
+                return raw
+            marked = True
+            return fill(choose(mark, test, visit), value, test, visit)
         got = value(name)
         return raw if got is None else got
 
-    return _TOKEN.sub(sub, text)
+    out = _TOKEN.sub(sub, text)
+    if not marked:
+        return out
+    return _BEFORE_STOP.sub("", _SPACES.sub(" ", out)).strip(" \t")
+
+
+def choose(mark: Inline, test: Callable[[str], bool] | None, visit: int) -> str:
+    """The alternative of a piece of inline markup shown now."""
+    parts = mark.parts
+    if mark.kind == "if":
+        if test is not None and test(mark.cond):
+            return parts[0]
+        return parts[1] if len(parts) > 1 else ""
+    n = max(visit, 1) - 1
+    if mark.kind == "seq":
+        return parts[min(n, len(parts) - 1)]
+    return parts[n % len(parts)]
 
 
 # --- paragraphs and sentences -------------------------------------------------------------------

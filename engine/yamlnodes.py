@@ -331,10 +331,32 @@ def compose(text: str, spath: str, diags: list[Diagnostic]) -> yaml.Node | None:
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{problem} ({exc.context})"
-        if "mapping values are not allowed" in problem:
+        hint = None if "found character '\\t'" in problem else _indent_hint(text, line - 1)
+        if hint is not None:
+            line, col, problem = hint
+        elif "mapping values are not allowed" in problem:
             problem += "; a value holding ': ' must be put in quotes, as title: \"The Bakery: Shuttered\""
         elif "found character '\\t'" in problem:
             problem += "; indent with spaces, not tabs"
+        elif exc.context_mark is not None and exc.context in (
+            "while scanning a quoted scalar",
+            "while parsing a flow mapping",
+            "while parsing a flow sequence",
+        ):
+            # The real cause is where the quote or bracket was opened, not where the file ran out.
+            opened = exc.context_mark
+            line, col = opened.line + 1, opened.column + 1
+            if exc.context == "while scanning a quoted scalar":
+                quote = text.split("\n")[opened.line][opened.column : opened.column + 1] or '"'
+                message = (
+                    f"this quote ({quote}) is never closed: add the closing {quote} at the end of the value"
+                )
+                diags.append(Diagnostic(spath, line, col, "error", "yaml-syntax", message))
+                return None
+            problem = (
+                f"the bracket opened here is never closed ({exc.problem} further on); close it at the end "
+                "of the value"
+            )
         diags.append(Diagnostic(spath, line, col, "error", "yaml-syntax", f"YAML syntax: {problem}"))
         return None
     except yaml.reader.ReaderError as exc:
@@ -367,6 +389,49 @@ def compose(text: str, spath: str, diags: list[Diagnostic]) -> yaml.Node | None:
             _check_tags(node, YamlFile(spath, diags))
         node.plain_text = "\\" not in text and not TEXT_CONTROL_RE.search(text)  # type: ignore[attr-defined]
     return node
+
+
+_KEY_LINE = re.compile(r"( *)(- +)?([^\s#'\"{\[][^:#]*?|'[^']*'|\"[^\"]*\"):(?: +(\S.*))?$")
+
+
+def _indent_hint(text: str, at: int) -> tuple[int, int, str] | None:
+    """When a YAML syntax error at line index `at` comes from that line's indentation (it lines up with no key
+    above it), the line, column and words that say so; else None."""
+    lines = text.splitlines()
+    if not 0 < at < len(lines) or not lines[at].strip() or lines[at].lstrip().startswith("#"):
+        return None
+    row = lines[at]
+    indent = len(row) - len(row.lstrip(" "))
+    if not _KEY_LINE.match(row):
+        return None
+    # The key columns of the mappings open above this line: the nearest key line, then each enclosing one.
+    levels: list[tuple[int, int, str]] = []  # (column, line index, key)
+    limit = None
+    for i in range(at - 1, -1, -1):
+        m = _KEY_LINE.match(lines[i])
+        if not lines[i].strip() or lines[i].lstrip().startswith("#") or m is None:
+            continue
+        lead = len(m.group(1))
+        col = lead + len(m.group(2) or "")
+        if limit is None and m.group(4) is None and indent > col:
+            return None  # the line above opens a block ('choices:'): a deeper line is its child, rightly
+        if limit is None or col < limit:
+            levels.append((col, i, m.group(3)))
+            if m.group(2):  # a list item: its dash is a level too
+                levels.append((lead, i, "-"))
+            limit = lead if m.group(2) else col
+            if lead == 0:
+                break
+    if not levels or indent in {c for c, _, _ in levels}:
+        return None
+    col, i, key = min(levels, key=lambda lv: (abs(lv[0] - indent), -lv[1]))
+    near = f"'{key}:' on line {i + 1}" if key != "-" else f"the '-' on line {i + 1}"
+    return (
+        at + 1,
+        indent + 1,
+        f"line {at + 1} is indented {indent} spaces, which lines up with no key above it ({near} is at "
+        f"{col}): keys of one mapping start in the same column, with spaces only",
+    )
 
 
 def _check_tags(root: yaml.Node, f: YamlFile) -> None:

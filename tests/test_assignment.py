@@ -110,7 +110,7 @@ def test_defaults_undo_allowed_role_start_no_until(tmp_path, mini):
             "title: T\nrole: baker\nquestions:\n  - at: baker.dawn\n",
             "A:4:5: error: question 1: missing required key 'ask'",
         ),
-        ("title: [T\nrole: baker\n", "A:2:5: error: YAML syntax"),
+        ("title: [T\nrole: baker\n", "A:1:8: error: YAML syntax: the bracket opened here is never closed"),
         ("- just\n- a list\n", "A:1:1: error: assignment should be a mapping"),
         ("title: T\nrole: !!python/object:os.system baker\n", "error: tag 'tag:yaml.org,2002:python/object"),
     ],

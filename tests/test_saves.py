@@ -23,7 +23,7 @@ def test_save_and_load_round_trip(story, tmp_path: Path) -> None:
     path = saves.save("slot1", story, state)
     assert path == tmp_path / "slot1.json"
     data = json.loads(path.read_text())
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert data["story"] == {"id": "mini", "title": "Mini Story", "version": 2}
     assert data["state"]["scene"] == "baker.dawn"
     assert data["state"]["history"][0]["scene"] == "baker.dawn"

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from engine import graph
 from engine.diagnostics import Diagnostic, sort_key, suggest
 from engine.model import Source, Story
 from engine.yamlnodes import YamlFile, compose, read_text
@@ -342,9 +343,12 @@ def reachable(story: Story, start: str, until: str | None = None) -> set[str]:
             continue
         scene = story.scenes.get(sid)
         for c in scene.choices if scene else ():
-            if c.goto not in seen and c.goto in story.scenes:
-                seen.add(c.goto)
-                todo.append(c.goto)
+            for target in graph.next_scenes(
+                story, c, graph.return_points(story) if "return" in c.targets else ()
+            ):
+                if target not in seen:
+                    seen.add(target)
+                    todo.append(target)
     return seen
 
 

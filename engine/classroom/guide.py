@@ -112,7 +112,7 @@ def prompts(story: Story, chapter: Chapter) -> list[str]:
     role = _someone(story, chapter.role)
     noted = [s for s in chapter.scenes if s.note]
     for i, s in enumerate(noted):
-        when = runtime.format_date(s.date)
+        when = runtime.format_date(s.date, calendar=story.calendar)
         lead = first_sentence(s.note)
         if re.search(r"\binvent", s.note, re.IGNORECASE) and i % 2 == 1:
             out.append(
@@ -181,8 +181,12 @@ def guide(
         add(_md(story.premise))
         add("")
     add(
-        "Dates are Old Style (the Julian calendar Russia used in 1917), each with its New Style twin. "
-        "Chapters follow the story's files; each lists the events it covers, the historical notes (players "
+        (
+            "Dates are Old Style (the Julian calendar Russia used in 1917), each with its New Style twin. "
+            if story.calendar == "julian"
+            else ""
+        )
+        + "Chapters follow the story's files; each lists the events it covers, the historical notes (players "
         "read them with `note`), the documents (`documents`), content notes, glossary terms (`glossary`) and "
         "discussion prompts."
     )
@@ -202,7 +206,11 @@ def guide(
         add("")
         for role in story.roles.values():
             first = story.scenes.get(role.start)
-            where = f" First scene: “{_md(first.title)}”, {runtime.format_date(first.date)}" if first else ""
+            where = (
+                f" First scene: “{_md(first.title)}”, {runtime.format_date(first.date, calendar=story.calendar)}"
+                if first
+                else ""
+            )
             add(f"- **{_md(role.name)}**: {_md(role.title)}. {_md(role.blurb)}{where}")
         add("")
     for ch in chapters(story, only):
@@ -227,10 +235,12 @@ def _assignment_section(add: Callable[[str], None], story: Story, a: Assignment)
     add(
         f"- **Role:** {_md(role.name)} ({_md(role.title)})" if role.title else f"- **Role:** {_md(role.name)}"
     )
-    add(f"- **Starts at:** “{_md(start.title)}”, {runtime.format_date(start.date)}")
+    add(f"- **Starts at:** “{_md(start.title)}”, {runtime.format_date(start.date, calendar=story.calendar)}")
     if a.until:
         until = story.scenes[a.until]
-        add(f"- **Stops at:** “{_md(until.title)}”, {runtime.format_date(until.date)} (or at any ending)")
+        add(
+            f"- **Stops at:** “{_md(until.title)}”, {runtime.format_date(until.date, calendar=story.calendar)} (or at any ending)"
+        )
     else:
         add("- **Stops at:** any ending")
     if a.initial:
@@ -275,7 +285,9 @@ def _chapter(add: Callable[[str], None], story: Story, ch: Chapter, assignment: 
         place = f", {_md(s.place)}" if s.place else ""
         end = f" (ending: {_md(s.ending.title)})" if s.ending else ""
         # The id is what an assignment's `at:` and `until:` name.
-        add(f"- {runtime.format_date(s.date)}: **{_md(s.title)}**{place}{end} · `{s.id}`")
+        add(
+            f"- {runtime.format_date(s.date, calendar=story.calendar)}: **{_md(s.title)}**{place}{end} · `{s.id}`"
+        )
     add("")
     noted = [s for s in ch.scenes if s.note]
     if noted:
@@ -283,7 +295,9 @@ def _chapter(add: Callable[[str], None], story: Story, ch: Chapter, assignment: 
         add("")
         for s in noted:
             paras = _paras(s.note)
-            add(f"**{_md(s.title)}** ({runtime.format_date(s.date)}). {paras[0] if paras else ''}")
+            add(
+                f"**{_md(s.title)}** ({runtime.format_date(s.date, calendar=story.calendar)}). {paras[0] if paras else ''}"
+            )
             for p in paras[1:]:
                 add("")
                 add(p)
@@ -294,7 +308,9 @@ def _chapter(add: Callable[[str], None], story: Story, ch: Chapter, assignment: 
         add("### What most people really did")
         add("")
         for s, c in marked:
-            add(f"- **{_md(s.title)}** ({runtime.format_date(s.date)}): “{_md(c.text)}”. {_md(c.historical)}")
+            add(
+                f"- **{_md(s.title)}** ({runtime.format_date(s.date, calendar=story.calendar)}): “{_md(c.text)}”. {_md(c.historical)}"
+            )
         add("")
     docs: list[str] = []
     for s in ch.scenes:
@@ -307,7 +323,7 @@ def _chapter(add: Callable[[str], None], story: Story, ch: Chapter, assignment: 
         add("")
         for did in docs:
             d = story.documents[did]
-            date = f" ({runtime.format_date(d.date)})" if d.date else ""
+            date = f" ({runtime.format_date(d.date, calendar=story.calendar)})" if d.date else ""
             add(f"- **{_md(d.title)}**{date}: {_md(first_sentence(d.attribution, 300))}")
         add("")
     notes = content_notes_for(story, ch.scenes)

@@ -184,8 +184,8 @@ class AssignmentSession(Session):
 
     # --- Session overrides ---
 
-    def current(self) -> list[View]:
-        views = super().current()
+    def current(self, response: bool = False) -> list[View]:
+        views = super().current(response)
         if self.pending() is not None:
             # Not over while end questions wait: front ends treat an ended session's empty line as "leave".
             self.ended = False

@@ -59,6 +59,8 @@ class Entry:
     """The entry where this scene (and so its note) was already shown, for scenes passed through twice."""
     choice_index: int | None = None
     """The index of the choice made in the scene's list of choices (None for the last one)."""
+    response: str = ""
+    """The choice's response as the player read it (paragraphs separated by blank lines), '' when none."""
 
     @property
     def historical(self) -> Choice | None:
@@ -352,6 +354,7 @@ def build(block: Any, story: Story, strict: bool = True) -> Report:
                 tuple(a for a in answers if a.at is not None and a.step == i),
                 first_seen.get(sid),
                 state.history[i].choice if i < len(state.history) else None,
+                state.history[i].response if i < len(state.history) else "",
             )
         )
         first_seen.setdefault(sid, i + 1)
@@ -421,8 +424,10 @@ def history_beside(e: Entry) -> str | None:
     return f"“{mark.text}”. {mark.historical}"
 
 
-def when_where(scene: Scene) -> str:
-    return " · ".join(p for p in (runtime.format_date(scene.date), one_line(scene.place)) if p)
+def when_where(scene: Scene, calendar: str = "julian") -> str:
+    return " · ".join(
+        p for p in (runtime.format_date(scene.date, calendar=calendar), one_line(scene.place)) if p
+    )
 
 
 def role_label(r: Report) -> str:
@@ -440,7 +445,8 @@ def documents_met(r: Report) -> list[tuple[str, str]]:
             if doc is None or did in seen:
                 continue
             seen.add(did)
-            title = doc.title + (f" ({runtime.format_date(doc.date)})" if doc.date else "")
+            shown = runtime.format_date(doc.date, calendar=r.story.calendar) if doc.date else ""
+            title = doc.title + (f" ({shown})" if shown else "")
             out.append((title, doc.attribution))
     return out
 

@@ -111,9 +111,11 @@ def html_lines(r: Report) -> Lines:
         add('<section class="step">')
         add('<div class="path">')
         add(f"<h3>{e.number}. {h(e.scene.title)}</h3>", f"{label}: the scene")
-        add(f'<p class="when">{h(when_where(e.scene))}</p>', f"{label}: the date and place")
+        add(f'<p class="when">{h(when_where(e.scene, r.story.calendar))}</p>', f"{label}: the date and place")
         if e.choice is not None:
             add(f'<p class="choice"><b>Your choice:</b> {h(e.choice)}</p>', f"{label}: the choice")
+            for para in e.response.split("\n\n") if e.response else ():
+                add(f'<p class="response">{h(para)}</p>', f"{label}: the response")
             beside = history_beside(e)
             if beside is not None:
                 add(

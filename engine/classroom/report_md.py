@@ -59,10 +59,13 @@ def markdown_lines(r: Report) -> Lines:
         gap()
         add(f"### {e.number}. {md(e.scene.title)}", f"{label}: the scene")
         gap()
-        add(f"*{md(when_where(e.scene))}*", f"{label}: the date and place")
+        add(f"*{md(when_where(e.scene, r.story.calendar))}*", f"{label}: the date and place")
         if e.choice is not None:
             gap()
             add(f"**Your choice:** {md(e.choice)}", f"{label}: the choice")
+            for para in e.response.split("\n\n") if e.response else ():
+                gap()
+                add(f"*{md(para)}*", f"{label}: the response")
             beside = history_beside(e)
             if beside is not None:
                 gap()
