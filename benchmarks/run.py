@@ -128,7 +128,10 @@ def time_to_screen(cmd: list[str], marker: str, environ: dict[str, str]) -> floa
 
     t = time.perf_counter()
     child = pexpect.spawn(cmd[0], cmd[1:], env=environ, cwd=str(ROOT), dimensions=(35, 100))
-    child.expect_exact(marker, timeout=30)
+    # Answer the cursor-position request as a real terminal does at once (the game asks it to tell a terminal
+    # from one that cannot draw its interface, engine/ui/probe.py); the answer's round trip is part of the wait.
+    while child.expect_exact(["\x1b[6n", marker], timeout=30) == 0:
+        child.send("\x1b[1;1R")
     elapsed = time.perf_counter() - t
     child.terminate(force=True)
     return elapsed
