@@ -850,8 +850,9 @@ def test_the_classroom_web_page_shows_the_response_and_the_calendar(write_story,
     assert "Thursday 8 March 1917" not in page.text and "N.S." not in page.text
     assert "Friday 23 February 1917" in page.text
     page = client.post("/play", data={"line": "1"})
-    said = page.text.index('<div class="response"><p>You knock; 3 coins jingle.</p></div>')
-    assert said < page.text.index("<h1") and "A hall." in page.text
+    said = page.text.index("<p>You knock; 3 coins jingle.</p>")
+    assert page.text.index('class="answered"') < said < page.text.index("<h1") and "A hall." in page.text
+    assert page.text.count("You knock; 3 coins jingle.") == 1
 
 
 # --- an outsider's story using every feature -----------------------------------------------------
