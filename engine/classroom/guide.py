@@ -14,26 +14,12 @@ from pathlib import Path
 
 from engine import runtime
 from engine.classroom.assignment import Assignment, reachable
-from engine.classroom.lesson import lesson_sections
+from engine.classroom.lesson import MONTHS, lesson_sections
 from engine.model import Scene, Story, Term
 from engine.text import first_sentence
 from engine.text import md as _md
 from engine.text import md_paragraphs as _paras
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 MAX_PROMPTS = 5
 
 
