@@ -53,6 +53,8 @@ class Variable:
     show: bool
     """Shown in the toolbar and by `stats`."""
     source: Source
+    describe: str = ""
+    """`describe:` what the value means in the story, shown by `stats` ("" if not given)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,8 @@ class Choice:
     """A scene played first (`call:`); its `goto: return` comes back to `goto`."""
     chance: tuple[Outcome, ...] = ()
     """Weighted outcomes drawn from the game's random state instead of one goto."""
+    locked: str = ""
+    """`locked:` why the choice is locked, in the story's words ("" to say its condition in words)."""
 
     @property
     def targets(self) -> tuple[str, ...]:

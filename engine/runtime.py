@@ -384,7 +384,8 @@ def choose(story: Story, state: GameState, number: int) -> Option:
         raise GameError(f"there is no choice {number}: pick 1 to {len(shown)}")
     option = shown[number - 1]
     if not option.open:
-        raise GameError(f"choice {number} is locked: it needs {locked_reason(story, option.choice)}")
+        reason = locked_reason(story, option.choice)
+        raise GameError(f"choice {number} is locked: {reason if option.choice.locked else 'it ' + reason}")
     take(story, state, option.choice)
     return option
 
@@ -496,9 +497,12 @@ def response(state: GameState) -> list[str]:
 
 
 def locked_reason(story: Story, choice: Choice) -> str:
-    """A locked choice's condition in words a player understands."""
+    """Why a locked choice is locked, for a player: the story's own `locked:` words ("You know nobody on the
+    committee."), else its condition in words ("needs Trust in the Soviet at least 2")."""
+    if choice.locked:
+        return choice.locked
     if choice.cond is None:
-        return "nothing"
+        return "needs nothing"
 
     def label(name: str) -> str:
         var = story.variables.get(name)
@@ -508,7 +512,7 @@ def locked_reason(story: Story, choice: Choice) -> str:
         s = story.scenes.get(scene_id)
         return s.title if s else scene_id
 
-    return expr.explain(choice.cond.node, label, title)
+    return "needs " + expr.explain(choice.cond.node, label, title)
 
 
 def new_style(date: _dt.date) -> _dt.date:

@@ -26,7 +26,8 @@ roles:
     blurb: You carry a letter across the river before the bridges are raised for the night.
     start: courier.lamp
 variables:
-  time: {{type: int, start: 3, min: 0, max: 3, label: Hours before the bridges rise, show: true}}
+  time: {{type: int, start: 3, min: 0, max: 3, label: Hours before the bridges rise, show: true,
+          describe: The hours left before the bridges are raised for the night.}}
   read_letter: {{type: bool, start: false}}
 """
 
@@ -63,7 +64,7 @@ scenes:
         goto: courier.door
       - text: Walk round by the far bridge, where no one knows your face.
         if: time >= 3
-        show_locked: true
+        locked: The long way takes three hours, and you have not got them.
         add: {{time: -3}}
         goto: courier.door
       - text: Turn back and go home.

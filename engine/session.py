@@ -102,7 +102,7 @@ class OptionView:
     number: int
     text: str
     locked: str | None
-    """None when the choice is open; otherwise what it needs, in words."""
+    """None when the choice is open; otherwise why it is locked, in words (`runtime.locked_reason`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +142,9 @@ class TableView:
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    note_last: bool = False
+    """The last cell of each row is a sentence about it (`stats`' describe:): a narrow screen shows it on its
+    own line under the row rather than squeezed into a column."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,9 +557,11 @@ class Session:
         rows = []
         for var in self.story.variables.values():
             if var.show:
-                rows.append((var.label, *scale(var.min, var.max, self.state.vars.get(var.name))))
+                rows.append(
+                    (var.label, *scale(var.min, var.max, self.state.vars.get(var.name)), var.describe)
+                )
         role = self.story.roles[self.state.role]
-        return [TableView(f"{role.name}: {role.title}", ("", "", "", ""), tuple(rows))]
+        return [TableView(f"{role.name}: {role.title}", ("", "", "", "", ""), tuple(rows), note_last=True)]
 
     def cmd_history(self, arg: str) -> list[View]:
         """The backlog: the full text of the last scenes as they were read, each with the choice made."""

@@ -49,7 +49,15 @@ STORY_KEYS = key_table(
 )
 ROLE_KEYS = key_table({"name": True, "title": False, "blurb": False, "start": True})
 VAR_KEYS = key_table(
-    {"type": True, "start": False, "min": False, "max": False, "label": False, "show": False}
+    {
+        "type": True,
+        "start": False,
+        "min": False,
+        "max": False,
+        "label": False,
+        "show": False,
+        "describe": False,
+    }
 )
 SCENE_FILE_KEYS = key_table({"scenes": True})
 SCENE_KEYS = key_table(
@@ -79,6 +87,7 @@ CHOICE_KEYS = key_table(
         "add": False,
         "once": False,
         "historical": False,
+        "locked": False,
     }
 )
 EFFECT_KEYS = key_table({"set": False, "add": False})
@@ -475,7 +484,8 @@ class StoryReader:
                 continue
             label = (f.string(v["label"][1], f"variable {name}: label") if "label" in v else None) or name
             show = bool(f.boolean(v["show"][1], f"variable {name}: show")) if "show" in v else False
-            var = Variable(name, vtype, start, lo, hi, label, show, f.src(knode))
+            describe = self.plain(f, v, "describe", f"variable {name}: describe") or ""
+            var = Variable(name, vtype, start, lo, hi, label, show, f.src(knode), describe)
             if lo is not None and hi is not None and lo > hi:
                 f.error(vnode, f"variable {name}: min {lo} is greater than max {hi}", "out-of-bounds")
             elif vtype == "int" and not _in_bounds(var, start):  # type: ignore[arg-type]
@@ -638,7 +648,23 @@ class StoryReader:
         goto = f.string(c["goto"][1], f"{what}: goto") if "goto" in c else None
         cond = self.condition(f, c["if"][1], f"{where} if") if "if" in c else None
         once = bool(f.boolean(c["once"][1], "once")) if "once" in c else False
-        show_locked = bool(f.boolean(c["show_locked"][1], "show_locked")) if "show_locked" in c else False
+        locked = self.plain(f, c, "locked", f"{where}: locked")
+        show_locked = (
+            bool(f.boolean(c["show_locked"][1], "show_locked")) if "show_locked" in c else bool(locked)
+        )
+        if locked and "show_locked" in c and not show_locked:
+            f.error(
+                c["locked"][0],
+                f"{where} has locked: text but show_locked: false, so the text is never shown; "
+                "remove one of them (locked: alone shows the choice while it is locked)",
+                "locked",
+            )
+        if locked and "if" not in c:
+            f.error(
+                c["locked"][0],
+                f"{where} has locked: text but no if: condition, so it is never locked",
+                "locked",
+            )
         effects = self.effect_block(f, c, where) if "set" in c or "add" in c else ()
         # One sentence of evidence, as plain text (no {placeholders}: it is about history, not this game).
         historical = f.string(c["historical"][1], f"{where}: historical") if "historical" in c else ""
@@ -697,7 +723,23 @@ class StoryReader:
             response=response,
             call=call or "",
             chance=outcomes,
+            locked=locked or "",
         )
+
+    def plain(self, f: YamlFile, m: dict[str, tuple[Any, Any]], key: str, what: str) -> str | None:
+        """An optional key's one-line plain text (`locked:`, `describe:`): its words joined by single spaces,
+        with no {placeholders} or inline markup (it is said outside the scene's own text); None if absent."""
+        if key not in m:
+            return None
+        got = f.string(m[key][1], what)
+        if got is None:
+            return None
+        if "{" in got or "}" in got:
+            f.error(
+                m[key][1], f"{what} is plain text: braces ({{ }}) and placeholders are not read there", "text"
+            )
+            return None
+        return " ".join(got.split())
 
     def outcomes(self, f: YamlFile, node: yaml.Node, where: str) -> tuple[Outcome, ...] | None:
         items = f.sequence(node, f"{where}: chance")

@@ -917,3 +917,82 @@ def test_playtest_reports_a_return_with_no_call_as_stuck(write_story):
     story = loader.load_or_raise(write_story({"scenes/a.yaml": bad}, header=HEADER))
     walk = playtest.exhaustive(story)
     assert [(t.scene, t.path) for t in walk.stuck] == [("a.bread", ["Leave."])]
+
+
+LOCKED = """\
+scenes:
+  - id: a.start
+    title: Gate
+    date: 1917-03-01
+    text: The committee sits behind the gate.
+    choices:
+      - text: Speak for the shop.
+        if: brave
+        locked: You know nobody on the committee.
+        goto: a.end
+      - text: Count your coins.
+        if: gold >= 5
+        show_locked: true
+        goto: a.end
+      - text: Go home.
+        goto: a.end
+  - id: a.end
+    title: End
+    date: 1917-03-02
+    text: You are home.
+    ending: {title: Home, epilogue: Done.}
+"""
+
+
+def test_a_locked_choice_says_why_in_the_storys_words(write_story, monkeypatch, capsys, tmp_path):
+    root = write_story({"scenes/a.yaml": LOCKED}, header=HEADER)
+    out = play(monkeypatch, capsys, root, tmp_path / "s", ["1", "3"])
+    # locked: shows the choice (no show_locked needed) with the author's words; without it, the condition in words
+    assert "1. Speak for the shop. (locked: You know nobody on the committee.)" in out
+    assert "2. Count your coins. (locked: needs Gold at least 5)" in out
+    assert "Choice 1 is locked: You know nobody on the committee." in out
+    assert "Home" in out  # the refused choice kept the game going, and 3 was taken
+
+
+def test_locked_text_mistakes_are_reported_where_they_are(write_story):
+    hidden = LOCKED.replace("        locked: You", "        show_locked: false\n        locked: You")
+    assert any(
+        "a.yaml:10:9:" in e and "show_locked: false" in e
+        for e in errors(write_story({"scenes/a.yaml": hidden}, header=HEADER))
+    )
+    never = LOCKED.replace("        if: brave\n", "")
+    assert any(
+        "a.yaml:8:9:" in e and "no if:" in e
+        for e in errors(write_story({"scenes/a.yaml": never}, header=HEADER))
+    )
+    braces = LOCKED.replace("nobody on", "{name} on")
+    assert any(
+        "a.yaml:9:17:" in e and "plain text" in e
+        for e in errors(write_story({"scenes/a.yaml": braces}, header=HEADER))
+    )
+
+
+def test_stats_say_what_each_value_means_in_the_story(write_story, tmp_path):
+    header = HEADER.replace(
+        "label: Gold, show: true}", "label: Gold, show: true, describe: What you can pay a carter.}"
+    )
+    root = write_story({"scenes/a.yaml": LOCKED}, header=header)
+    session = Session.new(loader.load_or_raise(root), "hero", Saves(tmp_path / "s"))
+    (stats,) = session.handle("stats")[:1]
+    assert ("Gold", "1", "■□□□□□□□□□", "very low", "What you can pay a carter.") in stats.rows
+    bad = write_story(
+        {"scenes/a.yaml": LOCKED},
+        header=header.replace("describe: What you can pay a carter.", 'describe: "What {gold} carters."'),
+    )
+    assert any("story.yaml:" in e and "describe is plain text" in e for e in errors(bad))
+
+
+def test_plain_stats_speak_the_word_not_the_bar(write_story, monkeypatch, capsys, tmp_path):
+    header = HEADER.replace(
+        "label: Gold, show: true}", "label: Gold, show: true, describe: What you can pay a carter.}"
+    )
+    root = write_story({"scenes/a.yaml": LOCKED}, header=header)
+    out = play(monkeypatch, capsys, root, tmp_path / "s", ["stats", "3"])
+    assert "Gold  1  very low  What you can pay a carter." in out and "■" not in out and "□" not in out
+    out = play(monkeypatch, capsys, root, tmp_path / "t", ["stats", "3"], "--decorate")
+    assert "Gold  1  ■□□□□□□□□□  very low  What you can pay a carter." in out

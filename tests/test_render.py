@@ -299,3 +299,19 @@ def test_toolbar_keeps_the_bearings_and_every_value_at_80_columns() -> None:
     # At 50 columns the bearings are cut with '…' and the values take at most three lines.
     narrow = plain(render.toolbar_fragments(items, 50, where + " and far beyond the river")).splitlines()
     assert narrow[0].endswith("…") and len(narrow) <= 4 and all(len(line) < 50 for line in narrow)
+
+
+@pytest.mark.parametrize("width", [50, 80, 120])
+def test_stats_show_each_value_whole_with_its_meaning_under_it(tmp_path, width: int) -> None:
+    shipped = loader.load_or_raise(Path(__file__).parent.parent / "story")
+    session = Session.new(shipped, "worker", Saves(tmp_path))
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None).print(render.view(session.handle("stats")[0], shipped))
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= width for line in lines)
+    for label, word in [("Danger", "very low"), ("Standing among", "low"), ("Bread", "low")]:
+        row = next(line for line in lines if line.strip().startswith(label))
+        assert row.rstrip().endswith(word)  # the number, its bar and its word on the label's line, whole
+    danger = next(i for i, line in enumerate(lines) if line.strip().startswith("Danger"))
+    said = " ".join(line.strip() for line in lines[danger + 1 : danger + 4])
+    assert said.startswith("How exposed you are: to arrest")  # what it means, under it, across the width

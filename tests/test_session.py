@@ -247,7 +247,7 @@ def test_stats_put_each_value_on_its_scale(tmp_path) -> None:
     session = _mini_session(tmp_path)
     stats = session.handle("stats")[0]
     bread = next(row for row in stats.rows if row[0] == "Bread")
-    assert bread == ("Bread", "3", "■■■■■■□□□□", "high")  # 3 of 0-5
+    assert bread == ("Bread", "3", "■■■■■■□□□□", "high", "")  # 3 of 0-5; the mini story describes nothing
 
 
 def test_a_few_words_of_a_choice_pick_it_and_errors_read_alike(tmp_path) -> None:

@@ -28,6 +28,8 @@ from engine.session import (
 from engine.watch import Watcher
 
 WIDTH = 78
+BAR = "■□"
+"""The characters of a value's bar in `stats` (engine.session.scale)."""
 ENDING_HINT = "Press Enter to leave. 'undo' takes back your last choice; 'journal' shows your path."
 
 
@@ -156,7 +158,7 @@ class PlainUI:
         for o in options:
             line = f"{o.number}. {o.text}"
             if o.locked:
-                line += f" (locked: needs {o.locked})"
+                line += f" (locked: {o.locked})"
             self.write(textwrap.fill(line, self.width, subsequent_indent="   "))
 
     def table(self, view: TableView) -> None:
@@ -164,8 +166,13 @@ class PlainUI:
         if not view.rows:
             self.write("(none)")
         for row in view.rows:
-            cells = [cell if self.decorate else cell.removesuffix("…") for cell in row if cell]
+            cells = [cell if self.decorate else cell.removesuffix("…") for cell in row if self.spoken(cell)]
             self.para("  ".join(cells))
+
+    def spoken(self, cell: str) -> bool:
+        """Whether a table cell is read out: not empty, and not a bar of squares (the `stats` scale, which a
+        screen reader would spell square by square) unless decoration is asked for; the word beside it says it."""
+        return bool(cell) and (self.decorate or not set(cell) <= set(BAR))
 
     # --- input ---
 

@@ -170,7 +170,7 @@ def option_grid(options: Sequence[OptionView]) -> RenderableType:
         number = Text(str(o.number), style=LOCKED if o.locked else NUMBER)
         if o.locked:
             label = Text(o.text, style=LOCKED)
-            label.append(f"  (locked: needs {o.locked})", style=HINT)
+            label.append(f"  (locked: {o.locked})", style=HINT)
         else:
             label = Text(o.text)
         grid.add_row(number, label)
@@ -265,12 +265,37 @@ def table(view: TableView) -> RenderableType:
         header_style="bold",
         padding=(0, 1),
     )
+    if view.note_last and view.rows:
+        return Column([_NotedRows(view.rows)], title=Text(view.title, style=TITLE))
     for name in view.columns:
         grid.add_column(name, overflow="fold")
     for row in view.rows:
         grid.add_row(*(Text(cell) for cell in row))
     body: list[RenderableType] = [grid] if view.rows else [Text("(none yet)", style=HINT)]
     return Column(body, title=Text(view.title, style=TITLE))
+
+
+@dataclass(frozen=True)
+class _NotedRows:
+    """Rows whose last cell is a sentence: the other cells in aligned columns, the sentence wrapped under them
+    across the whole width (a column of its own would be a few words wide at 80 columns). The first column
+    (the label) gives way on a narrow screen, wrapping, so the value and its word always show whole."""
+
+    rows: tuple[tuple[str, ...], ...]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        cells = [row[:-1] for row in self.rows]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+        rest = sum(widths[1:]) + 2 * (len(widths) - 1)
+        widths[0] = max(8, min(widths[0], options.max_width - rest))
+        for row, note in zip(cells, (r[-1] for r in self.rows)):
+            line = Table.grid(padding=(0, 2))
+            for i, width in enumerate(widths):
+                line.add_column(width=width, overflow="fold" if i else "ellipsis", no_wrap=bool(i))
+            line.add_row(*(Text(cell) for cell in row))
+            yield line
+            if note:
+                yield Padding(Text(note, style=HINT), (0, 0, 0, 2))
 
 
 def view(item: View, story: Story | None = None, ending_hint: str = "") -> RenderableType | None:
