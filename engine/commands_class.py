@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.classroom.store import DEFAULT_FILE
+from engine.classroom import DEFAULT_FILE
 
 REPORT_SUFFIXES = (".md", ".markdown", ".html", ".htm")
 FORMATS = ("table", "csv", "json", "html")

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from engine.classroom import DEFAULT_FILE as DEFAULT_FILE
 from engine.model import Story
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 APPLICATION_ID = 0x44505331
 """'DPS1': marks a SQLite file as a Dual Power class store."""
-DEFAULT_FILE = "class.db"
 BUSY_TIMEOUT_MS = 15_000
 FREE_PLAY = "free-play"
 """The assignment id of reports made outside an assignment."""

@@ -7,7 +7,6 @@ command runs, and their absence is a message saying how to install them.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import socket
 import sys
 from collections.abc import Awaitable, Callable
@@ -167,6 +166,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 web=classroom,
                 on_ready=lambda line: print(line, flush=True),
             )
+
+    import asyncio  # here: registering the serve command's options must not cost `play` the import
 
     try:
         asyncio.run(serve(server, sock, ssh))

@@ -285,10 +285,11 @@ class _NotedRows:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         cells = [row[:-1] for row in self.rows]
+        notes = [row[-1] for row in self.rows]
         widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
         rest = sum(widths[1:]) + 2 * (len(widths) - 1)
         widths[0] = max(8, min(widths[0], options.max_width - rest))
-        for row, note in zip(cells, (r[-1] for r in self.rows)):
+        for row, note in zip(cells, notes, strict=True):
             line = Table.grid(padding=(0, 2))
             for i, width in enumerate(widths):
                 line.add_column(width=width, overflow="fold" if i else "ellipsis", no_wrap=bool(i))

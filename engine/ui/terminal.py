@@ -8,6 +8,7 @@ that tests can drive it with `create_pipe_input()`, `DummyOutput()` and a Consol
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import sys
 import threading
@@ -99,8 +100,13 @@ class Terminal:
         # RELOAD) so the game reloads at once, and is checked again before any typed line is handled.
         self.watcher = watch.Watcher(watch_root) if watch_root is not None else None
         self.changed = threading.Event()
-        # One prompt for the whole run, so the history of typed commands outlives a single game.
-        self.prompt: PromptSession[str] = PromptSession(
+
+    @functools.cached_property
+    def prompt(self) -> PromptSession[str]:
+        """One prompt for the whole run, so the history of typed commands outlives a single game. Made at its
+        first use, after the title screen is drawn: building it (key bindings, layout) costs the first screen
+        time a player would wait for."""
+        return PromptSession(
             history=CommandHistory(),
             completer=DynamicCompleter(self._completer),
             complete_while_typing=False,
@@ -109,8 +115,8 @@ class Terminal:
             bottom_toolbar=self._toolbar,
             style=STYLE,
             key_bindings=_no_mouse(),
-            input=input,
-            output=output,
+            input=self.input,
+            output=self.output,
         )
 
     # --- the whole run ---

@@ -148,7 +148,7 @@ def drive_first_open(role: str, saves: Path, limit: int = 400) -> str:
             screen += ch
         seen.append(screen)
         screen_lines = screen.replace("\n   ", " ")  # choices wrap with an indent
-        choices = re.findall(r"^(\d+)\. (?!.*\(locked: needs)", screen_lines, flags=re.M)
+        choices = re.findall(r"^(\d+)\. (?!.*\(locked: )", screen_lines, flags=re.M)
         proc.stdin.write((choices[0] if choices else "quit") + "\n")
     proc.kill()
     raise AssertionError("no ending within the step limit")
