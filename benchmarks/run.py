@@ -128,7 +128,9 @@ def time_to_screen(cmd: list[str], marker: str, environ: dict[str, str]) -> floa
 
     t = time.perf_counter()
     child = pexpect.spawn(cmd[0], cmd[1:], env=environ, cwd=str(ROOT), dimensions=(35, 100))
-    child.delaybeforesend = None  # pexpect sleeps 50 ms before each send by default; a terminal answers at once
+    child.delaybeforesend = (
+        None  # pexpect sleeps 50 ms before each send by default; a terminal answers at once
+    )
     # Answer the cursor-position request as a real terminal does at once (the game asks it to tell a terminal
     # from one that cannot draw its interface, engine/ui/probe.py); the answer's round trip is part of the wait.
     while child.expect_exact(["\x1b[6n", marker], timeout=30) == 0:

@@ -3,70 +3,121 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import json
 from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, Protocol, TextIO
 
 from engine import expr, graph, loader
 from engine.diagnostics import Diagnostic, sort_key, summary
-from engine.model import RETURN, Choice, Condition, Scene, Source, Story
+from engine.model import RETURN, Choice, Condition, Role, Scene, Source, Story, Variable
 from engine.text import InlineError, inline, placeholder_names
+
+
+class Step(NamedTuple):
+    """What the whole-story analyses need of a choice (a tuple: a large story has tens of thousands)."""
+
+    pos: int
+    """As Choice.index."""
+    path: str
+    line: int
+    col: int
+    goto: str
+    call: str
+    chance: tuple[str, ...]
+    """Each chance outcome's goto."""
+
+    @property
+    def source(self) -> Source:
+        return Source(self.path, self.line, self.col)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """As Choice.targets."""
+        if self.chance:
+            return tuple(dict.fromkeys(self.chance))
+        return (self.call, self.goto) if self.call else (self.goto,)
+
+
+class Shape(NamedTuple):
+    """What the whole-story analyses need of a scene: no text, only where it leads and what it reads and
+    changes. The check cache (engine/checkcache.py) keeps one per scene of every unchanged file."""
+
+    id: str
+    source: Source
+    date: _dt.date
+    ending: str | None
+    """The ending's title, or None."""
+    choices: tuple[Step, ...]
+    reads: frozenset[str]
+    changes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """A story as the whole-story analyses see it (a graph.Graph)."""
+
+    scenes: Mapping[str, Shape]
+    roles: Mapping[str, Role]
 
 
 def analyse(story: Story) -> list[Diagnostic]:
     """Warnings that need the whole story: reachability, variables, impossible conditions, time, duplicates,
     empty text. Pure: no I/O."""
+    judge = Judge(story.variables, story.roles)
     out: list[Diagnostic] = []
-    _reachability(story, out)
-    _variables(story, out)
-    _calls(story, out)
-    env = _bounds_env(story)
-    roles = set(story.roles)
-    truths: dict[str, bool | None] = {}  # the same condition text is often written many times
-
-    def never(cond: Condition) -> bool:
-        if cond.text not in truths:
-            truths[cond.text] = _truth(cond.node, env, roles)
-        return truths[cond.text] is False
-
-    # One pass over the scenes does everything below, with each goto's date looked up in a compact table:
-    # on a large story, walking the scenes (and chasing targets) again and again is what costs.
-    dates = {sid: sc.date for sid, sc in story.scenes.items()}
+    names: dict[str, frozenset[str]] = {}
+    shapes: dict[str, Shape] = {}
     for scene in story.scenes.values():
+        out.extend(judge.local(scene))
+        shapes[scene.id] = shape(scene, names)
+    return out + whole(Outline(shapes, story.roles), story.variables)
+
+
+class Judge:
+    """The analyses of one scene alone (empty text, impossible conditions, duplicate choices): they depend on
+    nothing but the scene and the story's variables and roles, so the check cache keeps their results per file."""
+
+    def __init__(self, variables: Mapping[str, Variable], roles: Mapping[str, Role]) -> None:
+        self.variables = variables
+        self.env = _bounds_env(variables)
+        self.roles = set(roles)
+        self.truths: dict[str, bool | None] = {}  # the same condition text is often written many times
+
+    def never(self, cond: Condition) -> bool:
+        truth = self.truths.get(cond.text, 0)
+        if truth == 0:
+            truth = self.truths[cond.text] = _truth(cond.node, self.env, self.roles)
+        return truth is False
+
+    def local(self, scene: Scene) -> list[Diagnostic]:
+        out: list[Diagnostic] = []
         _scene_text(scene, out)
         for p in scene.paragraphs:
-            if p.cond is not None and never(p.cond):
+            if p.cond is not None and self.never(p.cond):
                 _warn(
                     out,
                     p.cond.source,
                     "impossible-condition",
                     f"scene {scene.id}: this paragraph is never shown: its condition "
-                    f"`{expr.unparse(p.cond.node)}` is always false{_bounds_note(story, p.cond.node)}",
+                    f"`{expr.unparse(p.cond.node)}` is always false{_bounds_note(self.variables, p.cond.node)}",
                 )
         seen: dict[str, Choice] = {}
         for c in scene.choices:
-            if c.cond is not None and never(c.cond):
+            if c.cond is not None and self.never(c.cond):
                 _warn(
                     out,
                     c.cond.source,
                     "impossible-condition",
                     f"scene {scene.id}: choice {c.index + 1} can never be taken: its condition "
-                    f"`{expr.unparse(c.cond.node)}` is always false{_bounds_note(story, c.cond.node)}",
-                )
-            when = min((d for t in c.targets if (d := dates.get(t)) is not None), default=None)
-            if when is not None and when < scene.date:
-                _warn(
-                    out,
-                    c.source,
-                    "time-backwards",
-                    f"scene {scene.id} ({scene.date.isoformat()}): choice {c.index + 1} goes back in time to "
-                    f"{next(t for t in c.targets if dates.get(t) == when)} ({when.isoformat()}); fix one of the "
-                    "dates or the goto",
+                    f"`{expr.unparse(c.cond.node)}` is always false{_bounds_note(self.variables, c.cond.node)}",
                 )
             key = " ".join(c.text.split())
             first = seen.get(key)
-            if first is not None and key and not _exclusive(first, c, env, roles):
+            if first is not None and key and not _exclusive(first, c, self.env, self.roles):
                 _warn(
                     out,
                     c.source,
@@ -75,6 +126,83 @@ def analyse(story: Story) -> list[Diagnostic]:
                     f"({_short(key)}): a player cannot tell them apart",
                 )
             seen.setdefault(key, c)
+        return out
+
+
+def shape(scene: Scene, names: dict[str, frozenset[str]]) -> Shape:
+    """A scene's Shape; `names` remembers the variables each condition text reads."""
+    reads: set[str] = set()
+    changes = {e.var for e in scene.on_enter}
+    texts = [p.text for p in scene.paragraphs]
+    conds = [p.cond for p in scene.paragraphs]
+    effects = list(scene.on_enter)
+    if scene.ending is not None:
+        texts.append(scene.ending.epilogue)
+    for c in scene.choices:
+        changes.update(e.var for e in c.effects)
+        texts.append(c.text)
+        conds.append(c.cond)
+        effects.extend(c.effects)
+        paras = [*c.response, *(p for o in c.chance for p in o.response)]
+        for o in c.chance:
+            changes.update(e.var for e in o.effects)
+            effects.extend(o.effects)
+        texts.extend(p.text for p in paras)
+        conds.extend(p.cond for p in paras)
+    conds.extend(e.compute for e in effects)
+    for cond in conds:
+        if cond is not None:
+            got = names.get(cond.text)
+            if got is None:
+                got = names[cond.text] = frozenset(expr.names(cond.node))
+            reads |= got
+    for text in texts:
+        if "{" in text:
+            reads |= _text_reads(text)
+    steps = tuple(
+        Step(
+            c.index,
+            c.source.path,
+            c.source.line,
+            c.source.col,
+            c.goto,
+            c.call,
+            tuple(o.goto for o in c.chance),
+        )
+        for c in scene.choices
+    )
+    return Shape(
+        scene.id,
+        scene.source,
+        scene.date,
+        scene.ending.title if scene.ending is not None else None,
+        steps,
+        frozenset(reads),
+        frozenset(changes),
+    )
+
+
+def whole(outline: Outline, variables: Mapping[str, Variable]) -> list[Diagnostic]:
+    """The analyses that need every scene, made from their Shapes: reachability, variables never used or never
+    changed, call and return, choices that go back in time."""
+    out: list[Diagnostic] = []
+    _reachability(outline, out)
+    _variables(outline, variables, out)
+    _calls(outline, out)
+    # Each goto's date looked up in a compact table: on a large story, chasing targets is what costs.
+    dates = {sid: sc.date for sid, sc in outline.scenes.items()}
+    for scene in outline.scenes.values():
+        for c in scene.choices:
+            when = min((d for t in c.targets if (d := dates.get(t)) is not None), default=None)
+            if when is not None and when < scene.date:
+                _warn(
+                    out,
+                    c.source,
+                    "time-backwards",
+                    f"scene {scene.id} ({scene.date.isoformat()}): choice {c.pos + 1} goes back in time to "
+                    f"{next(t for t in c.targets if dates.get(t) == when)} ({when.isoformat()}); fix one of the "
+                    "dates or the goto",
+                )
     return out
 
 
@@ -86,7 +214,7 @@ def _short(text: str, limit: int = 50) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def _reachability(story: Story, out: list[Diagnostic]) -> None:
+def _reachability(story: Outline, out: list[Diagnostic]) -> None:
     reached = graph.reachable(story, graph.role_starts(story))
     if len(reached) == len(story.scenes):
         return
@@ -108,7 +236,7 @@ def _reachability(story: Story, out: list[Diagnostic]) -> None:
                 out,
                 scene.source,
                 "unreachable-ending",
-                f"ending {scene.id} ({scene.ending.title!r}) cannot be reached from any role's start: {why}",
+                f"ending {scene.id} ({scene.ending!r}) cannot be reached from any role's start: {why}",
             )
         else:
             _warn(
@@ -120,36 +248,13 @@ def _reachability(story: Story, out: list[Diagnostic]) -> None:
             )
 
 
-def _variables(story: Story, out: list[Diagnostic]) -> None:
+def _variables(story: Outline, variables: Mapping[str, Variable], out: list[Diagnostic]) -> None:
     read: set[str] = set()
     changed: set[str] = set()
-    seen_conditions: set[str] = set()
     for scene in story.scenes.values():
-        changed.update(e.var for e in scene.on_enter)
-        texts = [p.text for p in scene.paragraphs]
-        conds = [p.cond for p in scene.paragraphs]
-        effects = list(scene.on_enter)
-        if scene.ending is not None:
-            texts.append(scene.ending.epilogue)
-        for c in scene.choices:
-            changed.update(e.var for e in c.effects)
-            texts.append(c.text)
-            conds.append(c.cond)
-            effects.extend(c.effects)
-            paras = [*c.response, *(p for o in c.chance for p in o.response)]
-            for o in c.chance:
-                changed.update(e.var for e in o.effects)
-                effects.extend(o.effects)
-            texts.extend(p.text for p in paras)
-            conds.extend(p.cond for p in paras)
-        conds.extend(e.compute for e in effects)
-        for cond in conds:
-            if cond is not None and cond.text not in seen_conditions:
-                seen_conditions.add(cond.text)
-                read |= expr.names(cond.node)
-        for text in texts:
-            read |= _text_reads(text)
-    for var in story.variables.values():
+        read |= scene.reads
+        changed |= scene.changes
+    for var in variables.values():
         # A variable shown in the toolbar is read by the player, even when no condition reads it.
         if var.name not in read and not var.show:
             _warn(
@@ -188,13 +293,13 @@ def _text_reads(text: str) -> set[str]:
     return out
 
 
-def _calls(story: Story, out: list[Diagnostic]) -> None:
+def _calls(story: Outline, out: list[Diagnostic]) -> None:
     """Call and return: a `goto: return` that can be reached with no call in progress, and a call whose scene
     can never come to a `goto: return`, each with the way there (conditions ignored)."""
     if not any(c.call or RETURN in c.targets for s in story.scenes.values() for c in s.choices):
         return
 
-    def inner(sid: str) -> list[tuple[Choice, str]]:
+    def inner(sid: str) -> list[tuple[Step, str]]:
         """(choice, next scene) within one level of calls: a call goes on at its goto (if it returns)."""
         return [
             (c, t)
@@ -220,7 +325,7 @@ def _calls(story: Story, out: list[Diagnostic]) -> None:
             path.append(up)
         return " -> ".join(reversed(path))
 
-    def returns(sid: str) -> list[Choice]:
+    def returns(sid: str) -> list[Step]:
         return [c for c in story.scenes[sid].choices if not c.call and RETURN in c.targets]
 
     reported: set[tuple[str, int]] = set()
@@ -230,9 +335,9 @@ def _calls(story: Story, out: list[Diagnostic]) -> None:
         parent = walk(role.start)
         for sid in parent:
             for c in returns(sid):
-                if (sid, c.index) in reported:
+                if (sid, c.pos) in reported:
                     continue
-                reported.add((sid, c.index))
+                reported.add((sid, c.pos))
                 out.append(
                     Diagnostic(
                         c.source.path,
@@ -240,7 +345,7 @@ def _calls(story: Story, out: list[Diagnostic]) -> None:
                         c.source.col,
                         "error",
                         "return-without-call",
-                        f"scene {sid}: choice {c.index + 1} has goto: return, but the {key} role can reach it "
+                        f"scene {sid}: choice {c.pos + 1} has goto: return, but the {key} role can reach it "
                         f"with no call in progress: {way(parent, sid)}; use call: on the way, or a goto to a "
                         "scene",
                     )
@@ -258,7 +363,7 @@ def _calls(story: Story, out: list[Diagnostic]) -> None:
                         c.source.col,
                         "error",
                         "call-never-returns",
-                        f"scene {s.id}: choice {c.index + 1} calls {c.call}, but no goto: return can be reached "
+                        f"scene {s.id}: choice {c.pos + 1} calls {c.call}, but no goto: return can be reached "
                         f"from there (it leads to {_short(', '.join(sorted(parent)), 120)}), so play never "
                         f"comes back to {c.goto}; add a choice with goto: return",
                     )
@@ -307,9 +412,9 @@ _Env = dict[str, _Interval]
 _FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
 
 
-def _bounds_env(story: Story) -> _Env:
+def _bounds_env(variables: Mapping[str, Variable]) -> _Env:
     env: _Env = {}
-    for v in story.variables.values():
+    for v in variables.values():
         if v.type == "int":
             env[v.name] = (v.min, v.max)
         elif v.type == "bool":
@@ -458,11 +563,11 @@ def _clip(env: _Env, name: str, lo: int | None, hi: int | None) -> _Env | None:
     return {**env, name: (new_lo, new_hi)}
 
 
-def _bounds_note(story: Story, node: expr.Node) -> str:
+def _bounds_note(variables: Mapping[str, Variable], node: expr.Node) -> str:
     """' (bread is 0..10)': the bounds that decide it, for the author to check."""
     parts = []
     for name in sorted(expr.names(node)):
-        var = story.variables.get(name)
+        var = variables.get(name)
         if var is not None and var.type == "int" and (var.min is not None or var.max is not None):
             lo = "-inf" if var.min is None else var.min
             hi = "inf" if var.max is None else var.max
@@ -470,12 +575,41 @@ def _bounds_note(story: Story, node: expr.Node) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def load_and_analyse(story_dir: Path) -> tuple[Story | None, list[Diagnostic]]:
-    """The story folder loaded, and its diagnostics with the analysis's (when it loads)."""
-    story, diags = loader.load(story_dir)
-    if story is not None:
-        diags = diags + analyse(story)
-    return story, diags
+class Store(Protocol):
+    """What a check cache answers (engine/checkcache.py's Store)."""
+
+    def reuse(self, path: Path) -> loader.Part | None: ...
+    def analysed(self, part: loader.Part) -> tuple[list[Shape], list[Diagnostic]] | None: ...
+    def keep(self, part: loader.Part, shapes: list[Shape], local: list[Diagnostic]) -> None: ...
+    def save(self) -> None: ...
+
+
+def load_and_analyse(story_dir: Path, store: Store | None = None) -> tuple[Story | None, list[Diagnostic]]:
+    """The story folder loaded, and its diagnostics with the analysis's (when it loads). With a check cache
+    (engine/checkcache.py), unchanged files are neither read nor judged again."""
+    story, diags, parts = loader.load_parts(story_dir, reuse=store.reuse if store is not None else None)
+    if story is None:
+        return None, diags
+    judge = Judge(story.variables, story.roles)
+    names: dict[str, frozenset[str]] = {}
+    shapes: dict[str, Shape] = {}
+    out = list(diags)
+    for part in parts:
+        got = store.analysed(part) if store is not None else None
+        if got is None:
+            scenes = part.scenes if part.scenes is not None else [story.scenes[sid] for sid, _ in part.ids]
+            file_shapes = [shape(sc, names) for sc in scenes]
+            local = [d for sc in scenes for d in judge.local(sc)]
+            if store is not None:
+                store.keep(part, file_shapes, local)
+        else:
+            file_shapes, local = got
+        shapes.update((sh.id, sh) for sh in file_shapes)
+        out.extend(local)
+    out.extend(whole(Outline({sid: shapes[sid] for sid in story.scenes}, story.roles), story.variables))
+    if store is not None:
+        store.save()
+    return story, out
 
 
 def run(story_dir: Path) -> list[Diagnostic]:

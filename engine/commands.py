@@ -98,11 +98,12 @@ def _add_classroom(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None
 
 def cmd_check(args: argparse.Namespace) -> int:
     from engine import check
+    from engine.checkcache import Store
     from engine.classroom import assignment as assignments
     from engine.diagnostics import sort_key
 
     story_dir = args.story or app.default_story_dir()
-    story, diags = check.load_and_analyse(story_dir)
+    story, diags = check.load_and_analyse(story_dir, Store.open(story_dir))
     diags = diags + assignments.check_folder(story_dir, story)
     if args.assignment is not None:
         diags = diags + assignments.check_file(args.assignment, story)

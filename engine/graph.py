@@ -7,19 +7,47 @@ Also home to the scene graph's one shared question, which scenes the gotos reach
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 from engine import expr
-from engine.model import RETURN, Choice, Scene, Story
+from engine.model import RETURN, Choice, Role, Scene, Story
 
 LABEL_CHARS = 30
 """Edge labels are choice texts shortened to about this many characters."""
 COND_CHARS = 40
 
 
-def next_scenes(story: Story, choice: Choice, returns: Iterable[str] = ()) -> list[str]:
+class ChoiceShape(Protocol):
+    """What the graph questions need of a choice (a model Choice, or check's Step)."""
+
+    @property
+    def goto(self) -> str: ...
+    @property
+    def call(self) -> str: ...
+    @property
+    def chance(self) -> tuple[object, ...]: ...
+    @property
+    def targets(self) -> tuple[str, ...]: ...
+
+
+class SceneShape(Protocol):
+    @property
+    def choices(self) -> Sequence[ChoiceShape]: ...
+
+
+class Graph(Protocol):
+    """What the graph questions need of a story: a Story, or check's Outline of one (no text read)."""
+
+    @property
+    def scenes(self) -> Mapping[str, SceneShape]: ...
+    @property
+    def roles(self) -> Mapping[str, Role]: ...
+
+
+def next_scenes(story: Graph, choice: ChoiceShape, returns: Iterable[str] = ()) -> list[str]:
     """The scenes a choice can lead to: its goto, a call's scene and where play goes on after it, each chance
     outcome's goto; a `goto: return` leads to `returns` (the gotos of the story's calling choices)."""
     out: list[str] = []
@@ -31,14 +59,14 @@ def next_scenes(story: Story, choice: Choice, returns: Iterable[str] = ()) -> li
     return out
 
 
-def return_points(story: Story) -> list[str]:
+def return_points(story: Graph) -> list[str]:
     """Where play can go on after a call returns: the goto of every choice with a call."""
     return sorted(
         {c.goto for s in story.scenes.values() for c in s.choices if c.call and c.goto in story.scenes}
     )
 
 
-def successors(story: Story) -> dict[str, list[str]]:
+def successors(story: Graph) -> dict[str, list[str]]:
     """Scene -> the scenes its choices can lead to (see next_scenes)."""
     returns = return_points(story)
     return {
@@ -46,7 +74,7 @@ def successors(story: Story) -> dict[str, list[str]]:
     }
 
 
-def reachable(story: Story, starts: Iterable[str]) -> set[str]:
+def reachable(story: Graph, starts: Iterable[str]) -> set[str]:
     """Every scene the gotos lead to from `starts` (conditions ignored: a choice may open some day)."""
     seen: set[str] = set()
     todo = [s for s in starts if s in story.scenes]
@@ -109,7 +137,7 @@ def components(story: Story) -> dict[str, int]:
     return comp
 
 
-def role_starts(story: Story, role: str | None = None) -> list[str]:
+def role_starts(story: Graph, role: str | None = None) -> list[str]:
     """The start scenes of one role, or of every role."""
     return [r.start for k, r in story.roles.items() if role is None or k == role]
 

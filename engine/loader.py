@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from engine import expr
 from engine.diagnostics import Diagnostic, suggest
 from engine.files import story_files
-from engine.model import Document, Source, Story, Term
+from engine.model import Document, Scene, Source, Story, Term
 from engine.story_schema import StoryReader
 from engine.yamlnodes import YamlFile, read_yaml
 
@@ -30,16 +30,44 @@ class LoadError(Exception):
         super().__init__(str(first) if first else "story could not be loaded")
 
 
+@dataclass(slots=True)
+class Part:
+    """What one scene file contributed to a load: its scenes (None when taken from the check cache, see
+    engine/checkcache.py), their ids and places in order, its own diagnostics, and the references the
+    cross-file checks resolve (gotos, `visited('...')`-like calls, documents)."""
+
+    path: str
+    ids: list[tuple[str, Source]]
+    diags: list[Diagnostic]
+    gotos: list[tuple[Source, str]]
+    calls: list[tuple[Source, str, str, int]]
+    docs: list[tuple[Source, str]]
+    scenes: list[Scene] | None = None
+
+
+Reuse = Callable[[Path], "Part | None"]
+"""Given a scene file, its Part from an earlier load if the file is unchanged (then it is not read), else None."""
+
+
 def load(
     root: str | Path, on_file: Callable[[Path], None] | None = None
 ) -> tuple[Story | None, list[Diagnostic]]:
     """Load a story folder. Returns the story (None when there are errors) and every diagnostic found."""
+    story, diags, _ = load_parts(root, on_file)
+    return story, diags
+
+
+def load_parts(
+    root: str | Path, on_file: Callable[[Path], None] | None = None, reuse: Reuse | None = None
+) -> tuple[Story | None, list[Diagnostic], list[Part]]:
+    """load(), also returning each scene file's Part; with `reuse`, unchanged files are not read again (their
+    scenes are read from the file only if someone looks one up)."""
     # Loading makes hundreds of thousands of short-lived, acyclic objects (YAML nodes): the cyclic garbage
     # collector would run over and over and find nothing, tripling the time. Pause it while we load.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(Path(root), on_file)
+        return _load(Path(root), on_file, reuse)
     finally:
         # The story lives as long as the program: move it out of the collector's sight for good, so later
         # collections (during play, playtests, checks) do not walk a large story over and over.
@@ -48,27 +76,33 @@ def load(
             gc.enable()
 
 
-def _load(root: Path, on_file: Callable[[Path], None] | None) -> tuple[Story | None, list[Diagnostic]]:
+def _load(
+    root: Path, on_file: Callable[[Path], None] | None, reuse: Reuse | None
+) -> tuple[Story | None, list[Diagnostic], list[Part]]:
     b = StoryReader(root)
     header_path = root / "story.yaml"
     if not root.is_dir():
-        return None, [Diagnostic(str(root), 1, 1, "error", "no-story", "no such story folder")]
+        return None, [Diagnostic(str(root), 1, 1, "error", "no-story", "no such story folder")], []
     if not header_path.is_file():
-        return None, [
-            Diagnostic(
-                str(header_path),
-                1,
-                1,
-                "error",
-                "no-story",
-                "story.yaml is missing: a story folder needs one (see docs/authoring.md)"
-                + (
-                    " (the header is always named story.yaml: rename story.yml)"
-                    if (root / "story.yml").is_file()
-                    else ""
-                ),
-            )
-        ]
+        return (
+            None,
+            [
+                Diagnostic(
+                    str(header_path),
+                    1,
+                    1,
+                    "error",
+                    "no-story",
+                    "story.yaml is missing: a story folder needs one (see docs/authoring.md)"
+                    + (
+                        " (the header is always named story.yaml: rename story.yml)"
+                        if (root / "story.yml").is_file()
+                        else ""
+                    ),
+                )
+            ],
+            [],
+        )
     files = story_files(root, b.diags)
     head_f = YamlFile(str(header_path), b.diags)
     head_node = read_yaml(header_path, b.diags)
@@ -78,66 +112,81 @@ def _load(root: Path, on_file: Callable[[Path], None] | None) -> tuple[Story | N
     b.role_keys = set(head["roles"]) if head else set()
     glossary: list[Term] = []
     documents: dict[str, Document] = {}
-    scene_sources: dict[str, Source] = {}
+    ids: dict[str, Source] = {}  # every scene id, in story order, where it is first defined
+    file_of: dict[str, Part] = {}
+    parts: list[Part] = []
     used_files: list[str] = []
     for path in files:
         if path == header_path:
             continue
-        before = len(b.diags)
-        node = read_yaml(path, b.diags)
-        if on_file:
-            on_file(path)
-        if node is None:
-            if any(d.code == "yaml-syntax" for d in b.diags[before:]):
-                # One syntax error is one error: the scenes this file was meant to hold exist, as far as the
-                # other files' gotos and the roles' starts are concerned.
-                b.broken_ids |= _ids_written(path)
-            if len(b.diags) == before:
-                b.diags.append(
-                    Diagnostic(str(path), 1, 1, "warning", "ignored-file", "ignored: the file is empty")
+        part = reuse(path) if reuse is not None else None
+        if part is not None:
+            _adopt(b, part)
+        else:
+            marks = _marks(b)
+            node = read_yaml(path, b.diags)
+            if on_file:
+                on_file(path)
+            if node is None:
+                if any(d.code == "yaml-syntax" for d in b.diags[marks[0] :]):
+                    # One syntax error is one error: the scenes this file was meant to hold exist, as far as
+                    # the other files' gotos and the roles' starts are concerned.
+                    b.broken_ids |= _ids_written(path)
+                if len(b.diags) == marks[0]:
+                    b.diags.append(
+                        Diagnostic(str(path), 1, 1, "warning", "ignored-file", "ignored: the file is empty")
+                    )
+                continue
+            f = YamlFile(str(path), b.diags, check_control=not getattr(node, "plain_text", False))
+            rel = path.relative_to(root).as_posix()
+            if rel in ("glossary.yaml", "glossary.yml"):
+                glossary = b.glossary(f, node)
+                continue
+            if rel in ("documents.yaml", "documents.yml"):
+                documents = b.documents(f, node)
+                continue
+            if not (isinstance(node, yaml.MappingNode) and any(k.value == "scenes" for k, _ in node.value)):
+                near = (
+                    [
+                        k.value
+                        for k, _ in node.value
+                        if isinstance(k, yaml.ScalarNode) and suggest(k.value, ["scenes"])
+                    ]
+                    if isinstance(node, yaml.MappingNode)
+                    else []
                 )
-            continue
-        f = YamlFile(str(path), b.diags, check_control=not getattr(node, "plain_text", False))
-        rel = path.relative_to(root).as_posix()
-        if rel in ("glossary.yaml", "glossary.yml"):
-            glossary = b.glossary(f, node)
-            continue
-        if rel in ("documents.yaml", "documents.yml"):
-            documents = b.documents(f, node)
-            continue
-        if not (isinstance(node, yaml.MappingNode) and any(k.value == "scenes" for k, _ in node.value)):
-            near = (
-                [
-                    k.value
-                    for k, _ in node.value
-                    if isinstance(k, yaml.ScalarNode) and suggest(k.value, ["scenes"])
-                ]
-                if isinstance(node, yaml.MappingNode)
-                else []
-            )
-            hint = f" (is {near[0]!r} meant to be 'scenes'?)" if near else ""
-            f.warning(node, f"ignored: this YAML file has no top-level 'scenes:' list{hint}", "ignored-file")
-            continue
-        used_files.append(str(path))
-        for scene in b.scene_file(f, node):
-            if scene.id in b.scenes:
-                first = scene_sources[scene.id]
+                hint = f" (is {near[0]!r} meant to be 'scenes'?)" if near else ""
+                f.warning(
+                    node, f"ignored: this YAML file has no top-level 'scenes:' list{hint}", "ignored-file"
+                )
+                continue
+            part = _part(b, f, b.scene_file(f, node), marks)
+        used_files.append(part.path)
+        parts.append(part)
+        for sid, src in part.ids:
+            if sid in ids:
                 b.diags.append(
                     Diagnostic(
-                        scene.source.path,
-                        scene.source.line,
-                        scene.source.col,
+                        src.path,
+                        src.line,
+                        src.col,
                         "error",
                         "duplicate-id",
-                        f"duplicate scene id {scene.id!r}: first defined at {first}",
+                        f"duplicate scene id {sid!r}: first defined at {ids[sid]}",
                     )
                 )
                 continue
-            b.scenes[scene.id] = scene
-            scene_sources[scene.id] = scene.source
-    _cross_check(b, head, head_f, documents)
+            ids[sid] = src
+            file_of[sid] = part
+    _cross_check(b, ids, head, head_f, documents)
     if head is None or any(d.severity == "error" for d in b.diags) or head.get("title") is None:
-        return None, b.diags
+        return None, b.diags, parts
+    scenes: Mapping[str, Scene]
+    if all(p.scenes is not None for p in parts):
+        by_id = {s.id: s for p in parts for s in p.scenes or ()}
+        scenes = {sid: by_id[sid] for sid in ids}
+    else:
+        scenes = FileScenes(list(ids), file_of, lambda path: _reread(b, path))
     story = Story(
         id=head["id"],
         title=head["title"],
@@ -147,13 +196,78 @@ def _load(root: Path, on_file: Callable[[Path], None] | None) -> tuple[Story | N
         calendar=head["calendar"],
         roles=head["roles"],
         variables=b.variables,
-        scenes=b.scenes,
+        scenes=scenes,
         glossary=tuple(glossary),
         documents=documents,
         root=root,
         files=tuple(used_files),
     )
-    return story, b.diags
+    return story, b.diags, parts
+
+
+def _marks(b: StoryReader) -> tuple[int, int, int, int]:
+    return len(b.diags), len(b.gotos), len(b.pending_calls), len(b.document_refs)
+
+
+def _part(b: StoryReader, f: YamlFile, scenes: list[Scene], marks: tuple[int, int, int, int]) -> Part:
+    """What reading one scene file added to the reader since `marks`, as that file's Part."""
+    d, g, c, r = marks
+    return Part(
+        path=f.path,
+        ids=[(s.id, s.source) for s in scenes],
+        diags=b.diags[d:],
+        gotos=[(src, t) for _, src, t in b.gotos[g:]],
+        calls=[(src, func, t, off) for _, src, func, t, off in b.pending_calls[c:]],
+        docs=[(src, doc) for _, src, doc in b.document_refs[r:]],
+        scenes=scenes,
+    )
+
+
+def _adopt(b: StoryReader, part: Part) -> None:
+    """An unchanged file's Part, taken as if the file had been read again."""
+    f = YamlFile(part.path, b.diags)
+    b.diags.extend(part.diags)
+    b.gotos.extend((f, src, t) for src, t in part.gotos)
+    b.pending_calls.extend((f, src, func, t, off) for src, func, t, off in part.calls)
+    b.document_refs.extend((f, src, doc) for src, doc in part.docs)
+
+
+def _reread(b: StoryReader, path: str) -> list[Scene]:
+    """The scenes of one file read again, as the load that adopted its Part would have read them."""
+    scratch = replace(b, diags=[], gotos=[], pending_calls=[], document_refs=[], broken_ids=set())
+    node = read_yaml(Path(path), scratch.diags)
+    if node is None:
+        return []
+    f = YamlFile(path, scratch.diags, check_control=not getattr(node, "plain_text", False))
+    return scratch.scene_file(f, node)
+
+
+class FileScenes(Mapping[str, Scene]):
+    """The scenes of a story whose unchanged files were not read (a check with the check cache): each such
+    file is read the first time one of its scenes is looked up."""
+
+    def __init__(self, ids: list[str], file_of: dict[str, Part], read: Callable[[str], list[Scene]]) -> None:
+        self._ids = ids
+        self._file_of = file_of
+        self._read = read
+
+    def __getitem__(self, key: str) -> Scene:
+        part = self._file_of[key]
+        if part.scenes is None:
+            part.scenes = self._read(part.path)
+        for s in part.scenes:
+            if s.id == key:
+                return s
+        raise KeyError(key)  # the file changed since: the caller sees a missing scene, not a wrong one
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._file_of
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 _ID_LINE = re.compile(r"""^[ \t]*(?:-[ \t]+)?\{?[ \t]*id:[ \t]*["']?([A-Za-z0-9_][A-Za-z0-9_.\-]*)""", re.M)
@@ -168,23 +282,25 @@ def _ids_written(path: Path) -> set[str]:
 
 
 def _cross_check(
-    b: StoryReader, head: dict[str, Any] | None, head_f: YamlFile, documents: dict[str, Document]
+    b: StoryReader,
+    ids: dict[str, Source],
+    head: dict[str, Any] | None,
+    head_f: YamlFile,
+    documents: dict[str, Document],
 ) -> None:
-    ids = b.scenes
     for f, node, target in b.gotos:
         if target not in ids and target not in b.broken_ids:
             f.error(node, f"goto: unknown scene {target!r}{suggest(target, ids)}", "unknown-target")
-    for f, s, call, offset in b.pending_calls:
-        target = call.args[0].value if call.args and isinstance(call.args[0], expr.Str) else ""
+    for f, s, func, target, offset in b.pending_calls:
         if target not in ids and target not in b.broken_ids:
             b.diags.append(
                 Diagnostic(
                     f.path,
                     s.line,
-                    s.col + offset + call.col - 1,
+                    s.col + offset,
                     "error",
                     "unknown-target",
-                    f"{call.func}(): unknown scene {target!r}{suggest(target, ids)}",
+                    f"{func}(): unknown scene {target!r}{suggest(target, ids)}",
                 )
             )
     for f, s, doc in b.document_refs:

@@ -116,11 +116,11 @@ class StoryReader:
     diags: list[Diagnostic] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)
     variables: dict[str, Variable] = field(default_factory=dict)
-    scenes: dict[str, Scene] = field(default_factory=dict)
     compiled: dict[str, tuple[expr.Node, expr.Compiled, list[expr.Call]]] = field(default_factory=dict)
     # Cross-file checks wait for every file; they keep positions, not YAML nodes, so each file's nodes can be
     # freed as soon as it is read.
-    pending_calls: list[tuple[YamlFile, Source, expr.Call, int]] = field(default_factory=list)
+    pending_calls: list[tuple[YamlFile, Source, str, str, int]] = field(default_factory=list)
+    """(file, where, function, the scene it names, column offset) for each `visited('...')`-like call."""
     broken_ids: set[str] = field(default_factory=set)
     role_keys: set[str] = field(default_factory=set)
     names_unknown: bool = False
@@ -164,8 +164,12 @@ class StoryReader:
             )
             return None
         for call in calls:
-            self.pending_calls.append((f, src, call, offset))
+            self._pend(f, src, call, offset)
         return Condition(text, tree, test, src)
+
+    def _pend(self, f: YamlFile, src: Source, call: expr.Call, offset: int) -> None:
+        target = call.args[0].value if call.args and isinstance(call.args[0], expr.Str) else ""
+        self.pending_calls.append((f, src, call.func, target, offset + call.col - 1))
 
     def effects(self, f: YamlFile, node: yaml.Node, op: str, what: str) -> list[Effect]:
         entries = f.mapping(node, f"{what} {op}:", AnyKeys())
@@ -259,7 +263,7 @@ class StoryReader:
             )
             return None
         for call in expr.calls(tree):
-            self.pending_calls.append((f, src, call, offset))
+            self._pend(f, src, call, offset)
         return Condition(text, tree, expr.compile_node(tree), src)
 
     def text_value(self, f: YamlFile, node: yaml.Node, what: str, name: str) -> str | None:
@@ -354,7 +358,7 @@ class StoryReader:
             return
         src = self._text_at(f, node, at)
         for call in expr.calls(tree):
-            self.pending_calls.append((f, src, call, 0))
+            self._pend(f, src, call, 0)
 
     def _text_error(self, f: YamlFile, node: yaml.Node, at: int, message: str, code: str) -> None:
         s = self._text_at(f, node, at)
