@@ -160,13 +160,21 @@ class _Words:
         return read
 
     def choice(self, state: GameState, move: runtime.Move) -> int:
+        """The choice's words as the player reads them when taking it: its text, then its response."""
+        c = move.choice
         n = self.choices.get(move.key)
         if n is None:
-            text = move.choice.text
-            n = self.choices[move.key] = -1 if has_braces(text) else runtime.words(text)
+            varies = has_braces(c.text) or any(p.cond is not None or has_braces(p.text) for p in c.response)
+            n = self.choices[move.key] = (
+                -1 if varies else runtime.words(c.text) + sum(runtime.words(p.text) for p in c.response)
+            )
         if n >= 0:
             return n
-        return runtime.words(runtime.interpolate(self.story, state, move.choice.text))
+        read = runtime.words(runtime.interpolate(self.story, state, c.text))
+        for p in c.response:
+            if p.cond is None or p.cond.test(state):
+                read += runtime.words(runtime.interpolate(self.story, state, p.text))
+        return read
 
 
 # --- results ------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ WORDS_PER_MINUTE = 220
 
 def scene_words(scene: Scene) -> int:
     n = sum(runtime.words(p.text) for p in scene.paragraphs)
-    n += sum(runtime.words(c.text) for c in scene.choices)
+    n += sum(runtime.words(c.text) + sum(runtime.words(p.text) for p in c.response) for c in scene.choices)
     if scene.ending is not None:
         n += runtime.words(scene.ending.epilogue)
     return n

@@ -48,3 +48,21 @@ def test_cli_story_with_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str
     (tmp_path / "story.yaml").write_text("title: T\nroles: {}\n", encoding="utf-8")
     assert cli.main(["stats", "--story", str(tmp_path)]) == 1
     assert "The story cannot be played" in capsys.readouterr().err
+
+
+def test_responses_are_read_and_counted(tmp_path: Path) -> None:
+    """A choice's response is text the player reads: in the story's words and in each run's."""
+    import shutil
+
+    root = tmp_path / "mini"
+    shutil.copytree(MINI, root)
+    gate = root / "scenes" / "guard.yaml"
+    text = gate.read_text(encoding="utf-8")
+    stay = "      - text: Stay.\n"
+    assert stay in text
+    gate.write_text(text.replace(stay, stay + "        response: You nod to the sergeant and stay.\n", 1))
+    story, _ = loader.load(root)
+    assert story is not None
+    data = stats.compute(story, runs=20)
+    assert data["roles"]["guard"]["words"] == GUARD_WORDS + 7
+    assert data["roles"]["guard"]["per_run"]["min"] == 11 + 7
