@@ -978,11 +978,12 @@ def _live_sets(
     reachable from S (S included) asks about it: visits only grow, nothing overwrites them."""
     scenes = story.scenes
     live = {sid: (dict(v), frozenset(w)) for sid, (v, w) in reads.items()}
-    returns = graph.return_points(story)
+    returns_of = _return_points_of(story)
 
-    def moves(c: Any) -> list[tuple[tuple[Effect, ...], str]]:
+    def moves(c: Any, sid: str) -> list[tuple[tuple[Effect, ...], str]]:
         """(the outcome's effects, the next scene) for each way a choice can go (a call: into its scene, and on
-        at its goto after the return; a return: to every place a call goes on at)."""
+        at its goto after the return; a return: to where the calls that lead to this scene go on)."""
+        returns = returns_of.get(sid, ())
         ways = [(o.effects, o.goto) for o in c.chance] if c.chance else [((), c.goto)]
         if c.call:
             ways.append(((), c.call))
@@ -994,7 +995,7 @@ def _live_sets(
     preds: dict[str, list[str]] = {sid: [] for sid in scenes}
     for s in scenes.values():
         for c in s.choices:
-            for _e, target in moves(c):
+            for _e, target in moves(c, s.id):
                 preds[target].append(s.id)
     todo = list(scenes)
     waiting = set(todo)
@@ -1003,7 +1004,7 @@ def _live_sets(
         waiting.discard(sid)
         lv, vv = dict(live[sid][0]), set(live[sid][1])
         for c in scenes[sid].choices:
-            for effects, target in moves(c):
+            for effects, target in moves(c, sid):
                 after_v, after_w = live[target]
                 need = _live_before(story, scenes[target].on_enter, after_v)
                 need = _live_before(story, c.effects, _live_before(story, effects, need))
@@ -1017,6 +1018,28 @@ def _live_sets(
                     waiting.add(p)
                     todo.append(p)
     return live
+
+
+def _return_points_of(story: Story) -> dict[str, list[str]]:
+    """Scene -> where a `goto: return` in it can go on: the goto of each call whose scene leads to it within
+    the call (a call made inside goes on at its own goto). Only those: a return never goes on at the goto of a
+    call that cannot lead to it, so what is live there is not live here."""
+    scenes = story.scenes
+    out: dict[str, set[str]] = {}
+    for s in scenes.values():
+        for c in s.choices:
+            if not c.call or c.call not in scenes:
+                continue
+            seen, todo = {c.call}, [c.call]
+            while todo:
+                sid = todo.pop()
+                out.setdefault(sid, set()).add(c.goto)
+                for d in scenes[sid].choices:
+                    for t in (d.goto,) if d.call else d.targets:
+                        if t in scenes and t not in seen:
+                            seen.add(t)
+                            todo.append(t)
+    return {sid: sorted(gotos) for sid, gotos in out.items()}
 
 
 class _Classes:

@@ -533,7 +533,7 @@ _EFFECTS = [
 
 def _tangle(root: Path, seed: int) -> Path:
     """A small random story with loops, bounded ints read against constants (and not), bools, a str, sets and
-    adds, on_enter, once-only choices and visited(): the ground on which the walk's reductions are tested."""
+    adds, on_enter, once-only choices, visited(), and calls to side scenes that return: the ground on which the walk's reductions are tested."""
     rnd = random.Random(seed)
     n = rnd.randint(5, 14)
     scenes = []
@@ -558,7 +558,20 @@ def _tangle(root: Path, seed: int) -> Path:
                 head.append(f"      {rnd.choice(_EFFECTS)}")
             if rnd.random() < 0.15:
                 head.append("      once: true")
+            if rnd.random() < 0.2:
+                head.append(f"      call: a.side{rnd.randint(1, 2)}")
         scenes.append("\n".join(head))
+    # Side scenes played by call: (a.side2 leads on to a.side1, whose return then goes back to side2's caller).
+    for j, also in ((1, "      goto: return"), (2, "      goto: a.side1")):
+        side = [f"- id: a.side{j}", f"  title: Side {j}", "  date: 1917-03-01", "  text: T.", "  choices:"]
+        side += ["    - text: Back.", "      goto: return", f"      {rnd.choice(_EFFECTS)}"]
+        side += [
+            "    - text: On.",
+            also,
+            f'      if: "{rnd.choice(_CONDITIONS)}"',
+            f"      {rnd.choice(_EFFECTS)}",
+        ]
+        scenes.append("\n".join(side))
     variables = (
         "  a: {type: int, start: 1, min: 0, max: 5}\n"
         "  b: {type: int, start: 0, min: -2, max: 3}\n"
