@@ -397,12 +397,13 @@ def _story_rows() -> Rows:
 
 
 KEEP = 24
-"""How many story caches to keep: the most recently written; older ones (folders long gone) are removed."""
+"""How many story caches (and check caches) to keep: the most recently written; older ones (folders long gone)
+are removed."""
 
 
-def _prune(folder: Path) -> None:
+def _prune(folder: Path, prefix: str = "story-") -> None:
     try:
-        entries = sorted(folder.glob("story-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        entries = sorted(folder.glob(f"{prefix}*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
     except OSError:
         return
     for old in entries[KEEP - 1 :]:

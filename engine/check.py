@@ -6,7 +6,7 @@ import contextlib
 import datetime as _dt
 import json
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Protocol, TextIO
@@ -586,30 +586,50 @@ class Store(Protocol):
 
 def load_and_analyse(story_dir: Path, store: Store | None = None) -> tuple[Story | None, list[Diagnostic]]:
     """The story folder loaded, and its diagnostics with the analysis's (when it loads). With a check cache
-    (engine/checkcache.py), unchanged files are neither read nor judged again."""
-    story, diags, parts = loader.load_parts(story_dir, reuse=store.reuse if store is not None else None)
+    (engine/checkcache.py), unchanged files are neither read nor judged again; on a large story, a second
+    process reads and judges half of the files (loader._read_in_child)."""
+    story, diags, parts = loader.load_parts(
+        story_dir, reuse=store.reuse if store is not None else None, analyse=_part_judge
+    )
     if story is None:
         return None, diags
-    judge = Judge(story.variables, story.roles)
-    names: dict[str, frozenset[str]] = {}
+    judge = _part_judge(story.variables, story.roles)
     shapes: dict[str, Shape] = {}
     out = list(diags)
     for part in parts:
-        got = store.analysed(part) if store is not None else None
+        got = part.analysis  # judged by the process that read it
+        if got is None and part.scenes is None and store is not None:
+            got = store.analysed(part)  # unchanged since the last check
+            if got is not None:
+                shapes.update((sh.id, sh) for sh in got[0])
+                out.extend(got[1])
+                continue
         if got is None:
-            scenes = part.scenes if part.scenes is not None else [story.scenes[sid] for sid, _ in part.ids]
-            file_shapes = [shape(sc, names) for sc in scenes]
-            local = [d for sc in scenes for d in judge.local(sc)]
-            if store is not None:
-                store.keep(part, file_shapes, local)
-        else:
-            file_shapes, local = got
-        shapes.update((sh.id, sh) for sh in file_shapes)
-        out.extend(local)
+            if part.scenes is None:  # a damaged cache entry: read the file again
+                part.scenes = [story.scenes[sid] for sid, _ in part.ids]
+            got = judge(part)
+        if store is not None:
+            store.keep(part, *got)
+        shapes.update((sh.id, sh) for sh in got[0])
+        out.extend(got[1])
     out.extend(whole(Outline({sid: shapes[sid] for sid in story.scenes}, story.roles), story.variables))
     if store is not None:
         store.save()
     return story, out
+
+
+def _part_judge(
+    variables: Mapping[str, Variable], roles: Mapping[str, Role]
+) -> Callable[[loader.Part], tuple[list[Shape], list[Diagnostic]]]:
+    """The one-scene analyses of a file's scenes, and their Shapes (a loader.Analyse)."""
+    judge = Judge(variables, roles)
+    names: dict[str, frozenset[str]] = {}
+
+    def run(part: loader.Part) -> tuple[list[Shape], list[Diagnostic]]:
+        scenes = part.scenes or []
+        return [shape(sc, names) for sc in scenes], [d for sc in scenes for d in judge.local(sc)]
+
+    return run
 
 
 def run(story_dir: Path) -> list[Diagnostic]:

@@ -146,6 +146,7 @@ class Store:
         with contextlib.suppress(OSError, TypeError, ValueError):
             path = cache_file(self.root)
             path.parent.mkdir(parents=True, exist_ok=True)
+            cache._prune(path.parent, "check-")
             atomic_write(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
     def _rel(self, path: Path) -> str:

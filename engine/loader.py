@@ -6,6 +6,8 @@ Diagnostic. Nothing here constructs arbitrary Python objects.
 from __future__ import annotations
 
 import gc
+import os
+import pickle
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -16,7 +18,7 @@ import yaml
 
 from engine.diagnostics import Diagnostic, suggest
 from engine.files import story_files
-from engine.model import Document, Scene, Source, Story, Term
+from engine.model import Document, Role, Scene, Source, Story, Term, Variable
 from engine.story_schema import StoryReader
 from engine.yamlnodes import YamlFile, read_yaml
 
@@ -43,9 +45,14 @@ class Part:
     calls: list[tuple[Source, str, str, int]]
     docs: list[tuple[Source, str]]
     scenes: list[Scene] | None = None
+    analysis: Any = None
+    """What the check's one-scene analyses gave for this file, when a second process read it."""
 
 
 Reuse = Callable[[Path], "Part | None"]
+Analyse = Callable[[Mapping[str, Variable], Mapping[str, Role]], Callable[["Part"], Any]]
+"""Given the story's variables and roles, the analysis of one Part that a second process may run (see
+_read_in_child): the check passes its one-scene analyses, so that they are shared between the cores too."""
 """Given a scene file, its Part from an earlier load if the file is unchanged (then it is not read), else None."""
 
 
@@ -58,7 +65,10 @@ def load(
 
 
 def load_parts(
-    root: str | Path, on_file: Callable[[Path], None] | None = None, reuse: Reuse | None = None
+    root: str | Path,
+    on_file: Callable[[Path], None] | None = None,
+    reuse: Reuse | None = None,
+    analyse: Analyse | None = None,
 ) -> tuple[Story | None, list[Diagnostic], list[Part]]:
     """load(), also returning each scene file's Part; with `reuse`, unchanged files are not read again (their
     scenes are read from the file only if someone looks one up)."""
@@ -67,7 +77,7 @@ def load_parts(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(Path(root), on_file, reuse)
+        return _load(Path(root), on_file, reuse, analyse)
     finally:
         # The story lives as long as the program: move it out of the collector's sight for good, so later
         # collections (during play, playtests, checks) do not walk a large story over and over.
@@ -77,7 +87,7 @@ def load_parts(
 
 
 def _load(
-    root: Path, on_file: Callable[[Path], None] | None, reuse: Reuse | None
+    root: Path, on_file: Callable[[Path], None] | None, reuse: Reuse | None, analyse: Analyse | None
 ) -> tuple[Story | None, list[Diagnostic], list[Part]]:
     b = StoryReader(root)
     header_path = root / "story.yaml"
@@ -116,51 +126,53 @@ def _load(
     file_of: dict[str, Part] = {}
     parts: list[Part] = []
     used_files: list[str] = []
+    # Phase 1: each file's result, unchanged files from `reuse`, the rest read here (half of them in a second
+    # process when there is much to read and an analysis to share: see _read_in_child).
+    results: dict[Path, Part | tuple[str, Any] | None] = {}
+    todo: list[Path] = []
     for path in files:
         if path == header_path:
             continue
         part = reuse(path) if reuse is not None else None
         if part is not None:
             _adopt(b, part)
+            results[path] = part
         else:
-            marks = _marks(b)
-            node = read_yaml(path, b.diags)
-            if on_file:
-                on_file(path)
-            if node is None:
-                if any(d.code == "yaml-syntax" for d in b.diags[marks[0] :]):
-                    # One syntax error is one error: the scenes this file was meant to hold exist, as far as
-                    # the other files' gotos and the roles' starts are concerned.
-                    b.broken_ids |= _ids_written(path)
-                if len(b.diags) == marks[0]:
-                    b.diags.append(
-                        Diagnostic(str(path), 1, 1, "warning", "ignored-file", "ignored: the file is empty")
-                    )
+            todo.append(path)
+    judge = analyse(b.variables, head["roles"]) if analyse is not None and head and on_file is None else None
+    theirs = _child_share(root, todo) if judge is not None else []
+    child = _read_in_child(b, root, theirs, judge) if judge is not None and theirs else None
+    mine = set(todo).difference(theirs) if child is not None else set(todo)
+    for path in todo:
+        if path in mine:
+            res = results[path] = _read_one(b, root, path, on_file)
+            if child is not None and judge is not None and isinstance(res, Part):
+                res.analysis = judge(res)  # while the second process is busy with its share
+    if child is not None:
+        got = _child_results(child)
+        for path in theirs:
+            if got is None:  # the second process failed: read its share here
+                results[path] = _read_one(b, root, path, on_file)
                 continue
-            f = YamlFile(str(path), b.diags, check_control=not getattr(node, "plain_text", False))
-            rel = path.relative_to(root).as_posix()
-            if rel in ("glossary.yaml", "glossary.yml"):
-                glossary = b.glossary(f, node)
-                continue
-            if rel in ("documents.yaml", "documents.yml"):
-                documents = b.documents(f, node)
-                continue
-            if not (isinstance(node, yaml.MappingNode) and any(k.value == "scenes" for k, _ in node.value)):
-                near = (
-                    [
-                        k.value
-                        for k, _ in node.value
-                        if isinstance(k, yaml.ScalarNode) and suggest(k.value, ["scenes"])
-                    ]
-                    if isinstance(node, yaml.MappingNode)
-                    else []
-                )
-                hint = f" (is {near[0]!r} meant to be 'scenes'?)" if near else ""
-                f.warning(
-                    node, f"ignored: this YAML file has no top-level 'scenes:' list{hint}", "ignored-file"
-                )
-                continue
-            part = _part(b, f, b.scene_file(f, node), marks)
+            res, diags, broken = got[str(path)]
+            if isinstance(res, Part):
+                _adopt(b, res)
+            else:
+                b.diags.extend(diags)
+            b.broken_ids |= broken  # scenes that exist, with errors of their own
+            results[path] = res
+    # Phase 2: in story order, the scene files' ids (the first definition of an id wins).
+    for path in files:
+        res = results.get(path)
+        if res is None:
+            continue
+        if isinstance(res, tuple):
+            if res[0] == "glossary":
+                glossary = res[1]
+            else:
+                documents = res[1]
+            continue
+        part = res
         used_files.append(part.path)
         parts.append(part)
         for sid, src in part.ids:
@@ -203,6 +215,130 @@ def _load(
         files=tuple(used_files),
     )
     return story, b.diags, parts
+
+
+def _read_one(
+    b: StoryReader, root: Path, path: Path, on_file: Callable[[Path], None] | None
+) -> Part | tuple[str, Any] | None:
+    """Read one file: a scene file's Part, ("glossary", terms) or ("documents", documents), or None (its
+    problems are in b.diags)."""
+    marks = _marks(b)
+    node = read_yaml(path, b.diags)
+    if on_file:
+        on_file(path)
+    if node is None:
+        if any(d.code == "yaml-syntax" for d in b.diags[marks[0] :]):
+            # One syntax error is one error: the scenes this file was meant to hold exist, as far as the other
+            # files' gotos and the roles' starts are concerned.
+            b.broken_ids |= _ids_written(path)
+        if len(b.diags) == marks[0]:
+            b.diags.append(
+                Diagnostic(str(path), 1, 1, "warning", "ignored-file", "ignored: the file is empty")
+            )
+        return None
+    f = YamlFile(str(path), b.diags, check_control=not getattr(node, "plain_text", False))
+    rel = path.relative_to(root).as_posix()
+    if rel in ("glossary.yaml", "glossary.yml"):
+        return ("glossary", b.glossary(f, node))
+    if rel in ("documents.yaml", "documents.yml"):
+        return ("documents", b.documents(f, node))
+    if not (isinstance(node, yaml.MappingNode) and any(k.value == "scenes" for k, _ in node.value)):
+        near = (
+            [
+                k.value
+                for k, _ in node.value
+                if isinstance(k, yaml.ScalarNode) and suggest(k.value, ["scenes"])
+            ]
+            if isinstance(node, yaml.MappingNode)
+            else []
+        )
+        hint = f" (is {near[0]!r} meant to be 'scenes'?)" if near else ""
+        f.warning(node, f"ignored: this YAML file has no top-level 'scenes:' list{hint}", "ignored-file")
+        return None
+    return _part(b, f, b.scene_file(f, node), marks)
+
+
+PARALLEL_BYTES = 2_000_000
+"""Below this many bytes to read, one process reads everything: starting a second costs more than it saves."""
+
+
+def _child_share(root: Path, todo: list[Path]) -> list[Path]:
+    """The files a second process reads: every other one, when there is enough to read and two cores to read
+    it on (never the glossary or the documents, which the main process needs whole)."""
+    if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2 or os.environ.get("DUALPOWER_ONE_PROCESS"):
+        return []
+    scene_files = [p for p in todo if p.relative_to(root).as_posix() not in _SPECIAL]
+    try:
+        sizes = [p.stat().st_size for p in scene_files]
+    except OSError:
+        return []
+    total = sum(sizes)
+    if total < PARALLEL_BYTES:
+        return []
+    # Every other file, up to a little less than half the bytes: the second process also has to send its
+    # results back, which the main one then takes in while it has nothing else to do.
+    share, room = [], total * CHILD_SHARE
+    for path, size in list(zip(scene_files, sizes, strict=True))[1::2]:
+        if size <= room:
+            share.append(path)
+            room -= size
+    return share
+
+
+CHILD_SHARE = 0.46
+"""The part of the bytes the second process reads (it also pickles its results: a little less than half)."""
+
+
+_SPECIAL = {"glossary.yaml", "glossary.yml", "documents.yaml", "documents.yml"}
+
+
+def _read_in_child(
+    b: StoryReader, root: Path, paths: list[Path], judge: Callable[[Part], Any]
+) -> tuple[int, int] | None:
+    """Fork a process that reads `paths` and judges each Part with `judge` (the check's one-scene analyses),
+    sending back each file's result, without its scenes (they stay in the files: see FileScenes). Returns
+    (pid, read end of the pipe), or None when no process could be started."""
+    try:
+        r, w = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid:
+        os.close(w)
+        return pid, r
+    # The child: never returns.
+    code = 1
+    try:
+        os.close(r)
+        out: dict[str, tuple[Any, list[Diagnostic], set[str]]] = {}
+        for path in paths:
+            d0, broken0 = len(b.diags), set(b.broken_ids)
+            res = _read_one(b, root, path, None)
+            if isinstance(res, Part):
+                res.analysis = judge(res)
+                res.scenes = None
+            out[str(path)] = (res, b.diags[d0:], b.broken_ids - broken0)
+        data = pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(w, "wb") as pipe:
+            pipe.write(data)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _child_results(child: tuple[int, int]) -> dict[str, tuple[Any, list[Diagnostic], set[str]]] | None:
+    """What the second process sent (it is this program's own child, so its pickle is trusted), or None."""
+    pid, r = child
+    with os.fdopen(r, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not data:
+        return None
+    try:
+        got = pickle.loads(data)  # noqa: S301 - from our own forked child, never from a file
+    except Exception:  # noqa: BLE001 - any damage: read those files here instead
+        return None
+    return got if isinstance(got, dict) else None
 
 
 def _marks(b: StoryReader) -> tuple[int, int, int, int]:
