@@ -36,9 +36,26 @@ SHIPPED = ROOT / "story"
 
 
 def env(**extra: str) -> dict[str, str]:
-    e = {**os.environ, "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    # Bytecode is written and used, as on a user's machine (an installed wheel comes compiled; an editable
+    # install compiles on its first run): main() compiles it once before anything is timed.
+    e = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    e["NO_COLOR"] = "1"
     e.update(extra)
     return e
+
+
+def compile_bytecode() -> None:
+    """What installing does: the engine's and the libraries' modules compiled, so no run pays for it."""
+    import site
+    import sysconfig
+
+    paths = [str(ROOT / "engine"), sysconfig.get_paths()["purelib"], *site.getsitepackages()]
+    subprocess.run(
+        [PY, "-m", "compileall", "-q", "-j", "0", *dict.fromkeys(paths)],
+        env=env(),
+        check=False,
+        capture_output=True,
+    )
 
 
 def peak_rss(cmd: list[str], stdin: str = "", environ: dict[str, str] | None = None) -> tuple[float, int]:
@@ -182,16 +199,17 @@ def first_screen(reps: int, tmp: Path) -> None:
     r1 = res["plain"] / res["floor"]
     r2 = res["terminal"] / res["floor"]
     row(
-        "1. first screen, plain mode",
-        f"{res['plain'] * 1000:.0f} ms = {r1:.2f}x the import floor ({res['floor'] * 1000:.0f} ms)",
+        "19.5 first screen, terminal (pty)",
+        f"{res['terminal'] * 1000:.0f} ms = {r2:.2f}x the import floor ({res['floor'] * 1000:.0f} ms: "
+        "`import rich.console, prompt_toolkit, yaml`)",
         "<= 1.3x",
-        r1 <= 1.3,
+        r2 <= 1.3,
     )
     row(
-        "1. first screen, terminal (pty)",
-        f"{res['terminal'] * 1000:.0f} ms = {r2:.2f}x the import floor",
-        "<= 1.6x",
-        r2 <= 1.6,
+        "19.5 first scene, plain mode",
+        f"{res['plain'] * 1000:.0f} ms = {r1:.2f}x the import floor",
+        "<= 1.0x",
+        r1 <= 1.0,
     )
 
 
@@ -213,30 +231,47 @@ def large_story(reps: int, tmp: Path, scenes: int) -> None:
     subprocess.run(DP + ["check", "--story", str(story)], env=warm_env, cwd=ROOT, capture_output=True)
     floor_import = [PY, "-c", "import rich.console, prompt_toolkit, yaml"]
     play = DP + ["play", "--plain", "--story", str(story), "--role", "red"]
+    changed = sorted(story.rglob("*.yaml"))[len(list(story.rglob("*.yaml"))) // 2]
+    edits = iter(range(1_000_000))
+
+    def incremental() -> float:
+        """An author's edit to one scene file (a title changed), then `check` with the cache of the last one."""
+        text = changed.read_text(encoding="utf-8")
+        changed.write_text(text.replace("title: ", f"title: Edit {next(edits)} ", 1), encoding="utf-8")
+        return peak_rss(DP + ["check", "--story", str(story)], environ=warm_env)[0]
+
     res = interleaved(
         {
             "compose": lambda: peak_rss(compose_floor_cmd(story))[0],
             "check": lambda: peak_rss(DP + ["check", "--story", str(story)], environ=cold_env)[0],
+            "incremental": incremental,
             "import": lambda: peak_rss(floor_import)[0],
             "second": lambda: time_to_prompt(play, b"\n> ", warm_env),
-            "check2": lambda: peak_rss(DP + ["check", "--story", str(story)], environ=warm_env)[0],
         },
         reps,
     )
     r = res["check"] / res["compose"]
     row(
-        f"2. check, {scenes:,} scenes ({size:.1f} MB), cold",
-        f"{res['check']:.2f} s = {r:.2f}x libyaml compose ({res['compose']:.2f} s, both whole processes)",
-        "<= 1.5x",
-        r <= 1.5,
+        f"19.4 check, {scenes:,} scenes ({size:.1f} MB), cold",
+        f"{res['check']:.2f} s = {r:.2f}x libyaml compose ({res['compose']:.2f} s, both whole processes; "
+        "the second core reads half of the files)",
+        "<= 1.0x",
+        r <= 1.0,
+    )
+    r3 = res["incremental"] / res["check"]
+    row(
+        f"19.3 check, {scenes:,} scenes, after one scene file changed",
+        f"{res['incremental']:.2f} s = {r3:.2f}x the cold check (one file of {len(list(story.rglob('*.yaml')))} "
+        "read; the rest from the check cache)",
+        "<= 0.25x",
+        r3 <= 0.25,
     )
     r2 = res["second"] / res["import"]
     row(
-        "2. second start of that story (cached), to the first scene",
-        f"{res['second'] * 1000:.0f} ms = {r2:.2f}x the import floor ({res['import'] * 1000:.0f} ms); "
-        f"a second `check` takes {res['check2']:.2f} s",
-        "<= 2x",
-        r2 <= 2.0,
+        "19.5 warm start of that story (cached), to the first scene",
+        f"{res['second'] * 1000:.0f} ms = {r2:.2f}x the import floor ({res['import'] * 1000:.0f} ms)",
+        "<= 1.0x",
+        r2 <= 1.0,
     )
 
 
@@ -314,14 +349,19 @@ def render_speed() -> None:
         console.file = io.StringIO()
         console.print(render.scene(view, story))
     per = (time.perf_counter() - t) / n * 1000
-    row("4. render a scene at 80 columns", f"{per:.2f} ms (build + print, mean of {n})", "< 5 ms", per < 5)
+    row(
+        "render a scene at 80 columns (information)",
+        f"{per:.2f} ms (build + print, mean of {n})",
+        "< 5 ms",
+        per < 5,
+    )
 
 
 def memory_and_growth(tmp: Path, sizes: list[int]) -> None:
     # a whole game of the shipped story, played to an ending
     e = env(DUALPOWER_SAVES=str(tmp / "s3"), XDG_CACHE_HOME=str(tmp / "cache3"))
     mb = peak_memory(["play", "--plain", "--role", "soldier"], "1\n" * 300, e, tmp)
-    row("5. memory, a game of the shipped story", f"{mb} MB peak RSS", "< 80 MB", mb < 80)
+    row("19.5 memory, a game of the shipped story", f"{mb} MB peak RSS", "<= 80 MB", mb <= 80)
     lines = []
     for n in sizes:
         story = tmp / f"grow{n}"
@@ -351,17 +391,37 @@ def memory_and_growth(tmp: Path, sizes: list[int]) -> None:
             env=env(DUALPOWER_NO_CACHE="1"),
             check=True,
         ).stdout.split()
+        # `dualpower check` after one scene file changed, a whole process with the cache of the check before
+        cache_env = env(XDG_CACHE_HOME=str(tmp / f"cache-grow{n}"))
+        check_cmd = DP + ["check", "--story", str(story)]
+        subprocess.run(check_cmd, env=cache_env, cwd=ROOT, capture_output=True, check=False)
+        one = sorted(story.rglob("*.yaml"))[50]
+        inc = []
+        for k in range(3):
+            one.write_text(
+                one.read_text(encoding="utf-8").replace("title: ", f"title: E{k} ", 1), encoding="utf-8"
+            )
+            inc.append(peak_rss(check_cmd, environ=cache_env)[0])
         lines.append(
-            (n, float(out[0]), float(out[1]), float(out[2]), int(out[3]), int(out[4]), float(out[5]))
+            (
+                n,
+                float(out[0]),
+                float(out[1]),
+                float(out[2]),
+                int(out[3]),
+                int(out[4]),
+                float(out[5]),
+                min(inc),
+            )
         )
     table = "\n".join(
-        f"| {n:,} | {f:.2f} s | {a:.2f} s | {b:.3f} s | {c:.3f} s ({s:,} steps) | {m} MB |"
-        for n, a, b, c, s, m, f in lines
+        f"| {n:,} | {f:.2f} s | {a:.2f} s | {b:.3f} s | {i:.2f} s | {c:.3f} s ({s:,} steps) | {m} MB |"
+        for n, a, b, c, s, m, f, i in lines
     )
     GROWTH.append(
-        "| scenes | libyaml compose (floor) | load | check analysis (best of 3) | playtest, 30 runs (best of 3) "
-        "| peak RSS |\n"
-        "|---|---|---|---|---|---|\n" + table
+        "| scenes | libyaml compose (floor) | load | check analysis (best of 3) | `check` after one file "
+        "changed (whole process, best of 3) | playtest, 30 runs (best of 3) | peak RSS |\n"
+        "|---|---|---|---|---|---|---|\n" + table
     )
     # Growth: the exponent k of time ~ scenes**k fitted over the sizes (least squares on logs); k = 1 is linear.
     # The files grow with the story (100 files each time), and even libyaml's compose of them grows a little
@@ -377,11 +437,17 @@ def memory_and_growth(tmp: Path, sizes: list[int]) -> None:
     # `dualpower check` is the load plus the analysis; the analysis alone is shown too, for information.
     lines = [(*line, line[1] + line[2]) for line in lines]
     analysis = exponent(2)
-    for what, col in (("load", 1), ("check (load + analysis)", 7), ("playtest", 3), ("memory", 5)):
+    for what, col in (
+        ("load", 1),
+        ("check (load + analysis)", 8),
+        ("incremental check (one file changed)", 7),
+        ("playtest", 3),
+        ("memory", 5),
+    ):
         k = exponent(col)
         limit = max(1.1, floor + 0.1)
         row(
-            f"6. growth of {what}, {sizes[0]:,} -> {sizes[-1]:,} scenes",
+            f"19.7 growth of {what}, {sizes[0]:,} -> {sizes[-1]:,} scenes",
             f"grows as scenes^{k:.2f} (libyaml's compose of the same files: ^{floor:.2f})",
             "exponent <= 1.1, or within 0.1 of the floor's",
             k <= limit,
@@ -427,6 +493,7 @@ def main() -> int:
     sizes = [1000, 5000] if a.quick else [1000, 10_000, 50_000]
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     tmp = Path(tempfile.mkdtemp(prefix="dp-bench-"))
+    compile_bytecode()
     started = time.time()
     try:
         first_screen(reps, tmp)
