@@ -49,7 +49,8 @@ class Graph(Protocol):
 
 def next_scenes(story: Graph, choice: ChoiceShape, returns: Iterable[str] = ()) -> list[str]:
     """The scenes a choice can lead to: its goto, a call's scene and where play goes on after it, each chance
-    outcome's goto; a `goto: return` leads to `returns` (the gotos of the story's calling choices)."""
+    outcome's goto; a `goto: return` leads to `returns` (where the calls that lead to its scene go on:
+    returns_by_scene)."""
     out: list[str] = []
     for target in choice.targets:
         if target == RETURN:
@@ -59,18 +60,34 @@ def next_scenes(story: Graph, choice: ChoiceShape, returns: Iterable[str] = ()) 
     return out
 
 
-def return_points(story: Graph) -> list[str]:
-    """Where play can go on after a call returns: the goto of every choice with a call."""
-    return sorted(
-        {c.goto for s in story.scenes.values() for c in s.choices if c.call and c.goto in story.scenes}
-    )
+def returns_by_scene(story: Graph) -> dict[str, list[str]]:
+    """Scene -> where a `goto: return` in it can go on: the goto of each call whose scene leads to it within
+    the call (a call made inside goes on at its own goto). Only those: a return never goes on at the goto of a
+    call that cannot lead to its scene (a side scene of one role's never returns into another role's story)."""
+    scenes = story.scenes
+    out: dict[str, set[str]] = {}
+    for s in scenes.values():
+        for c in s.choices:
+            if not c.call or c.call not in scenes:
+                continue
+            seen, todo = {c.call}, [c.call]
+            while todo:
+                sid = todo.pop()
+                out.setdefault(sid, set()).add(c.goto)
+                for d in scenes[sid].choices:
+                    for t in (d.goto,) if d.call else d.targets:
+                        if t in scenes and t not in seen:
+                            seen.add(t)
+                            todo.append(t)
+    return {sid: sorted(gotos) for sid, gotos in out.items()}
 
 
 def successors(story: Graph) -> dict[str, list[str]]:
-    """Scene -> the scenes its choices can lead to (see next_scenes)."""
-    returns = return_points(story)
+    """Scene -> the scenes its choices can lead to (see next_scenes and returns_by_scene)."""
+    returns = returns_by_scene(story)
     return {
-        sid: [t for c in s.choices for t in next_scenes(story, c, returns)] for sid, s in story.scenes.items()
+        sid: [t for c in s.choices for t in next_scenes(story, c, returns.get(sid, ()))]
+        for sid, s in story.scenes.items()
     }
 
 

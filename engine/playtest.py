@@ -978,7 +978,7 @@ def _live_sets(
     reachable from S (S included) asks about it: visits only grow, nothing overwrites them."""
     scenes = story.scenes
     live = {sid: (dict(v), frozenset(w)) for sid, (v, w) in reads.items()}
-    returns_of = _return_points_of(story)
+    returns_of = graph.returns_by_scene(story)
 
     def moves(c: Any, sid: str) -> list[tuple[tuple[Effect, ...], str]]:
         """(the outcome's effects, the next scene) for each way a choice can go (a call: into its scene, and on
@@ -1018,28 +1018,6 @@ def _live_sets(
                     waiting.add(p)
                     todo.append(p)
     return live
-
-
-def _return_points_of(story: Story) -> dict[str, list[str]]:
-    """Scene -> where a `goto: return` in it can go on: the goto of each call whose scene leads to it within
-    the call (a call made inside goes on at its own goto). Only those: a return never goes on at the goto of a
-    call that cannot lead to it, so what is live there is not live here."""
-    scenes = story.scenes
-    out: dict[str, set[str]] = {}
-    for s in scenes.values():
-        for c in s.choices:
-            if not c.call or c.call not in scenes:
-                continue
-            seen, todo = {c.call}, [c.call]
-            while todo:
-                sid = todo.pop()
-                out.setdefault(sid, set()).add(c.goto)
-                for d in scenes[sid].choices:
-                    for t in (d.goto,) if d.call else d.targets:
-                        if t in scenes and t not in seen:
-                            seen.add(t)
-                            todo.append(t)
-    return {sid: sorted(gotos) for sid, gotos in out.items()}
 
 
 class _Classes:

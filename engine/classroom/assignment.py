@@ -337,15 +337,16 @@ def reachable(story: Story, start: str, until: str | None = None) -> set[str]:
     """Scenes a player could reach from `start` by some choices (conditions ignored), not going past `until`."""
     seen = {start}
     todo = deque([start])
+    returns: dict[str, list[str]] | None = None
     while todo:
         sid = todo.popleft()
         if sid == until:
             continue
         scene = story.scenes.get(sid)
         for c in scene.choices if scene else ():
-            for target in graph.next_scenes(
-                story, c, graph.return_points(story) if "return" in c.targets else ()
-            ):
+            if "return" in c.targets and returns is None:
+                returns = graph.returns_by_scene(story)
+            for target in graph.next_scenes(story, c, (returns or {}).get(sid, ())):
                 if target not in seen:
                     seen.add(target)
                     todo.append(target)
