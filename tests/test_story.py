@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from engine import check, loader, playtest, runtime, stats
+from engine import check, expr, loader, playtest, runtime, stats
 from tests.conftest import SHIPPED
 
 ROLES = ("worker", "soldier", "kadet")
@@ -92,6 +92,51 @@ def test_paths_run_to_october_unless_cut_short(story) -> None:
 def test_epilogues_speak_of_the_constituent_assembly(story) -> None:
     for s in filter(shipped, story.endings):
         assert re.search(r"Constituent Assembly|the Assembly", s.ending.epilogue), s.id
+
+
+FIGURES = re.compile(r"\b\d{2}\s*(?:per cent|%)|about 40\b")
+
+
+def test_the_assembly_result_is_told_where_it_matters_not_in_every_ending(story) -> None:
+    """Issue 18: each role tells the Constituent Assembly's vote once or twice, in the endings where it matters;
+    the other epilogues may name the Assembly, but do not restate the figures."""
+    told: dict[str, list[str]] = {}
+    for s in filter(shipped, story.endings):
+        if FIGURES.search(s.ending.epilogue):
+            told.setdefault(s.id.split(".")[0], []).append(s.id)
+    assert set(told) == {"worker", "soldier", "kadet"}, told
+    assert all(1 <= len(ids) <= 2 for ids in told.values()), told
+
+
+def _reads(text: str) -> set[str]:
+    """What a text's inline markup reads: variables, and the scenes its visited() asks about."""
+    from engine.text import inline, placeholder_names
+
+    out: set[str] = set()
+    for body in placeholder_names(text):
+        mark = inline(body)
+        if mark is None:
+            out.add(body)
+            continue
+        if mark.cond:
+            out |= _cond_reads(expr.parse(mark.cond))
+        for part in mark.parts:
+            out |= _reads(part)
+    return out
+
+
+def _cond_reads(node: expr.Node) -> set[str]:
+    return set(expr.names(node)) | {str(c.args[0].value) for c in expr.calls(node) if c.args}
+
+
+def test_every_epilogue_reads_two_of_the_players_choices(story) -> None:
+    """Issue 18: an epilogue belongs to the player: it reads at least two things the player chose or did
+    (inline conditions in the epilogue, or the ending scene's conditional paragraphs)."""
+    for s in filter(shipped, story.endings):
+        reads = _reads(s.ending.epilogue)
+        for p in s.paragraphs:
+            reads |= _reads(p.text) | (_cond_reads(p.cond.node) if p.cond is not None else set())
+        assert len(reads) >= 2, (s.id, reads)
 
 
 def test_invented_people_are_marked(story) -> None:
