@@ -1,4 +1,6 @@
-"""Draw docs/scene.svg: a scene as the terminal shows it, for the README. Run it again when the look changes.
+"""Draw the terminal's screens for the docs: docs/scene.svg (a scene, for the README), docs/answer.svg (a choice
+answered: the echo, the response, what changed, the next scene) and docs/stats.svg (`stats`: each value on its
+scale, with what it means). Run it again when the look changes.
 
     .venv/bin/python docs/make_picture.py [--story DIR] [--scene ID] [--width 80] [-o docs/scene.svg]
 
@@ -26,12 +28,15 @@ from engine.session import Session  # noqa: E402
 from engine.ui import render  # noqa: E402
 
 
+DEFAULT_OUTPUT = ROOT / "docs" / "scene.svg"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--story", type=Path, default=None, help="story folder (default: the shipped story)")
     parser.add_argument("--scene", help="scene id to draw (default: the first role's first scene)")
     parser.add_argument("--width", type=int, default=80, help="terminal width in columns (default 80)")
-    parser.add_argument("-o", "--output", type=Path, default=ROOT / "docs" / "scene.svg")
+    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
 
     story, diags = loader.load(args.story or default_story_dir())
@@ -54,25 +59,36 @@ def main(argv: list[str] | None = None) -> int:
     # A Session only to build the same views the game shows; nothing is saved.
     session = Session(story, state, Saves(ROOT / "saves"))
 
-    console = Console(
-        record=True,
-        width=args.width,
-        file=io.StringIO(),
-        force_terminal=True,
-        color_system="truecolor",
-        no_color=False,
-        highlight=False,
-        emoji=False,
-    )
-    console.print()
-    console.print(render.scene(session.scene_view(), story))
-    console.print()
-    console.print(Text("> ", style="bold"))
-    console.print()
-    console.print(render.toolbar_text(session.toolbar(), args.width, session.bearings()))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    console.save_svg(str(args.output), title=story.title, unique_id="dualpower")
-    print(f"wrote {args.output}")
+    def draw(items: list[object], path: Path, with_bar: bool = True) -> None:
+        console = Console(
+            record=True,
+            width=args.width,
+            file=io.StringIO(),
+            force_terminal=True,
+            color_system="truecolor",
+            no_color=False,
+            highlight=False,
+            emoji=False,
+        )
+        console.print()
+        for item in items:
+            console.print(item)
+            console.print()
+        console.print(Text("> ", style="bold"))
+        if with_bar:
+            console.print()
+            console.print(render.toolbar_text(session.toolbar(), args.width, session.bearings()))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        console.save_svg(str(path), title=story.title, unique_id="dualpower")
+        print(f"wrote {path}")
+
+    draw([render.scene(session.scene_view(), story)], args.output)
+    if args.scene is None:
+        # A choice answered: the first choice of the first scene, as the game shows it after the player types 1.
+        answered = [r for v in session.handle("1") if (r := render.view(v, story)) is not None]
+        draw(answered, args.output.with_name("answer.svg"))
+        shown = [r for v in session.handle("stats") if (r := render.view(v, story)) is not None]
+        draw(shown, args.output.with_name("stats.svg"), with_bar=False)
     return 0
 
 
