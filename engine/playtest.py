@@ -102,10 +102,10 @@ class _Words:
     """Words read, per scene and per choice text, as runtime.paragraphs and runtime.interpolate would give them
     (reporting only; what is open and what a choice does come from runtime.Rules). Each scene is prepared once
     into a table: the words of its always-shown plain paragraphs (and epilogue) as one number, then only the
-    paragraphs that depend on the state: a condition to test, and a count, or the text when a placeholder
-    must be filled in first."""
+    paragraphs that depend on the state: a condition to test, and a count, or the text when a placeholder or
+    inline markup must be filled in first (its count remembered by the values it reads: see _Deps)."""
 
-    __slots__ = ("story", "scenes", "fixed", "choices", "book", "settled")
+    __slots__ = ("story", "scenes", "fixed", "choices", "book", "settled", "filled")
 
     def __init__(self, story: Story, book: _Counting) -> None:
         self.story = story
@@ -113,26 +113,33 @@ class _Words:
         """Where the paragraph conditions' outcomes are noted, beside the choices'."""
         self.settled: set[str] = set()
         """Scenes whose paragraph conditions have all come out both ways."""
-        self.scenes: dict[str, tuple[int, tuple[tuple[Any, int], ...], tuple[tuple[Any, str], ...]]] = {}
-        """Scene id -> (fixed words, ((condition, words) of plain conditional paragraphs), ((condition or None,
-        text) of paragraphs with a placeholder))."""
+        self.scenes: dict[
+            str, tuple[int, tuple[tuple[Any, int, str], ...], tuple[tuple[Any, _Deps, str], ...]]
+        ] = {}
+        """Scene id -> (fixed words, ((condition, words, key) of plain conditional paragraphs), ((condition or
+        None, the text's _Deps, key) of paragraphs to fill in))."""
         self.fixed: dict[str, int] = {}
         """Scene id -> words, for the scenes whose words never depend on the state."""
         self.choices: dict[str, int] = {}
         """Choice key -> words, or -1 when a placeholder makes them depend on the state."""
+        self.filled: dict[tuple[Any, ...], int] = {}
+        """(text, the values it reads) -> its words once filled in."""
 
-    def _table(self, scene: Scene) -> tuple[int, tuple[tuple[Any, int], ...], tuple[tuple[Any, str], ...]]:
+    def _table(
+        self, scene: Scene
+    ) -> tuple[int, tuple[tuple[Any, int, str], ...], tuple[tuple[Any, _Deps, str], ...]]:
         fixed = runtime.words(scene.ending.epilogue) if scene.ending is not None else 0
-        shown_if: list[tuple[Any, int]] = []
-        filled: list[tuple[Any, str]] = []
-        for p in scene.paragraphs:
+        shown_if: list[tuple[Any, int, str]] = []
+        filled: list[tuple[Any, _Deps, str]] = []
+        for n, p in enumerate(scene.paragraphs):
             test = p.cond.test if p.cond is not None else None
+            key = _paragraph_key(scene.id, n)
             if has_braces(p.text):
-                filled.append((test, p.text))
+                filled.append((test, _Deps(p.text), key))
             elif test is None:
                 fixed += runtime.words(p.text)
             else:
-                shown_if.append((test, runtime.words(p.text)))
+                shown_if.append((test, runtime.words(p.text), key))
         table = self.scenes[scene.id] = (fixed, tuple(shown_if), tuple(filled))
         if not shown_if and not filled:
             self.fixed[scene.id] = fixed
@@ -140,24 +147,45 @@ class _Words:
 
     def scene(self, state: GameState, plan: runtime.Plan) -> int:
         sid = plan.scene.id
-        if sid not in self.settled:
-            true, false = self.book.true, self.book.false
-            varied = True
-            for n, p in enumerate(plan.scene.paragraphs):
-                if p.cond is not None:
-                    key = _paragraph_key(sid, n)
-                    (true if p.cond.test(state) else false).add(key)
-                    varied = varied and key in true and key in false
-            if varied:  # every paragraph condition here has come out both ways: no need to look again
-                self.settled.add(sid)
         read, shown_if, filled = self.scenes.get(sid) or self._table(plan.scene)
-        for test, n in shown_if:
+        if sid in self.settled:
+            for test, n, _key in shown_if:
+                if test(state):
+                    read += n
+            for test, deps, _key in filled:
+                if test is None or test(state):
+                    read += self.fill(state, deps, sid)
+            return read
+        # Each condition tested once: its outcome noted for the report, its words counted when it holds.
+        true, false = self.book.true, self.book.false
+        varied = True
+        for test, n, key in shown_if:
             if test(state):
                 read += n
-        for test, text in filled:
-            if test is None or test(state):
-                read += runtime.words(runtime.interpolate(self.story, state, text))
+                true.add(key)
+            else:
+                false.add(key)
+            varied = varied and key in true and key in false
+        for test, deps, key in filled:
+            if test is not None:
+                holds = test(state)
+                (true if holds else false).add(key)
+                varied = varied and key in true and key in false
+                if not holds:
+                    continue
+            read += self.fill(state, deps, sid)
+        if varied:  # every paragraph condition here has come out both ways: no need to note them again
+            self.settled.add(sid)
         return read
+
+    def fill(self, state: GameState, deps: _Deps, scene_id: str) -> int:
+        key = deps.key(state, scene_id)
+        n = self.filled.get(key)
+        if n is None:
+            n = runtime.words(runtime.interpolate(self.story, state, deps.text, scene_id))
+            if key[0] is not None:
+                self.filled[key] = n
+        return n
 
     def choice(self, state: GameState, move: runtime.Move) -> int:
         """The choice's words as the player reads them when taking it: its text, then its response."""
@@ -175,6 +203,57 @@ class _Words:
             if p.cond is None or p.cond.test(state):
                 read += runtime.words(runtime.interpolate(self.story, state, p.text))
         return read
+
+
+class _Deps:
+    """What filling in a text reads: the variables its placeholders and inline conditions name, the scenes its
+    conditions ask visits of, and (for `{seq}`/`{cycle}`) the visits of the scene it is in. Two states that agree
+    on these fill it in alike, so its word count is remembered by them."""
+
+    __slots__ = ("text", "names", "scenes", "counts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        found_names: set[str] = set()
+        found_scenes: set[str] = set()
+        self.counts = False
+        try:
+            self._read(text, found_names, found_scenes)
+        except (InlineError, ExprError):
+            self.text = ""  # never remembered: see key()
+        self.names = tuple(sorted(found_names))
+        self.scenes = tuple(sorted(found_scenes))
+
+    def _read(self, text: str, found_names: set[str], found_scenes: set[str]) -> None:
+        for body in placeholder_names(text):
+            mark = inline(body)
+            if mark is None:
+                found_names.add(body)
+                continue
+            if mark.kind != "if":
+                self.counts = True
+            if mark.cond:
+                tree = parse(mark.cond)
+                found_names |= names(tree)
+                for call in calls(tree):
+                    target = getattr(call.args[0], "value", None) if call.args else None
+                    if not isinstance(target, str):
+                        raise ExprError("a computed scene", 1)
+                    found_scenes.add(target)
+            for part in mark.parts:
+                self._read(part, found_names, found_scenes)
+
+    def key(self, state: GameState, scene_id: str) -> tuple[Any, ...]:
+        if not self.text:
+            return (None,)
+        get, visits = state.vars.get, state.visits.get
+        return (
+            self.text,
+            state.role,
+            *[get(n) for n in self.names],
+            *[visits(s, 0) for s in self.scenes],
+            visits(scene_id, 0) if self.counts else 0,
+        )
 
 
 # --- results ------------------------------------------------------------------------------------
