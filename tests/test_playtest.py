@@ -768,3 +768,31 @@ def test_counting_conditions_changes_no_run(tmp_path: Path) -> None:
             assert game.scene == scene
             runtime.choose(story, game, _number_of(story, game, index))
         assert game.scene == run.state.scene
+
+
+@pytest.mark.parametrize("root", ["tests/data/language", "story"])
+def test_words_counted_are_the_words_the_player_reads(root: str) -> None:
+    """The playtest's word counts (with their tables and memory of filled-in texts) equal the words of the
+    paragraphs the game shows, scene after scene, on random walks through a story full of inline markup."""
+    story = load(Path(__file__).resolve().parent.parent / root)
+    book = playtest._Counting(story)
+    words = playtest._Words(story, book)
+    rng = random.Random(3)
+    for role in story.roles:
+        for _ in range(40):
+            state = runtime.new_game(story, role)
+            plan = book.plan(state.scene)
+            for _step in range(60):
+                shown = sum(runtime.words(t) for t in runtime.paragraphs(story, state))
+                if plan.scene.ending is not None:
+                    shown += runtime.words(plan.scene.ending.epilogue)
+                assert words.scene(state, plan) == shown, state.scene
+                moves = book.open_moves(state, plan)
+                if plan.ending or not moves:
+                    break
+                pick = moves[rng.randrange(len(moves))]
+                if pick.branches:
+                    goto, _ = book.resolve(state, pick)
+                    plan = book.enter(state, goto)
+                else:
+                    plan = book.advance(state, pick)
