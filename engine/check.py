@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import json
 from collections import deque
@@ -14,7 +13,6 @@ from typing import NamedTuple, Protocol, TextIO
 from engine import expr, graph, loader
 from engine.diagnostics import Diagnostic, sort_key, summary
 from engine.model import RETURN, Choice, Condition, Role, Scene, Source, Story, Variable
-from engine.text import InlineError, inline, placeholder_names
 
 
 class Step(NamedTuple):
@@ -158,7 +156,7 @@ def shape(scene: Scene, names: dict[str, frozenset[str]]) -> Shape:
             reads |= got
     for text in texts:
         if "{" in text:
-            reads |= _text_reads(text)
+            reads |= expr.text_reads(text).names
     steps = tuple(
         Step(
             c.index,
@@ -272,25 +270,6 @@ def _variables(story: Outline, variables: Mapping[str, Variable], out: list[Diag
                 f"variable {var.name} never changes: no set: or add: touches it, so it is always "
                 f"{_value(var.start)}",
             )
-
-
-def _text_reads(text: str) -> set[str]:
-    """The variables a text reads: its placeholders and the conditions of its inline markup."""
-    out: set[str] = set()
-    for body in placeholder_names(text):
-        try:
-            mark = inline(body)
-        except InlineError:
-            continue
-        if mark is None:
-            out.add(body)
-            continue
-        if mark.cond:
-            with contextlib.suppress(expr.ExprError):
-                out |= expr.names(expr.parse(mark.cond))
-        for part in mark.parts:
-            out |= _text_reads(part)
-    return out
 
 
 def _calls(story: Outline, out: list[Diagnostic]) -> None:

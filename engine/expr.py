@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from engine.text import InlineError, inline, placeholder_names
+
 MAX_LENGTH = 2000
 MAX_DEPTH = 100
 MAX_INT = 10**12
@@ -432,6 +434,60 @@ _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
     "-": operator.sub,
     "*": operator.mul,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class TextReads:
+    """What filling in a text reads (runtime.interpolate): its `{name}` placeholders and the variables of its
+    inline conditions, the scenes those conditions ask visited()/visits() of, and whether its `{seq}`/`{cycle}`
+    count the visits of the scene it is shown in."""
+
+    names: frozenset[str]
+    scenes: frozenset[str]
+    counts: bool
+    whole: bool
+    """False when some markup or condition could not be read, or a scene is named by a computed value: then
+    the sets may be short."""
+
+
+def text_reads(text: str) -> TextReads:
+    """The one reading of a text's markup, for check (what is read), playtest (what is live, what a count
+    depends on) and the story tests."""
+    found: set[str] = set()
+    scenes: set[str] = set()
+    counts = False
+    whole = True
+
+    def read(t: str) -> None:
+        nonlocal counts, whole
+        for body in placeholder_names(t):
+            try:
+                mark = inline(body)
+            except InlineError:
+                whole = False
+                continue
+            if mark is None:
+                found.add(body)
+                continue
+            counts = counts or mark.kind != "if"
+            if mark.cond:
+                try:
+                    tree = parse(mark.cond)
+                except ExprError:
+                    whole = False
+                else:
+                    found.update(names(tree))
+                    for call in calls(tree):
+                        target = getattr(call.args[0], "value", None) if call.args else None
+                        if isinstance(target, str):
+                            scenes.add(target)
+                        else:
+                            whole = False
+            for part in mark.parts:
+                read(part)
+
+    read(text)
+    return TextReads(frozenset(found), frozenset(scenes), counts, whole)
 
 
 def compile_node(node: Node) -> Compiled:

@@ -11,7 +11,6 @@ merges states no later choice can tell apart (live variables and int value class
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import random
 import statistics
@@ -22,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import graph, runtime
-from engine.expr import Binary, ExprError, Name, Num, Unary, calls, names, parse
+from engine.expr import Binary, Name, Num, Unary, calls, names, text_reads
 from engine.model import RETURN, Effect, Scene, Story
 from engine.state import GameState, seed_rng
-from engine.text import InlineError, has_braces, inline, placeholder_names
+from engine.text import has_braces
 
 RUNS = 100
 STEP_CAP = 2000
@@ -213,35 +212,11 @@ class _Deps:
     __slots__ = ("text", "names", "scenes", "counts")
 
     def __init__(self, text: str) -> None:
-        self.text = text
-        found_names: set[str] = set()
-        found_scenes: set[str] = set()
-        self.counts = False
-        try:
-            self._read(text, found_names, found_scenes)
-        except (InlineError, ExprError):
-            self.text = ""  # never remembered: see key()
-        self.names = tuple(sorted(found_names))
-        self.scenes = tuple(sorted(found_scenes))
-
-    def _read(self, text: str, found_names: set[str], found_scenes: set[str]) -> None:
-        for body in placeholder_names(text):
-            mark = inline(body)
-            if mark is None:
-                found_names.add(body)
-                continue
-            if mark.kind != "if":
-                self.counts = True
-            if mark.cond:
-                tree = parse(mark.cond)
-                found_names |= names(tree)
-                for call in calls(tree):
-                    target = getattr(call.args[0], "value", None) if call.args else None
-                    if not isinstance(target, str):
-                        raise ExprError("a computed scene", 1)
-                    found_scenes.add(target)
-            for part in mark.parts:
-                self._read(part, found_names, found_scenes)
+        reads = text_reads(text)
+        self.text = text if reads.whole else ""  # "": never remembered (see key)
+        self.names = tuple(sorted(reads.names))
+        self.scenes = tuple(sorted(reads.scenes))
+        self.counts = reads.counts
 
     def key(self, state: GameState, scene_id: str) -> tuple[Any, ...]:
         if not self.text:
@@ -979,7 +954,7 @@ def _scene_reads(story: Story, scene: Scene) -> tuple[_Live, dict[str, bool]]:
     live: _Live = {}
     visit_reads: dict[str, bool] = {}
     for c in scene.choices:
-        for name in _text_names(c.text):
+        for name in text_reads(c.text).names:
             if name in story.variables:
                 live[name] = EXACT
         # visits() in a computed value counts like one in a condition (its variables are read by _live_before)
@@ -994,25 +969,6 @@ def _scene_reads(story: Story, scene: Scene) -> tuple[_Live, dict[str, bool]]:
                 if isinstance(target, str):
                     visit_reads[target] = visit_reads.get(target, False) or call.func == "visits"
     return live, visit_reads
-
-
-def _text_names(text: str) -> set[str]:
-    """The variables a text reads: its placeholders and the conditions of its inline markup."""
-    out: set[str] = set()
-    for body in placeholder_names(text):
-        try:
-            mark = inline(body)
-        except InlineError:
-            continue
-        if mark is None:
-            out.add(body)
-            continue
-        if mark.cond:
-            with contextlib.suppress(ExprError):
-                out |= names(parse(mark.cond))
-        for part in mark.parts:
-            out |= _text_names(part)
-    return out
 
 
 def _live_before(story: Story, effects: tuple[Effect, ...], after: _Live) -> _Live:

@@ -122,19 +122,8 @@ def test_the_assembly_result_is_told_where_it_matters_not_in_every_ending(story)
 
 def _reads(text: str) -> set[str]:
     """What a text's inline markup reads: variables, and the scenes its visited() asks about."""
-    from engine.text import inline, placeholder_names
-
-    out: set[str] = set()
-    for body in placeholder_names(text):
-        mark = inline(body)
-        if mark is None:
-            out.add(body)
-            continue
-        if mark.cond:
-            out |= _cond_reads(expr.parse(mark.cond))
-        for part in mark.parts:
-            out |= _reads(part)
-    return out
+    got = expr.text_reads(text)
+    return set(got.names | got.scenes)
 
 
 def _cond_reads(node: expr.Node) -> set[str]:
