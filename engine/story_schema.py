@@ -152,20 +152,16 @@ class StoryReader:
                 cached = self.compiled[text] = (tree, expr.compile_node(tree), expr.calls(tree))
             tree, test, calls = cached
         except expr.ExprError as exc:
-            self.diags.append(
-                Diagnostic(
-                    f.path,
-                    src.line,
-                    src.col + offset + exc.col - 1,
-                    "error",
-                    "condition",
-                    f"{what}: {exc.message}",
-                )
-            )
+            self._condition_error(f, src, offset, what, exc)
             return None
         for call in calls:
             self._pend(f, src, call, offset)
         return Condition(text, tree, test, src)
+
+    def _condition_error(self, f: YamlFile, src: Source, offset: int, what: str, exc: expr.ExprError) -> None:
+        """A condition's mistake, at its column in the file (`offset`: 1 past an opening quote)."""
+        col = src.col + offset + exc.col - 1
+        self.diags.append(Diagnostic(f.path, src.line, col, "error", "condition", f"{what}: {exc.message}"))
 
     def _pend(self, f: YamlFile, src: Source, call: expr.Call, offset: int) -> None:
         target = call.args[0].value if call.args and isinstance(call.args[0], expr.Str) else ""
@@ -251,16 +247,7 @@ class StoryReader:
                     1,
                 )
         except expr.ExprError as exc:
-            self.diags.append(
-                Diagnostic(
-                    f.path,
-                    src.line,
-                    src.col + offset + exc.col - 1,
-                    "error",
-                    "condition",
-                    f"{what}: {exc.message}",
-                )
-            )
+            self._condition_error(f, src, offset, what, exc)
             return None
         for call in expr.calls(tree):
             self._pend(f, src, call, offset)
