@@ -464,6 +464,31 @@ def memory_and_growth(tmp: Path, sizes: list[int]) -> None:
 
 GROWTH: list[str] = []
 
+HOW = """## How each goal is reached
+
+- **19.1 The exhaustive walk finishes** (engine/playtest.py, `exhaustive`): a state keeps only what a later choice
+  condition, computed value or choice text can read from that scene on (live-variable analysis per scene, a
+  fixed point over the goto graph); an int is kept only as the class of values its comparisons ahead tell apart
+  (cuts moved back through each `add:`, clamped to the declared range); visit counts only where `visited()` or
+  `visits()` ahead asks; once-only choices only while still ahead. A `goto: return` carries liveness back only to
+  the gotos of the calls that lead to its scene (graph.returns_by_scene), not to every call's: with the second
+  draft's side scenes, the coarser rule had made every variable live everywhere and the worker hit the cap.
+  Paragraph conditions do not split states (they change what is read, not where play can go); a random-story
+  property test compares the reduced walk with the whole one.
+- **19.2 Playtest speed**: the game's own rule book (runtime.Rules) with prepared scenes; each paragraph
+  condition is tested once per visit (noted for the report and counted in one pass); a filled-in text's word
+  count is remembered by the values it reads (expr.text_reads); bytecode compiled, the story from the cache.
+- **19.3 Incremental check** (engine/checkcache.py): per scene file, what reading and judging it alone gave (its
+  own diagnostics, references, each scene's outline); a second check reads only changed files and makes the
+  whole-story analyses from the outlines (check.whole), so its cost is start-up, the cache's JSON and one file.
+- **19.4 Cold check**: above 2 MB of scene files, a forked second process reads and judges about half of the
+  files and pipes back its parts (loader._read_in_child) while the main one reads the rest; below that, one
+  process (starting a second would cost more than it saves).
+- **19.5 First screen**: the prompt is built at its first use, after the title screen; the class store, asyncio
+  and the classroom are imported only by the commands that use them; the story comes from the play cache,
+  scenes decoded only when visited.
+"""
+
 
 def machine() -> str:
     cpu = "unknown"
@@ -514,7 +539,7 @@ def main() -> int:
         "repetitions of whole processes (wall clock), except the playtest speed (best of 5 whole processes) and "
         "the render time (mean of 200 in one process). Stories are made by `benchmarks/generate.py` (seeded). "
         "Memory is the peak resident set size the process itself reads from /proc/self/status (VmHWM). The exhaustive playtest is one whole process (its time, its own VmHWM); it must walk every role to the end (no cap reached), reach every scene and ending, and find no stuck state or loop.\n\n"
-        "| goal | measured | target | |\n|---|---|---|---|\n" + body + "\n\n"
+        "| goal | measured | target | |\n|---|---|---|---|\n" + body + "\n\n" + HOW + "\n"
         "## Growth with story size\n\n" + "\n\n".join(GROWTH) + "\n",
         encoding="utf-8",
     )
