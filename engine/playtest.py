@@ -27,6 +27,11 @@ from engine.state import GameState, seed_rng
 from engine.text import has_braces
 
 RUNS = 100
+WANDER = 0.2
+"""How often a random run takes any open choice instead of the one taken least often so far. Always preferring
+the least-taken choice covers every choice quickly, but in lockstep: two choices in different chapters can be
+taken on alternate runs forever, so a path that needs both is never played. Wandering now and then breaks the
+lockstep."""
 STEP_CAP = 2000
 """A run that makes this many choices without an ending is reported as a loop."""
 STATE_CAP = 1_000_000
@@ -580,6 +585,8 @@ def _play(
             return "stuck", state, path, read
         if len(moves) == 1:
             pick = moves[0]
+        elif rng.random() < WANDER:  # now and then any open choice: see WANDER
+            pick = moves[rng.randrange(len(moves))]
         else:  # one taken least often so far; ties broken by rng (one draw only when there is a tie)
             taken = [get(m.key, 0) for m in moves]
             least = min(taken)
