@@ -27,17 +27,12 @@ class Step(NamedTuple):
     call: str
     chance: tuple[str, ...]
     """Each chance outcome's goto."""
+    targets: tuple[str, ...]
+    """As Choice.targets."""
 
     @property
     def source(self) -> Source:
         return Source(self.path, self.line, self.col)
-
-    @property
-    def targets(self) -> tuple[str, ...]:
-        """As Choice.targets."""
-        if self.chance:
-            return tuple(dict.fromkeys(self.chance))
-        return (self.call, self.goto) if self.call else (self.goto,)
 
 
 class Shape(NamedTuple):
@@ -166,6 +161,7 @@ def shape(scene: Scene, names: dict[str, frozenset[str]]) -> Shape:
             c.goto,
             c.call,
             tuple(o.goto for o in c.chance),
+            c.targets,
         )
         for c in scene.choices
     )
@@ -189,10 +185,13 @@ def whole(outline: Outline, variables: Mapping[str, Variable]) -> list[Diagnosti
     _calls(outline, out)
     # Each goto's date looked up in a compact table: on a large story, chasing targets is what costs.
     dates = {sid: sc.date for sid, sc in outline.scenes.items()}
+    get = dates.get
     for scene in outline.scenes.values():
+        day = scene.date
         for c in scene.choices:
-            when = min((d for t in c.targets if (d := dates.get(t)) is not None), default=None)
-            if when is not None and when < scene.date:
+            back = [d for t in c.targets if (d := get(t)) is not None and d < day]
+            if back:
+                when = min(back)
                 _warn(
                     out,
                     c.source,
@@ -558,30 +557,46 @@ class Store(Protocol):
     """What a check cache answers (engine/checkcache.py's Store)."""
 
     def reuse(self, path: Path) -> loader.Part | None: ...
-    def analysed(self, part: loader.Part) -> tuple[list[Shape], list[Diagnostic]] | None: ...
+    def local_of(self, part: loader.Part) -> list[Diagnostic] | None: ...
+    def shapes_of(self, part: loader.Part) -> list[Shape]: ...
     def keep(self, part: loader.Part, shapes: list[Shape], local: list[Diagnostic]) -> None: ...
+    def whole_again(self, fresh: dict[str, list[Shape]]) -> list[Diagnostic] | None: ...
+    def keep_whole(self, found: list[Diagnostic], shapes: dict[str, Shape]) -> None: ...
     def save(self) -> None: ...
+    def discard(self) -> None: ...
 
 
 def load_and_analyse(story_dir: Path, store: Store | None = None) -> tuple[Story | None, list[Diagnostic]]:
     """The story folder loaded, and its diagnostics with the analysis's (when it loads). With a check cache
     (engine/checkcache.py), unchanged files are neither read nor judged again; on a large story, a second
     process reads and judges half of the files (loader._read_in_child)."""
+    if store is None:
+        return _load_and_analyse(story_dir, None)
+    try:
+        return _load_and_analyse(story_dir, store)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError):
+        # A cache entry that parsed but holds the wrong kinds of values (edited by hand, say): check afresh.
+        store.discard()
+        return _load_and_analyse(story_dir, store)
+
+
+def _load_and_analyse(story_dir: Path, store: Store | None) -> tuple[Story | None, list[Diagnostic]]:
     story, diags, parts = loader.load_parts(
         story_dir, reuse=store.reuse if store is not None else None, analyse=_part_judge
     )
     if story is None:
         return None, diags
     judge = _part_judge(story.variables, story.roles)
-    shapes: dict[str, Shape] = {}
     out = list(diags)
+    fresh: dict[str, list[Shape]] = {}  # file -> the outlines of its scenes, for the files judged now
+    kept: list[loader.Part] = []  # the files whose outlines are in the cache
     for part in parts:
         got = part.analysis  # judged by the process that read it
         if got is None and part.scenes is None and store is not None:
-            got = store.analysed(part)  # unchanged since the last check
-            if got is not None:
-                shapes.update((sh.id, sh) for sh in got[0])
-                out.extend(got[1])
+            local = store.local_of(part)  # unchanged since the last check
+            if local is not None:
+                out.extend(local)
+                kept.append(part)
                 continue
         if got is None:
             if part.scenes is None:  # a damaged cache entry: read the file again
@@ -589,9 +604,18 @@ def load_and_analyse(story_dir: Path, store: Store | None = None) -> tuple[Story
             got = judge(part)
         if store is not None:
             store.keep(part, *got)
-        shapes.update((sh.id, sh) for sh in got[0])
+        fresh[part.path] = got[0]
         out.extend(got[1])
-    out.extend(whole(Outline({sid: shapes[sid] for sid in story.scenes}, story.roles), story.variables))
+    # The whole-story analyses: the last check's, when no file's outlines changed but for where they stand in
+    # their files (an edit to text); else made again from every scene's outline.
+    found = store.whole_again(fresh) if store is not None else None
+    if found is None:
+        shapes = {sh.id: sh for part in kept for sh in (store.shapes_of(part) if store else [])}
+        shapes.update((sh.id, sh) for file_shapes in fresh.values() for sh in file_shapes)
+        found = whole(Outline({sid: shapes[sid] for sid in story.scenes}, story.roles), story.variables)
+        if store is not None:
+            store.keep_whole(found, shapes)
+    out.extend(found)
     if store is not None:
         store.save()
     return story, out

@@ -31,7 +31,7 @@ from engine.files import atomic_write
 from engine.loader import Part
 from engine.model import Source
 
-FORMAT = 1
+FORMAT = 3
 
 
 def _stamp() -> str:
@@ -52,11 +52,16 @@ def cache_file(root: Path) -> Path:
 class Store:
     """One story folder's check cache: `reuse` answers the loader, `analysed` the analysis, `save` writes."""
 
-    def __init__(self, root: Path, header: str, files: dict[str, Any]) -> None:
+    def __init__(self, root: Path, header: str, files: dict[str, bytes]) -> None:
         self.root = root
         self.header = header
         self._old = files
-        self._new: dict[str, Any] = {}
+        """Relative path -> its entry as the cache file holds it (one JSON line, parsed when asked for)."""
+        self._new: dict[str, bytes | dict[str, Any]] = {}
+        """What the next save writes: an entry unchanged (its line as read) or made now."""
+        self._parsed: dict[str, dict[str, Any]] = {}
+        self._whole: dict[str, Any] | None = None
+        """The last whole-story diagnostics and every file's outline digest when they were made."""
         self.changed = False
         """True once a file was read (not reused), or one reused was touched: then save() writes."""
 
@@ -69,50 +74,121 @@ class Store:
             header = hashlib.sha256((root / "story.yaml").read_bytes()).hexdigest()
         except OSError:
             return None
-        files: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
+        whole: dict[str, Any] | None = None
         with contextlib.suppress(OSError, ValueError, RecursionError):
-            data = json.loads(cache_file(root).read_bytes())
+            # The first line names the stamp, story.yaml's hash and the files; then one line per file.
+            lines = cache_file(root).read_bytes().split(b"\n")
+            head = json.loads(lines[0])
             if (
-                isinstance(data, dict)
-                and data.get("stamp") == _stamp()
-                and data.get("header") == header
-                and isinstance(data.get("files"), dict)
+                isinstance(head, dict)
+                and head.get("stamp") == _stamp()
+                and head.get("header") == header
+                and isinstance(head.get("files"), list)
+                and isinstance(head.get("sums"), list)
+                and len(head["files"]) == len(head["sums"]) == len(lines) - 1
             ):
-                files = data["files"]
-        return cls(root, header, files)
+                # Each line's checksum: a line damaged or edited since it was written is dropped (that file is
+                # read again), so what is taken can be trusted to be what this code wrote.
+                files = {
+                    str(rel): line
+                    for rel, line, sum_ in zip(head["files"], lines[1:], head["sums"], strict=True)
+                    if _sum(line) == sum_
+                }
+                if isinstance(head.get("whole"), dict) and head.get("whole_sum") == _sum(
+                    json.dumps(head["whole"], ensure_ascii=False, sort_keys=True).encode()
+                ):
+                    whole = head["whole"]
+        store = cls(root, header, files)
+        store._whole = whole
+        return store
+
+    def discard(self) -> None:
+        """Forget every entry (a damaged one was found): the next save writes only what is made anew."""
+        self._old, self._new, self._parsed = {}, {}, {}
+        self.changed = True
 
     # --- the loader's question: is this file unchanged? ---
 
     def reuse(self, path: Path) -> Part | None:
         rel = self._rel(path)
-        entry = self._old.get(rel)
-        if not isinstance(entry, dict):
+        line = self._old.get(rel)
+        if line is None:
             return None
         try:
+            entry = json.loads(line)
             st = path.stat()
+            kept: bytes | dict[str, Any] = line
             if [st.st_size, st.st_mtime_ns] != [entry["size"], entry["mtime"]]:
                 if st.st_size != entry["size"] or _digest(path) != entry["sha"]:
                     return None
-                entry = {**entry, "mtime": st.st_mtime_ns}  # touched, not changed
+                entry = kept = {**entry, "mtime": st.st_mtime_ns}  # touched, not changed
                 self.changed = True
             part = _part(str(path), entry)
-        except (OSError, KeyError, IndexError, TypeError, ValueError):
+        except (OSError, KeyError, IndexError, TypeError, ValueError, RecursionError):
             return None
-        self._new[rel] = entry
+        self._new[rel] = kept
+        self._parsed[rel] = entry
         return part
 
     # --- the analysis's question: what did judging this file alone give? ---
 
-    def analysed(self, part: Part) -> tuple[list[Shape], list[Diagnostic]] | None:
-        """The Shapes and one-scene diagnostics of a Part that `reuse` gave, else None."""
-        entry = self._new.get(self._rel(Path(part.path)))
+    def local_of(self, part: Part) -> list[Diagnostic] | None:
+        """The one-scene diagnostics of a Part that `reuse` gave, else None."""
+        entry = self._parsed.get(self._rel(Path(part.path)))
         if entry is None or part.scenes is not None:
             return None
-        try:
-            path = part.path
-            return [_shape(path, row) for row in entry["shapes"]], [_diag(path, d) for d in entry["local"]]
-        except (KeyError, IndexError, TypeError, ValueError):
+        return [_diag(part.path, d) for d in entry["local"]]
+
+    def shapes_of(self, part: Part) -> list[Shape]:
+        """The outlines of the scenes of a Part that `reuse` gave (needed only when the whole-story analyses
+        are made again)."""
+        return [_shape(part.path, row) for row in self._parsed[self._rel(Path(part.path))]["shapes"]]
+
+    # --- the whole-story analyses: the same as last time, when no outline changed but for its place ---
+
+    def whole_again(self, fresh: dict[str, list[Shape]]) -> list[Diagnostic] | None:
+        """The last check's whole-story diagnostics, if every file's outlines are what they were then, but for
+        line and column (`fresh`: the outlines of the files read now, to place its diagnostics anew)."""
+        last = self._whole
+        if last is None or any(self._rel(Path(path)) not in self._parsed for path in fresh):
+            return None  # no last result, or a file read now that the cache could not keep
+        if self._ifaces() != last["ifaces"]:
             return None
+        places: dict[tuple[str, int], Source] = {}
+        for file_shapes in fresh.values():
+            for sh in file_shapes:
+                places[sh.id, -1] = sh.source
+                places.update(((sh.id, c.pos), c.source) for c in sh.choices)
+        out = []
+        for rel, line, col, severity, code, message, sid, pos in last["diags"]:
+            at = places.get((sid, pos)) if sid is not None else None
+            path = at.path if at else str(self.root / rel)
+            out.append(
+                Diagnostic(path, at.line if at else line, at.col if at else col, severity, code, message)
+            )
+        return out
+
+    def keep_whole(self, found: list[Diagnostic], shapes: dict[str, Shape]) -> None:
+        """Remember the whole-story diagnostics, each with the scene (and choice) it is about, if any."""
+        anchors: dict[tuple[str, int, int], tuple[str, int]] = {}
+        for sh in shapes.values():
+            anchors[sh.source.path, sh.source.line, sh.source.col] = (sh.id, -1)
+            anchors.update(((c.path, c.line, c.col), (sh.id, c.pos)) for c in sh.choices)
+        rows = []
+        for d in found:
+            sid, pos = anchors.get((d.path, d.line, d.col), (None, 0))
+            rows.append([self._rel(Path(d.path)), d.line, d.col, d.severity, d.code, d.message, sid, pos])
+        self._whole = {"ifaces": self._ifaces(), "diags": rows}
+        self.changed = True
+
+    def _ifaces(self) -> dict[str, str]:
+        out = {}
+        for rel in self._new:
+            entry = self._parsed.get(rel)
+            if entry is not None:
+                out[rel] = entry["iface"]
+        return out
 
     def keep(self, part: Part, shapes: list[Shape], local: list[Diagnostic]) -> None:
         """Remember a file that was read and judged now."""
@@ -125,7 +201,9 @@ class Store:
         except OSError:
             return
         self.changed = True
-        self._new[self._rel(path)] = {
+        rows = [_shape_row(sh) for sh in shapes]
+        entry = self._new[self._rel(path)] = self._parsed[self._rel(path)] = {
+            "iface": _iface(rows),
             "size": st.st_size,
             "mtime": st.st_mtime_ns,
             "sha": digest,
@@ -134,26 +212,53 @@ class Store:
             "gotos": [[s.line, s.col, t] for s, t in part.gotos],
             "calls": [[s.line, s.col, func, t, off] for s, func, t, off in part.calls],
             "docs": [[s.line, s.col, doc] for s, doc in part.docs],
-            "shapes": [_shape_row(sh) for sh in shapes],
+            "shapes": rows,
             "local": [_diag_row(d) for d in local],
         }
+        del entry
 
     def save(self) -> None:
-        """Write the cache, if this check read a file or a file went away."""
+        """Write the cache, if this check read a file or a file went away (unchanged entries as they were read)."""
         if not self.changed and self._new.keys() == self._old.keys():
             return
-        data = {"stamp": _stamp(), "header": self.header, "files": self._new}
+        lines = [
+            entry
+            if isinstance(entry, bytes)
+            else json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+            for entry in self._new.values()
+        ]
+        head: dict[str, Any] = {
+            "stamp": _stamp(),
+            "header": self.header,
+            "files": list(self._new),
+            "sums": list(map(_sum, lines)),
+        }
+        if self._whole is not None:
+            head["whole"] = self._whole
+            head["whole_sum"] = _sum(json.dumps(self._whole, ensure_ascii=False, sort_keys=True).encode())
+        lines.insert(0, json.dumps(head, ensure_ascii=False).encode())
         with contextlib.suppress(OSError, TypeError, ValueError):
             path = cache_file(self.root)
             path.parent.mkdir(parents=True, exist_ok=True)
             cache._prune(path.parent, "check-")
-            atomic_write(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+            atomic_write(path, b"\n".join(lines))
 
     def _rel(self, path: Path) -> str:
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return path.as_posix()
+
+
+def _iface(rows: list[list[Any]]) -> str:
+    """A digest of a file's outlines without their lines and columns: equal when an edit moved text about but
+    changed no scene's id, date, ending, reads, changes or where its choices lead."""
+    bare = [[r[0], *r[3:7], [[c[0], *c[3:]] for c in r[7]]] for r in rows]
+    return _sum(json.dumps(bare, ensure_ascii=False).encode())
+
+
+def _sum(line: bytes) -> str:
+    return hashlib.blake2b(line, digest_size=16).hexdigest()
 
 
 def _digest(path: Path) -> str:
@@ -190,21 +295,22 @@ def _shape_row(s: Shape) -> list[Any]:
         s.ending,
         sorted(s.reads),
         sorted(s.changes),
-        [[c.pos, c.line, c.col, c.goto, c.call, list(c.chance)] for c in s.choices],
+        [[c.pos, c.line, c.col, c.goto, c.call, list(c.chance), list(c.targets)] for c in s.choices],
     ]
 
 
 def _shape(path: str, row: list[Any]) -> Shape:
+    # No conversions: each line's checksum (Store.open) vouches that this code wrote it, types and all.
     sid, line, col, day, ending, reads, changes, steps = row
     return Shape(
-        str(sid),
-        Source(path, int(line), int(col)),
-        _dt.date.fromordinal(int(day)),
-        None if ending is None else str(ending),
+        sid,
+        Source(path, line, col),
+        _dt.date.fromordinal(day),
+        ending,
         tuple(
-            Step(int(i), path, int(ln), int(cl), str(goto), str(call), tuple(map(str, chance)))
-            for i, ln, cl, goto, call, chance in steps
+            Step(i, path, ln, cl, goto, call, tuple(chance), tuple(targets))
+            for i, ln, cl, goto, call, chance, targets in steps
         ),
-        frozenset(map(str, reads)),
-        frozenset(map(str, changes)),
+        frozenset(reads),
+        frozenset(changes),
     )

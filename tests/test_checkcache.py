@@ -155,11 +155,45 @@ def test_a_damaged_cache_is_ignored(story_dir: Path) -> None:
     first, _ = warm(story_dir)
     path = checkcache.cache_file(story_dir)
     assert path.is_file()
+    good = path.read_bytes()
     for junk in (
         b"",
         b"{",
         b'{"stamp": 1}',
-        path.read_bytes().replace(b'"shapes":[[', b'"shapes":[["x"],[', 3),
+        good.replace(b'"shapes":[[', b'"shapes":[["x"],[', 3),
+        good.replace(b",1,", b',"1",', 5),  # still JSON, wrong types
+        good.split(b"\n", 1)[0],  # the first line alone
     ):
         path.write_bytes(junk)
         assert warm(story_dir)[0] == first
+    # a line edited into other valid JSON is found by its checksum: that one file is read again
+    path.write_bytes(good)
+    warm(story_dir)
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b'"size":', b'"size":1,"was":', 1)
+    path.write_bytes(b"\n".join(lines))
+    got, read = warm(story_dir)
+    assert got == first and len(read) == 3  # documents, glossary and the damaged entry's file
+
+
+def test_an_edit_that_moves_text_keeps_the_whole_story_warnings_in_their_new_places(story_dir: Path) -> None:
+    """Editing prose changes no outline: the whole-story warnings are the last check's, at their new lines."""
+    april = story_dir / "scenes" / "worker" / "03-april.yaml"
+    text = april.read_text(encoding="utf-8")
+    lost = (
+        "\n  - id: worker.apr.lost\n    title: Nobody Comes Here\n    date: 1917-04-30\n    text: Alone.\n"
+        "    choices:\n      - text: Back.\n        goto: worker.feb.queue\n"
+    )
+    april.write_text(text + lost, encoding="utf-8")
+    first, _ = warm(story_dir)
+    assert any("worker.apr.lost cannot be reached" in d for d in first)
+    assert any("[time-backwards]" in d for d in first)
+    edit(april, "scenes:\n", "scenes:\n# a note\n# another\n")  # every line of the file moves down two
+    second, read = warm(story_dir)
+    assert "scenes/worker/03-april.yaml" in read
+    assert second == cold(story_dir) and second != first
+
+    def lines(diags: list[str]) -> list[int]:
+        return sorted(int(d.split(":")[1]) for d in diags if "worker.apr.lost" in d)
+
+    assert lines(second) == [n + 2 for n in lines(first)]
