@@ -15,6 +15,7 @@ import json
 import math
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -174,7 +175,7 @@ ROWS: list[tuple[str, str, str, str]] = []
 
 
 def row(goal: str, measured: str, target: str, ok: bool) -> None:
-    ROWS.append((goal, measured, target, "met" if ok else "NOT MET"))
+    ROWS.append((goal, measured, target, "" if target == "(information)" else "met" if ok else "NOT MET"))
     print(f"{'ok ' if ok else 'NO '} {goal}: {measured} (goal {target})", flush=True)
 
 
@@ -244,11 +245,24 @@ def large_story(reps: int, tmp: Path, scenes: int) -> None:
         changed.write_text(text.replace("title: ", f"title: Edit {next(edits)} ", 1), encoding="utf-8")
         return peak_rss(DP + ["check", "--story", str(edited)], environ=warm_env)[0]
 
+    rewired = sorted(edited.rglob("*.yaml"))[len(list(edited.rglob("*.yaml"))) // 2 + 1]
+    gotos = iter(re.findall(r"^\s*goto: (\S+)", rewired.read_text(encoding="utf-8"), re.M) * 1000)
+
+    def incremental_rewired() -> float:
+        """An edit that changes where a choice leads (one goto to another scene of the file): the whole-story
+        analyses are made again from every scene's outline."""
+        text = rewired.read_text(encoding="utf-8")
+        rewired.write_text(
+            re.sub(r"(?m)^(\s*goto: )\S+", rf"\g<1>{next(gotos)}", text, count=1), encoding="utf-8"
+        )
+        return peak_rss(DP + ["check", "--story", str(edited)], environ=warm_env)[0]
+
     res = interleaved(
         {
             "compose": lambda: peak_rss(compose_floor_cmd(story))[0],
             "check": lambda: peak_rss(DP + ["check", "--story", str(story)], environ=cold_env)[0],
             "incremental": incremental,
+            "rewired": incremental_rewired,
             "import": lambda: peak_rss(floor_import)[0],
             "second": lambda: time_to_prompt(play, b"\n> ", warm_env),
         },
@@ -265,10 +279,18 @@ def large_story(reps: int, tmp: Path, scenes: int) -> None:
     r3 = res["incremental"] / res["check"]
     row(
         f"19.3 check, {scenes:,} scenes, after one scene file changed",
-        f"{res['incremental']:.2f} s = {r3:.2f}x the cold check (one file of {len(list(story.rglob('*.yaml')))} "
-        "read; the rest from the check cache)",
+        f"{res['incremental']:.2f} s = {r3:.2f}x the cold check (a title edited: one file of "
+        f"{len(list(story.rglob('*.yaml')))} read, the rest and the whole-story analyses from the check cache)",
         "<= 0.25x",
         r3 <= 0.25,
+    )
+    r4 = res["rewired"] / res["check"]
+    row(
+        f"check, {scenes:,} scenes, after one goto changed (information)",
+        f"{res['rewired']:.2f} s = {r4:.2f}x the cold check (the edit changes the story's graph, so every "
+        "scene's outline is taken from the cache and the whole-story analyses are made again)",
+        "(information)",
+        True,
     )
     r2 = res["second"] / res["import"]
     row(
