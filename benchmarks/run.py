@@ -501,7 +501,9 @@ HOW = """## How each goal is reached
   draft's side scenes, the coarser rule had made every variable live everywhere and the worker hit the cap.
   Paragraph conditions do not split states (they change what is read, not where play can go); a random-story
   property test compares the reduced walk with the whole one.
-- **19.2 Playtest speed**: the game's own rule book (runtime.Rules) with prepared scenes; each paragraph
+- **19.2 Playtest speed**: roles are played apart (their own counts and random draws), so from 1,000 runs a
+  forked second process plays some of them, with the same result byte for byte; the game's own rule book
+  (runtime.Rules) with prepared scenes; each paragraph
   condition is tested once per visit (noted for the report and counted in one pass); a filled-in text's word
   count is remembered by the values it reads (expr.text_reads); bytecode compiled, the story from the cache.
 - **19.3 Incremental check** (engine/checkcache.py): per scene file, what reading and judging it alone gave (its

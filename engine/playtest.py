@@ -12,6 +12,8 @@ merges states no later choice can tell apart (live variables and int value class
 from __future__ import annotations
 
 import dataclasses
+import os
+import pickle
 import random
 import statistics
 from bisect import bisect_right
@@ -453,7 +455,8 @@ def _finish(
     story: Story,
     result: PlaytestResult,
     found: dict[tuple[str, str], tuple[Trouble, list[Pick]]],
-    book: _Counting,
+    true: set[str],
+    false: set[str],
     taken: set[str] | dict[str, int],
 ) -> PlaytestResult:
     order = {sid: n for n, sid in enumerate(story.scenes)}
@@ -463,7 +466,6 @@ def _finish(
     for role in result.roles.values():
         result.reached |= role.reached
     result.reached &= set(result.scenes)
-    true, false = book.true, book.false
     for sid in result.scenes:
         sc = story.scenes[sid]
         conds = [(_paragraph_key(sid, n), p.cond) for n, p in enumerate(sc.paragraphs) if p.cond is not None]
@@ -505,43 +507,152 @@ def random_runs(
     keep_runs: bool = False,
 ) -> PlaytestResult:
     """`runs` playthroughs, round-robin over the roles (or only `role`). Each picks among the open choices one
-    taken least often so far (across runs), ties broken by random.Random(seed): the same seed, the same result.
-    """
+    taken least often so far (across the role's runs), ties broken by a random.Random seeded by `seed` and the
+    role: the same seed, the same result. Roles are played apart (their own counts and random draws), so on a
+    machine with two cores a second process plays some of them, with the same result as one process."""
     roles = _roles(story, role)
     result = _frame(story, roles, "random", seed)
     result.runs = runs
+    chance = any(c.chance for sc in story.scenes.values() for c in sc.choices)
+    share = {key: range(i, runs, len(roles)) for i, key in enumerate(roles)}
+    groups = _role_groups(story, roles, runs)
+
+    def play(keys: list[str]) -> list[_RoleRuns]:
+        return [_role_runs(story, key, share[key], seed, step_cap, keep_runs, chance) for key in keys]
+
+    parts = _in_two(play, groups) if len(groups) == 2 else play(roles)
+    found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
+    order: dict[tuple[str, str], int] = {}
+    true: set[str] = set()
+    false: set[str] = set()
+    counts: dict[str, int] = {}
+    played: list[tuple[int, Run]] = []
+    for part in sorted(parts, key=lambda p: roles.index(p.role)):
+        mine = result.roles[part.role]
+        mine.runs, mine.words = part.stats.runs, part.stats.words
+        mine.reached |= part.stats.reached
+        for sid, n in part.stats.endings.items():
+            mine.endings[sid] = mine.endings.get(sid, 0) + n
+        result.steps += part.steps
+        for sid, n in part.stats.endings.items():
+            result.endings[sid] = result.endings.get(sid, 0) + n
+        for k, (trouble, path, n) in part.found.items():
+            old = found.get(k)
+            if old is None or (len(path), n) < (len(old[1]), order[k]):
+                found[k], order[k] = (trouble, path), n
+        true |= part.true
+        false |= part.false
+        for choice, taken in part.counts.items():
+            counts[choice] = counts.get(choice, 0) + taken
+        played.extend(part.played)
+    result.played = [r for _n, r in sorted(played, key=lambda nr: nr[0])]
+    return _finish(story, result, found, true, false, counts)
+
+
+@dataclass(slots=True)
+class _RoleRuns:
+    """One role's share of the random runs, as a process sends it back."""
+
+    role: str
+    stats: RoleResult
+    steps: int = 0
+    found: dict[tuple[str, str], tuple[Trouble, list[Pick], int]] = field(default_factory=dict)
+    """(kind, scene) -> the trouble, its shortest path, and the run that found it."""
+    true: set[str] = field(default_factory=set)
+    false: set[str] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=dict)
+    played: list[tuple[int, Run]] = field(default_factory=list)
+
+
+def _role_runs(
+    story: Story, key: str, indices: range, seed: int, step_cap: int, keep_runs: bool, chance: bool
+) -> _RoleRuns:
     book = _Counting(story)
     words = _Words(story, book)
-    counts: dict[str, int] = {}
-    rng = random.Random(seed)
-    found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
-    starts: dict[str, GameState] = {}
-    chance = any(c.chance for sc in story.scenes.values() for c in sc.choices)
-    for n in range(runs):
-        key = roles[n % len(roles)]
-        stats = result.roles[key]
+    part = _RoleRuns(key, RoleResult())
+    stats, counts = part.stats, part.counts
+    rng = random.Random(f"{seed}/{key}")
+    start = runtime.new_game(story, key)
+    for n in indices:
         stats.runs += 1
-        if key not in starts:
-            starts[key] = runtime.new_game(story, key)
-        outcome, state, path, read = _play(story, book, words, starts[key], counts, rng, step_cap, chance)
-        result.steps += len(path)
+        outcome, state, path, read = _play(story, book, words, start, counts, rng, step_cap, chance)
+        part.steps += len(path)
         stats.reached.update(state.visits)
         if keep_runs:
-            result.played.append(Run(key, outcome, [(sc, m.choice.index) for m, sc, _ in path], state, read))
+            part.played.append(
+                (n, Run(key, outcome, [(sc, m.choice.index) for m, sc, _ in path], state, read))
+            )
         if outcome == "ending":
             stats.words.append(read)
             stats.endings[state.scene] = stats.endings.get(state.scene, 0) + 1
-            result.endings[state.scene] = result.endings.get(state.scene, 0) + 1
             continue
         pairs = [(scene, c.choice.index, branch) for c, scene, branch in path]
         if outcome == "stuck":
-            _add_trouble(found, "stuck", key, state.scene, pairs)
+            where, pairs_kept, loop = state.scene, pairs, None
         else:
             steps, loop = _loop_entry([scene for _c, scene, _b in path] + [state.scene])
-            _add_trouble(
-                found, "loop", key, path[steps][1] if steps < len(path) else state.scene, pairs[:steps], loop
-            )
-    return _finish(story, result, found, book, counts)
+            where, pairs_kept = (path[steps][1] if steps < len(path) else state.scene), pairs[:steps]
+        old = part.found.get((outcome if outcome == "stuck" else "loop", where))
+        if old is None or len(pairs_kept) < len(old[1]):
+            kind = "stuck" if outcome == "stuck" else "loop"
+            part.found[(kind, where)] = (Trouble(kind, key, where, [], sorted(loop or [])), pairs_kept, n)
+    part.true, part.false = book.true, book.false
+    return part
+
+
+PARALLEL_RUNS = 1000
+"""From this many random runs (and two roles or more), a second process plays some of the roles."""
+
+
+def _role_groups(story: Story, roles: list[str], runs: int) -> list[list[str]]:
+    """The roles split in two groups of about equal work (scenes reachable, as a measure), when a second
+    process would pay for itself; else one group."""
+    if (
+        runs < PARALLEL_RUNS
+        or len(roles) < 2
+        or not hasattr(os, "fork")
+        or (os.cpu_count() or 1) < 2
+        or os.environ.get("DUALPOWER_ONE_PROCESS")
+    ):
+        return [roles]
+    weight = {key: len(graph.reachable(story, [story.roles[key].start])) for key in roles}
+    groups: list[list[str]] = [[], []]
+    loads = [0, 0]
+    for key in sorted(roles, key=lambda k: -weight[k]):
+        i = 0 if loads[0] <= loads[1] else 1
+        groups[i].append(key)
+        loads[i] += weight[key]
+    return groups
+
+
+def _in_two(play: Callable[[list[str]], list[_RoleRuns]], groups: list[list[str]]) -> list[_RoleRuns]:
+    """play(groups[1]) in a forked process while this one plays groups[0]; both parts (the child's pickled back
+    through a pipe: our own child, never a file). If the child fails, its group is played here."""
+    try:
+        r, w = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return play(groups[0] + groups[1])
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            os.close(r)
+            data = pickle.dumps(play(groups[1]), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(w, "wb") as pipe:
+                pipe.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    mine = play(groups[0])
+    with os.fdopen(r, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    try:
+        theirs = pickle.loads(data) if status == 0 and data else None  # noqa: S301 - our own child's
+    except Exception:  # noqa: BLE001 - any damage: play that group here
+        theirs = None
+    return mine + (theirs if isinstance(theirs, list) else play(groups[1]))
 
 
 def _loop_entry(seq: list[str]) -> tuple[int, list[str]]:
@@ -655,7 +766,7 @@ def exhaustive(
     found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
     for key in roles:
         walk.run(key, max_states, result, found)
-    return _finish(story, result, found, walk.book, walk.taken)
+    return _finish(story, result, found, walk.book.true, walk.book.false, walk.taken)
 
 
 class _Walk:

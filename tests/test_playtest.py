@@ -796,3 +796,18 @@ def test_words_counted_are_the_words_the_player_reads(root: str) -> None:
                     plan = book.enter(state, goto)
                 else:
                     plan = book.advance(state, pick)
+
+
+def test_random_runs_in_two_processes_give_what_one_process_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Roles are played apart (their own counts and draws), so a second process playing some of them changes
+    nothing in the result, byte for byte."""
+    story = load(Path(__file__).resolve().parent.parent / "story")
+    monkeypatch.setattr(playtest, "PARALLEL_RUNS", 1)
+    monkeypatch.delenv("DUALPOWER_ONE_PROCESS", raising=False)
+    assert len(playtest._role_groups(story, list(story.roles), 300)) == 2
+    two = playtest.random_runs(story, runs=300, seed=5, keep_runs=True)
+    monkeypatch.setenv("DUALPOWER_ONE_PROCESS", "1")
+    one = playtest.random_runs(story, runs=300, seed=5, keep_runs=True)
+    assert json.dumps(two.to_dict(), sort_keys=True) == json.dumps(one.to_dict(), sort_keys=True)
+    assert [(r.role, r.path) for r in two.played] == [(r.role, r.path) for r in one.played]
+    assert [r.role for r in one.played[:6]] == [*story.roles, *story.roles]  # round-robin order kept
