@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, Protocol, TextIO
+from typing import Any, NamedTuple, Protocol, TextIO
 
 from engine import expr, graph, loader
 from engine.diagnostics import Diagnostic, sort_key, summary
@@ -582,7 +582,7 @@ def load_and_analyse(story_dir: Path, store: Store | None = None) -> tuple[Story
 
 def _load_and_analyse(story_dir: Path, store: Store | None) -> tuple[Story | None, list[Diagnostic]]:
     story, diags, parts = loader.load_parts(
-        story_dir, reuse=store.reuse if store is not None else None, analyse=_part_judge
+        story_dir, reuse=store.reuse if store is not None else None, analyse=JUDGING
     )
     if story is None:
         return None, diags
@@ -619,6 +619,57 @@ def _load_and_analyse(story_dir: Path, store: Store | None) -> tuple[Story | Non
     if store is not None:
         store.save()
     return story, out
+
+
+def shape_row(s: Shape) -> list[Any]:
+    """A Shape as plain data (its file's path left out), for the check cache and the second process."""
+    return [
+        s.id,
+        s.source.line,
+        s.source.col,
+        s.date.toordinal(),
+        s.ending,
+        sorted(s.reads),
+        sorted(s.changes),
+        [[c.pos, c.line, c.col, c.goto, c.call, list(c.chance), list(c.targets)] for c in s.choices],
+    ]
+
+
+def shape_from_row(path: str, row: list[Any]) -> Shape:
+    # No conversions: the check cache's checksums, or our own child process, vouch for the types.
+    sid, line, col, day, ending, reads, changes, steps = row
+    return Shape(
+        sid,
+        Source(path, line, col),
+        _dt.date.fromordinal(day),
+        ending,
+        tuple(
+            Step(i, path, ln, cl, goto, call, tuple(chance), tuple(targets))
+            for i, ln, cl, goto, call, chance, targets in steps
+        ),
+        frozenset(reads),
+        frozenset(changes),
+    )
+
+
+class _Judging:
+    """The one-scene analyses as a loader.Analysis: made, packed and unpacked for a second process."""
+
+    def judge(
+        self, variables: Mapping[str, Variable], roles: Mapping[str, Role]
+    ) -> Callable[[loader.Part], tuple[list[Shape], list[Diagnostic]]]:
+        return _part_judge(variables, roles)
+
+    def pack(self, result: tuple[list[Shape], list[Diagnostic]]) -> Any:
+        shapes, local = result
+        return [shape_row(sh) for sh in shapes], [loader.diag_row(d, "") for d in local]
+
+    def unpack(self, path: str, plain: Any) -> tuple[list[Shape], list[Diagnostic]]:
+        shapes, local = plain
+        return [shape_from_row(path, row) for row in shapes], [loader.diag_from_row(path, d) for d in local]
+
+
+JUDGING = _Judging()
 
 
 def _part_judge(

@@ -17,21 +17,20 @@ bypasses it.
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-from engine import cache
-from engine.check import Shape, Step
+from engine import cache, loader
+from engine.check import Shape, shape_from_row, shape_row
 from engine.diagnostics import Diagnostic
 from engine.files import atomic_write
 from engine.loader import Part
 from engine.model import Source
 
-FORMAT = 3
+FORMAT = 4
 
 
 def _stamp() -> str:
@@ -124,7 +123,7 @@ class Store:
                     return None
                 entry = kept = {**entry, "mtime": st.st_mtime_ns}  # touched, not changed
                 self.changed = True
-            part = _part(str(path), entry)
+            part = loader.part_from_row(str(path), entry)
         except (OSError, KeyError, IndexError, TypeError, ValueError, RecursionError):
             return None
         self._new[rel] = kept
@@ -138,12 +137,12 @@ class Store:
         entry = self._parsed.get(self._rel(Path(part.path)))
         if entry is None or part.scenes is not None:
             return None
-        return [_diag(part.path, d) for d in entry["local"]]
+        return [loader.diag_from_row(part.path, d) for d in entry["local"]]
 
     def shapes_of(self, part: Part) -> list[Shape]:
         """The outlines of the scenes of a Part that `reuse` gave (needed only when the whole-story analyses
         are made again)."""
-        return [_shape(part.path, row) for row in self._parsed[self._rel(Path(part.path))]["shapes"]]
+        return [shape_from_row(part.path, row) for row in self._parsed[self._rel(Path(part.path))]["shapes"]]
 
     # --- the whole-story analyses: the same as last time, when no outline changed but for its place ---
 
@@ -201,19 +200,15 @@ class Store:
         except OSError:
             return
         self.changed = True
-        rows = [_shape_row(sh) for sh in shapes]
+        rows = [shape_row(sh) for sh in shapes]
         entry = self._new[self._rel(path)] = self._parsed[self._rel(path)] = {
             "iface": _iface(rows),
             "size": st.st_size,
             "mtime": st.st_mtime_ns,
             "sha": digest,
-            "ids": [[sid, s.line, s.col] for sid, s in part.ids],
-            "diags": [_diag_row(d) for d in part.diags],
-            "gotos": [[s.line, s.col, t] for s, t in part.gotos],
-            "calls": [[s.line, s.col, func, t, off] for s, func, t, off in part.calls],
-            "docs": [[s.line, s.col, doc] for s, doc in part.docs],
+            **loader.part_row(part),
             "shapes": rows,
-            "local": [_diag_row(d) for d in local],
+            "local": [loader.diag_row(d, part.path) for d in local],
         }
         del entry
 
@@ -263,54 +258,3 @@ def _sum(line: bytes) -> str:
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _part(path: str, e: dict[str, Any]) -> Part:
-    return Part(
-        path=path,
-        ids=[(str(sid), Source(path, int(line), int(col))) for sid, line, col in e["ids"]],
-        diags=[_diag(path, d) for d in e["diags"]],
-        gotos=[(Source(path, line, col), str(t)) for line, col, t in e["gotos"]],
-        calls=[(Source(path, line, col), str(f), str(t), int(off)) for line, col, f, t, off in e["calls"]],
-        docs=[(Source(path, line, col), str(doc)) for line, col, doc in e["docs"]],
-        scenes=None,
-    )
-
-
-def _diag_row(d: Diagnostic) -> list[Any]:
-    return [d.line, d.col, d.severity, d.code, d.message]
-
-
-def _diag(path: str, row: list[Any]) -> Diagnostic:
-    line, col, severity, code, message = row
-    return Diagnostic(path, int(line), int(col), str(severity), str(code), str(message))
-
-
-def _shape_row(s: Shape) -> list[Any]:
-    return [
-        s.id,
-        s.source.line,
-        s.source.col,
-        s.date.toordinal(),
-        s.ending,
-        sorted(s.reads),
-        sorted(s.changes),
-        [[c.pos, c.line, c.col, c.goto, c.call, list(c.chance), list(c.targets)] for c in s.choices],
-    ]
-
-
-def _shape(path: str, row: list[Any]) -> Shape:
-    # No conversions: each line's checksum (Store.open) vouches that this code wrote it, types and all.
-    sid, line, col, day, ending, reads, changes, steps = row
-    return Shape(
-        sid,
-        Source(path, line, col),
-        _dt.date.fromordinal(day),
-        ending,
-        tuple(
-            Step(i, path, ln, cl, goto, call, tuple(chance), tuple(targets))
-            for i, ln, cl, goto, call, chance, targets in steps
-        ),
-        frozenset(reads),
-        frozenset(changes),
-    )

@@ -6,13 +6,13 @@ Diagnostic. Nothing here constructs arbitrary Python objects.
 from __future__ import annotations
 
 import gc
+import marshal
 import os
-import pickle
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -50,10 +50,53 @@ class Part:
 
 
 Reuse = Callable[[Path], "Part | None"]
-Analyse = Callable[[Mapping[str, Variable], Mapping[str, Role]], Callable[["Part"], Any]]
-"""Given the story's variables and roles, the analysis of one Part that a second process may run (see
-_read_in_child): the check passes its one-scene analyses, so that they are shared between the cores too."""
-"""Given a scene file, its Part from an earlier load if the file is unchanged (then it is not read), else None."""
+
+
+class Analysis(Protocol):
+    """The check's one-scene analyses, which a second process may run on the files it reads (_read_in_child):
+    `judge` makes the judge for the story's variables and roles; `pack` turns its result into plain data (lists,
+    strings, numbers) to send back, and `unpack` turns that into the result again."""
+
+    def judge(
+        self, variables: Mapping[str, Variable], roles: Mapping[str, Role]
+    ) -> Callable[[Part], Any]: ...
+    def pack(self, result: Any) -> Any: ...
+    def unpack(self, path: str, plain: Any) -> Any: ...
+
+
+def part_row(part: Part) -> dict[str, Any]:
+    """A Part as plain data (its scenes left out), for the check cache and the second process; positions are
+    in the Part's own file."""
+    return {
+        "ids": [[sid, s.line, s.col] for sid, s in part.ids],
+        "diags": [diag_row(d, part.path) for d in part.diags],
+        "gotos": [[s.line, s.col, t] for s, t in part.gotos],
+        "calls": [[s.line, s.col, func, t, off] for s, func, t, off in part.calls],
+        "docs": [[s.line, s.col, doc] for s, doc in part.docs],
+    }
+
+
+def part_from_row(path: str, e: dict[str, Any]) -> Part:
+    return Part(
+        path=path,
+        ids=[(sid, Source(path, line, col)) for sid, line, col in e["ids"]],
+        diags=[diag_from_row(path, d) for d in e["diags"]],
+        gotos=[(Source(path, line, col), t) for line, col, t in e["gotos"]],
+        calls=[(Source(path, line, col), f, t, off) for line, col, f, t, off in e["calls"]],
+        docs=[(Source(path, line, col), doc) for line, col, doc in e["docs"]],
+        scenes=None,
+    )
+
+
+def diag_row(d: Diagnostic, path: str) -> list[Any]:
+    """A diagnostic as plain data; its path only when it is not `path`."""
+    row: list[Any] = [d.line, d.col, d.severity, d.code, d.message]
+    return row if d.path == path else [*row, d.path]
+
+
+def diag_from_row(path: str, row: list[Any]) -> Diagnostic:
+    line, col, severity, code, message, *other = row
+    return Diagnostic(other[0] if other else path, line, col, severity, code, message)
 
 
 def load(
@@ -68,7 +111,7 @@ def load_parts(
     root: str | Path,
     on_file: Callable[[Path], None] | None = None,
     reuse: Reuse | None = None,
-    analyse: Analyse | None = None,
+    analyse: Analysis | None = None,
 ) -> tuple[Story | None, list[Diagnostic], list[Part]]:
     """load(), also returning each scene file's Part; with `reuse`, unchanged files are not read again (their
     scenes are read from the file only if someone looks one up)."""
@@ -87,7 +130,7 @@ def load_parts(
 
 
 def _load(
-    root: Path, on_file: Callable[[Path], None] | None, reuse: Reuse | None, analyse: Analyse | None
+    root: Path, on_file: Callable[[Path], None] | None, reuse: Reuse | None, analyse: Analysis | None
 ) -> tuple[Story | None, list[Diagnostic], list[Part]]:
     b = StoryReader(root)
     header_path = root / "story.yaml"
@@ -139,28 +182,37 @@ def _load(
             results[path] = part
         else:
             todo.append(path)
-    judge = analyse(b.variables, head["roles"]) if analyse is not None and head and on_file is None else None
+    judge = (
+        analyse.judge(b.variables, head["roles"])
+        if analyse is not None and head and on_file is None
+        else None
+    )
     theirs = _child_share(root, todo) if judge is not None else []
-    child = _read_in_child(b, root, theirs, judge) if judge is not None and theirs else None
+    child = (
+        _read_in_child(b, root, theirs, judge, analyse) if judge is not None and analyse and theirs else None
+    )
     mine = set(todo).difference(theirs) if child is not None else set(todo)
     for path in todo:
         if path in mine:
             res = results[path] = _read_one(b, root, path, on_file)
             if child is not None and judge is not None and isinstance(res, Part):
                 res.analysis = judge(res)  # while the second process is busy with its share
-    if child is not None:
+    if child is not None and analyse is not None:
         got = _child_results(child)
         for path in theirs:
-            if got is None:  # the second process failed: read its share here
+            if got is None or str(path) not in got:  # the second process failed: read its share here
                 results[path] = _read_one(b, root, path, on_file)
                 continue
-            res, diags, broken = got[str(path)]
-            if isinstance(res, Part):
-                _adopt(b, res)
+            row, diags, broken, packed = got[str(path)]
+            if row is not None:
+                part = part_from_row(str(path), row)
+                part.analysis = analyse.unpack(str(path), packed)
+                _adopt(b, part)
+                results[path] = part
             else:
-                b.diags.extend(diags)
-            b.broken_ids |= broken  # scenes that exist, with errors of their own
-            results[path] = res
+                b.diags.extend(diag_from_row(str(path), d) for d in diags)
+                results[path] = None
+            b.broken_ids.update(broken)  # scenes that exist, with errors of their own
     # Phase 2: in story order, the scene files' ids (the first definition of an id wins).
     for path in files:
         res = results.get(path)
@@ -293,11 +345,11 @@ _SPECIAL = {"glossary.yaml", "glossary.yml", "documents.yaml", "documents.yml"}
 
 
 def _read_in_child(
-    b: StoryReader, root: Path, paths: list[Path], judge: Callable[[Part], Any]
+    b: StoryReader, root: Path, paths: list[Path], judge: Callable[[Part], Any], analysis: Analysis
 ) -> tuple[int, int] | None:
     """Fork a process that reads `paths` and judges each Part with `judge` (the check's one-scene analyses),
-    sending back each file's result, without its scenes (they stay in the files: see FileScenes). Returns
-    (pid, read end of the pipe), or None when no process could be started."""
+    sending back each file's result as plain data, without its scenes (they stay in the files: see FileScenes).
+    Returns (pid, read end of the pipe), or None when no process could be started."""
     try:
         r, w = os.pipe()
         pid = os.fork()
@@ -310,15 +362,17 @@ def _read_in_child(
     code = 1
     try:
         os.close(r)
-        out: dict[str, tuple[Any, list[Diagnostic], set[str]]] = {}
+        out: dict[str, Any] = {}
         for path in paths:
             d0, broken0 = len(b.diags), set(b.broken_ids)
             res = _read_one(b, root, path, None)
+            broken = sorted(b.broken_ids - broken0)
             if isinstance(res, Part):
-                res.analysis = judge(res)
-                res.scenes = None
-            out[str(path)] = (res, b.diags[d0:], b.broken_ids - broken0)
-        data = pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
+                out[str(path)] = (part_row(res), [], broken, analysis.pack(judge(res)))
+            else:  # special files are never in the share: this is a file that could not be read
+                out[str(path)] = (None, [diag_row(d, str(path)) for d in b.diags[d0:]], broken, None)
+        # marshal: plain data only, and much quicker than pickle for it
+        data = marshal.dumps(out)
         with os.fdopen(w, "wb") as pipe:
             pipe.write(data)
         code = 0
@@ -326,8 +380,8 @@ def _read_in_child(
         os._exit(code)
 
 
-def _child_results(child: tuple[int, int]) -> dict[str, tuple[Any, list[Diagnostic], set[str]]] | None:
-    """What the second process sent (it is this program's own child, so its pickle is trusted), or None."""
+def _child_results(child: tuple[int, int]) -> dict[str, Any] | None:
+    """What the second process sent (this program's own child: plain data it wrote), or None."""
     pid, r = child
     with os.fdopen(r, "rb") as pipe:
         data = pipe.read()
@@ -335,8 +389,8 @@ def _child_results(child: tuple[int, int]) -> dict[str, tuple[Any, list[Diagnost
     if status != 0 or not data:
         return None
     try:
-        got = pickle.loads(data)  # noqa: S301 - from our own forked child, never from a file
-    except Exception:  # noqa: BLE001 - any damage: read those files here instead
+        got = marshal.loads(data)
+    except (ValueError, EOFError, TypeError):
         return None
     return got if isinstance(got, dict) else None
 

@@ -87,6 +87,7 @@ async def serve(server: Any, sock: socket.socket, ssh: Callable[[], Awaitable[An
     finally:
         if acceptor is not None:
             acceptor.close()
+            await acceptor.wait_closed()  # each SSH game saves and says goodbye before the loop stops
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

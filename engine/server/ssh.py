@@ -194,6 +194,14 @@ class StudentChannel(PromptToolkitSSHSession):
         if self._input is not None:
             self._input.close()
 
+    def stop(self) -> None:
+        """The server is stopping: end the waiting prompt as Ctrl-D would (the game says goodbye and keeps
+        the student's place), so the session closes itself instead of being cut off mid-step."""
+        with contextlib.suppress(Exception):
+            self.stdout.write("\r\nThe server is stopping; your place is kept.\r\n")
+        if self._input is not None:
+            self._input.close()
+
     def pause_writing(self) -> None:
         self.writable.clear()
 
@@ -586,8 +594,9 @@ async def start_ssh(
     seed: int = 0,
     web: WebClassroom | None = None,
     on_ready: Callable[[str], None] | None = None,
-) -> asyncssh.SSHAcceptor:
-    """Add the SSH listener to the running event loop; returns the acceptor (`.close()` stops it).
+) -> Listener:
+    """Add the SSH listener to the running event loop; returns it (`.close()` stops it and ends every open
+    game, `await .wait_closed()` waits for them).
 
     `web`: the web server's lesson, whose class store then keeps the SSH students' games too (without it,
     a saves folder beside `db_path`). `on_ready` receives the start-up lines (the login line and the host
@@ -639,4 +648,29 @@ async def start_ssh(
     if on_ready is not None:
         on_ready(login_line(host, bound))
         on_ready(f"SSH host key fingerprint: {fingerprint(key)}")
-    return acceptor
+    return Listener(acceptor, classroom)
+
+
+@dataclass
+class Listener:
+    """The SSH listener and the games it serves."""
+
+    acceptor: asyncssh.SSHAcceptor
+    classroom: Classroom
+
+    def get_port(self) -> int:
+        return int(self.acceptor.get_port())
+
+    def close(self) -> None:
+        """Stop listening, and end every open game (each saves and says goodbye)."""
+        self.acceptor.close()
+        for student in list(self.classroom.active):
+            student.stop()
+
+    async def wait_closed(self, timeout: float = 5.0) -> None:
+        """Until the listener is closed and the games have ended (at most `timeout` seconds for them: a
+        student's link that does not take the goodbye is then cut, as before)."""
+        await self.acceptor.wait_closed()
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.classroom.active and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)

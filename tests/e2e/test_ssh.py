@@ -447,3 +447,36 @@ def test_dualpower_serve_with_ssh_port_puts_ssh_students_on_the_dashboard(tmp_pa
         assert proc.wait(20) == 0
         err = proc.stderr.read()  # type: ignore[union-attr]
         assert "Traceback" not in err, err
+
+
+def test_stopping_the_server_ends_each_game_with_a_goodbye_and_keeps_the_place(tmp_path, capsys):
+    """The teacher stops the server while a student is mid-game: the student reads that it is stopping, the
+    game is saved, the session closes by itself, and nothing is left running to fail after the loop ends."""
+
+    async def test() -> None:
+        story, _ = load_story(MINI)
+        (tmp_path / "bakery.yaml").write_text(ASSIGNMENT, encoding="utf-8")
+        listener = await ssh.start_ssh(
+            "127.0.0.1",
+            0,
+            story=story,
+            assignment=tmp_path / "bakery.yaml",
+            db_path=tmp_path / "class.db",
+            class_code=CODE,
+        )
+        conn, term = await connect(listener.get_port(), "ana", CODE)
+        async with conn:
+            await term.expect("Name> ana")
+            term.type("")
+            await term.expect("Take heart.")
+            term.type("2")
+            await term.expect("Why is the street full?")
+            listener.close()
+            await asyncio.wait_for(listener.wait_closed(), 10)
+            await term.expect("The server is stopping; your place is kept.")
+            await asyncio.wait_for(term.closed.wait(), 10)
+            assert not listener.classroom.active
+        assert record(tmp_path)["state"]["scene"] == "baker.street"
+
+    run(test)
+    assert "Traceback" not in capsys.readouterr().err
