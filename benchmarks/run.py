@@ -566,7 +566,7 @@ def main() -> int:
         "How: every goal is a ratio against its floor measured in the same run; times are medians of interleaved "
         "repetitions of whole processes (wall clock), except the playtest speed (best of 5 whole processes) and "
         "the render time (mean of 200 in one process). Stories are made by `benchmarks/generate.py` (seeded). "
-        "Memory is the peak resident set size the process itself reads from /proc/self/status (VmHWM). The exhaustive playtest is one whole process (its time, its own VmHWM); it must walk every role to the end (no cap reached), reach every scene and ending, and find no stuck state or loop.\n\n"
+        "Memory is the peak resident set size the process itself reads from /proc/self/status (VmHWM). Python's bytecode is compiled first and used, as on an installed machine. The exhaustive playtest is one whole process (its time, its own VmHWM); it must walk every role to the end (no cap reached), reach every scene and ending, and find no stuck state or loop.\n\n"
         "| goal | measured | target | |\n|---|---|---|---|\n" + body + "\n\n" + HOW + "\n"
         "## Growth with story size\n\n" + "\n\n".join(GROWTH) + "\n",
         encoding="utf-8",
