@@ -5,8 +5,14 @@ own diagnostics, the references the cross-file checks resolve (gotos, `visited('
 each scene's Shape (where its choices lead, what it reads and changes: check.Shape) and the diagnostics of the
 one-scene analyses (check.Judge). A later check takes these for every file whose size and modification time (or
 else content hash) are unchanged and reads the rest; the cross-file checks and the whole-story analyses
-(check.whole) are made again from the Shapes, which is cheap. A change to story.yaml (the variables and roles
-every file is read against) or to the engine makes every entry stale.
+(check.whole) are made again from the Shapes, which is cheap, or, when no file's outlines changed but for their
+lines and columns (an edit to prose: each entry keeps a digest of its outlines without positions), the last
+whole-story diagnostics are taken again, each placed at its scene's or choice's new line. A change to story.yaml
+(the variables and roles every file is read against) or to the engine makes every entry stale.
+
+The file: a first line naming the stamp, story.yaml's hash, the files, a checksum of each file's line and the
+last whole-story diagnostics; then one JSON line per file, written back as it was read when unchanged. A line
+whose checksum does not match is dropped (that file is read again), so what is taken is what this code wrote.
 
 The cache lives beside the play cache (engine/cache.py: same folder, same rules): plain JSON data, never pickle;
 missing, stale, unreadable or damaged, it is ignored and rebuilt; failing to write it is harmless; written only
