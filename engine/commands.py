@@ -595,7 +595,7 @@ def cmd_playtest(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         result = playtest.exhaustive(story, args.role, args.max_states or playtest.STATE_CAP)
     else:
-        result = playtest.random_runs(story, args.runs or playtest.RUNS, args.seed, args.role)
+        result = playtest.random_runs(story, args.runs or playtest.RUNS, args.seed, args.role, settle=True)
     if args.format == "json":
         app.emit_json(result.to_dict())
     else:

@@ -18,7 +18,7 @@ import random
 import statistics
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,8 @@ from engine.state import GameState, seed_rng
 from engine.text import has_braces
 
 RUNS = 100
+FOCUS_CAP = 100_000
+"""States a focused walk (see _settle) may visit per role before it gives up."""
 WANDER = 0.2
 """How often a random run takes any open choice instead of the one taken least often so far. Always preferring
 the least-taken choice covers every choice quickly, but in lockstep: two choices in different chapters can be
@@ -338,6 +340,9 @@ class PlaytestResult:
     """Conditions tested at least once and never true."""
     never_false: list[Spot] = field(default_factory=list)
     """Conditions tested at least once and never false."""
+    rare: list[Spot] = field(default_factory=list)
+    """Conditions that came out one way in every random run, but that a focused walk found the other way too:
+    they vary, on paths few players take (see _settle)."""
 
     @property
     def ok(self) -> bool:
@@ -380,6 +385,7 @@ class PlaytestResult:
             "conditions": {
                 "never_true": [{"where": c.where, "if": c.text} for c in self.never_true],
                 "never_false": [{"where": c.where, "if": c.text} for c in self.never_false],
+                "rare": [{"where": c.where, "if": c.text} for c in self.rare],
             },
         }
         if self.mode == "exhaustive":
@@ -458,6 +464,7 @@ def _finish(
     true: set[str],
     false: set[str],
     taken: set[str] | dict[str, int],
+    settled: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> PlaytestResult:
     order = {sid: n for n, sid in enumerate(story.scenes)}
     for (kind, _scene), (trouble, path) in sorted(found.items(), key=lambda kv: (order[kv[0][1]], kv[0][0])):
@@ -482,7 +489,9 @@ def _finish(
             spot = Spot(
                 _at(story, cond.source if cond.source.path != "<story>" else sc.source), sid, cond.text
             )
-            if key not in true:
+            if key in settled:
+                result.rare.append(spot)
+            elif key not in true:
                 result.never_true.append(spot)
             elif key not in false:
                 result.never_false.append(spot)
@@ -505,11 +514,13 @@ def random_runs(
     role: str | None = None,
     step_cap: int = STEP_CAP,
     keep_runs: bool = False,
+    settle: bool = False,
 ) -> PlaytestResult:
     """`runs` playthroughs, round-robin over the roles (or only `role`). Each picks among the open choices one
     taken least often so far (across the role's runs), ties broken by a random.Random seeded by `seed` and the
     role: the same seed, the same result. Roles are played apart (their own counts and random draws), so on a
-    machine with two cores a second process plays some of them, with the same result as one process."""
+    machine with two cores a second process plays some of them, with the same result as one process. With
+    `settle`, a condition the runs saw only one way is looked for the other way by a focused walk (_settle)."""
     roles = _roles(story, role)
     result = _frame(story, roles, "random", seed)
     result.runs = runs
@@ -546,7 +557,39 @@ def random_runs(
             counts[choice] = counts.get(choice, 0) + taken
         played.extend(part.played)
     result.played = [r for _n, r in sorted(played, key=lambda nr: nr[0])]
-    return _finish(story, result, found, true, false, counts)
+    settled = _settle(story, roles, true, false) if settle else set()
+    return _finish(story, result, found, true, false, counts, settled)
+
+
+def _settle(story: Story, roles: list[str], true: set[str], false: set[str]) -> set[str]:
+    """The conditions the runs saw only one way that some path turns the other way: for each role, one
+    exhaustive walk that also keeps what those paragraph conditions read (choice conditions are judged in every
+    walk state anyway), noting how they come out in every state it visits. A walk that passes FOCUS_CAP states
+    settles nothing (the conditions stay listed as never true or never false). Adds the outcomes found to
+    `true` and `false`; returns the keys settled."""
+    one_way = {k for k in true ^ false}
+    settled: set[str] = set()
+    for role in roles:
+        reach = graph.reachable(story, [story.roles[role].start])
+        mine = {k for k in one_way if _key_scene(k) in reach}
+        if not mine:
+            continue
+        walk = _Walk(story, focus=frozenset(k for k in mine if "@" in k))
+        scratch = _frame(story, [role], "exhaustive", 0)
+        walk.run(role, FOCUS_CAP, scratch, {})
+        if scratch.capped:
+            continue
+        for k in mine:
+            if k in walk.book.true and k in walk.book.false:
+                settled.add(k)
+                true.add(k)
+                false.add(k)
+    return settled
+
+
+def _key_scene(key: str) -> str:
+    """The scene of a condition's key ('scene#choice' or 'scene@paragraph')."""
+    return key.split("#", 1)[0].split("@", 1)[0]
 
 
 @dataclass(slots=True)
@@ -777,13 +820,25 @@ class _Walk:
     With `reduce=False` (for the tests that compare the two) a state keeps every variable exactly, every visit
     count some condition asks about (visited()-only ones as visited or not) and every once-only choice taken."""
 
-    def __init__(self, story: Story, reduce: bool = True) -> None:
+    def __init__(self, story: Story, reduce: bool = True, focus: frozenset[str] = frozenset()) -> None:
         self.story = story
         self.book = _Counting(story)
         self.taken: set[str] = set()
         """The keys of the choices some step of the walk followed."""
         self.reduce = reduce
-        reads = {s.id: _scene_reads(story, s) for s in story.scenes.values()}
+        self.focus: dict[str, list[tuple[str, Any]]] = {}
+        """Scene -> (key, condition) of the paragraph conditions this walk keeps the reads of and notes (see
+        _settle)."""
+        for key in sorted(focus):
+            sid, _, n = key.partition("@")
+            if sid in story.scenes and n.isdigit() and int(n) < len(story.scenes[sid].paragraphs):
+                cond = story.scenes[sid].paragraphs[int(n)].cond
+                if cond is not None:
+                    self.focus.setdefault(sid, []).append((key, cond))
+        reads = {
+            s.id: _scene_reads(story, s, [c for _k, c in self.focus.get(s.id, [])])
+            for s in story.scenes.values()
+        }
         self.counted: dict[str, bool] = {}
         """Scene ids visits() reads (True: the count matters) or only visited() (False: whether it is > 0)."""
         for _vars, visit_reads in reads.values():
@@ -911,13 +966,18 @@ class _Walk:
             sid = queue.popleft()
             scene, vals, once, vis, stack = keys[sid]
             plan = book.plan(scene)
-            if plan.ending:
+            if plan.ending and scene not in self.focus:
                 endings.append(sid)
                 continue
             here_vars = _Unread(base)
             here_vars.update(zip([n for n, _m in var_live[scene]], vals, strict=True))
             here_visits = dict(zip(visit_live[scene], vis, strict=True))
             probe.scene, probe.vars, probe.visits, probe.once_taken = scene, here_vars, here_visits, set(once)
+            for key, cond in self.focus.get(scene, ()):  # what they read is kept here: as in the game
+                (book.true if cond.test(probe) else book.false).add(key)
+            if plan.ending:
+                endings.append(sid)
+                continue
             opened = book.open_moves(probe, plan)
             if not opened:
                 stuck.append(sid)
@@ -1066,11 +1126,18 @@ def _join_one(live: _Live, var: str, cuts: frozenset[int] | None) -> None:
         live[var] = EXACT if joined is not EXACT and len(joined) > CUT_LIMIT else joined
 
 
-def _scene_reads(story: Story, scene: Scene) -> tuple[_Live, dict[str, bool]]:
+def _scene_reads(story: Story, scene: Scene, also: Sequence[Any] = ()) -> tuple[_Live, dict[str, bool]]:
     """What choosing in a scene reads: its choice conditions (variables, as cuts or EXACT) and the placeholders
-    of its choice texts (EXACT); and the scenes visited()/visits() ask about (True when visits() counts)."""
+    of its choice texts (EXACT); and the scenes visited()/visits() ask about (True when visits() counts). `also`:
+    more conditions read there (a focused walk's paragraph conditions)."""
     live: _Live = {}
     visit_reads: dict[str, bool] = {}
+    for cond in also:
+        _condition_reads(story, cond.node, live)
+        for call in calls(cond.node):
+            target = getattr(call.args[0], "value", None) if call.args else None
+            if isinstance(target, str):
+                visit_reads[target] = visit_reads.get(target, False) or call.func == "visits"
     for c in scene.choices:
         for name in text_reads(c.text).names:
             if name in story.variables:
@@ -1283,6 +1350,7 @@ def format_text(
         ("Choices never taken", result.never_taken, True),
         ("Conditions never true", result.never_true, False),
         ("Conditions never false", result.never_false, False),
+        ("Rare: one way in every run, but a focused walk finds the other way too", result.rare, False),
     ):
         if spots:
             lines.append("")

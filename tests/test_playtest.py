@@ -746,7 +746,7 @@ def test_choices_never_taken_and_conditions_that_never_vary(
     if mode[0] == "--runs":  # paragraphs are read on random runs; the walk follows choices only
         never_false.insert(0, {"where": "scenes/a.yaml:7", "if": "bread >= 0"})
     # `sold` varies (set by one choice, not by the other): neither list has it, in a paragraph or a choice
-    assert data["conditions"] == {"never_true": never_true, "never_false": never_false}
+    assert data["conditions"] == {"never_true": never_true, "never_false": never_false, "rare": []}
     assert data["unreached"] == [{"scene": "a.feast", "where": "scenes/a.yaml:33"}]
     assert cli.main(["playtest", "--story", str(root), *mode]) == 0
     out = capsys.readouterr().out
@@ -811,3 +811,48 @@ def test_random_runs_in_two_processes_give_what_one_process_gives(monkeypatch: p
     assert json.dumps(two.to_dict(), sort_keys=True) == json.dumps(one.to_dict(), sort_keys=True)
     assert [(r.role, r.path) for r in two.played] == [(r.role, r.path) for r in one.played]
     assert [r.role for r in one.played[:6]] == [*story.roles, *story.roles]  # round-robin order kept
+
+
+def test_a_condition_the_runs_saw_one_way_is_looked_for_the_other_way(tmp_path: Path) -> None:
+    """Three coins in a row; the end scene's paragraph needs all three heads (one path in eight), another needs
+    bread above its maximum (never). A few runs miss the first: the focused walk finds it, so the report calls it
+    rare; the second stays never true."""
+    coins = "".join(
+        f"""\
+- id: a.{name}
+  title: Coin {n}
+  date: 1917-02-23
+  text: A coin.
+  choices:
+    - text: Heads.
+      add: {{bread: 1}}
+      goto: a.{after}
+    - text: Tails.
+      goto: a.{after}
+"""
+        for n, (name, after) in enumerate([("start", "two"), ("two", "three"), ("three", "end")])
+    )
+    end = """\
+- id: a.end
+  title: End
+  date: 1917-02-25
+  text:
+    - The end.
+    - if: bread >= 3 and sold == false and visits('a.two') == 1
+      text: Three heads.
+    - if: bread > 3
+      text: More bread than there can be.
+  ending: {title: The End, epilogue: It ended.}
+"""
+    variables = "  bread: {type: int, start: 0, min: 0, max: 3}\n  sold: {type: bool, start: false}\n"
+    story = load(make_story(tmp_path, coins + end, variables))
+    few = playtest.random_runs(story, runs=2, seed=1)  # the two runs take opposite coins: no three heads
+    assert [s.text for s in few.never_true] == [
+        "bread >= 3 and sold == false and visits('a.two') == 1",
+        "bread > 3",
+    ]
+    assert few.rare == []
+    settled = playtest.random_runs(story, runs=2, seed=1, settle=True)
+    assert [s.text for s in settled.rare] == ["bread >= 3 and sold == false and visits('a.two') == 1"]
+    assert [s.text for s in settled.never_true] == ["bread > 3"]
+    assert settled.to_dict()["conditions"]["rare"][0]["if"].startswith("bread >= 3")
