@@ -47,10 +47,20 @@ def test_check_strict_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_random_playtests_reach_every_scene_and_ending_without_getting_stuck(story) -> None:
-    result = playtest.random_runs(story, runs=3000, seed=0).to_dict()
+    result = playtest.random_runs(story, runs=3000, seed=0, settle=True).to_dict()
     assert result["stuck"] == []
     assert result["scenes"]["unreached"] == []
     assert all(n > 0 for n in result["endings"].values())
+    # Issue 18, stats that matter: every choice taken, and no condition the same on every path (rare ones, that
+    # a focused walk turns the other way, are fine: they vary).
+    assert result["choices"]["never_taken"] == []
+    assert result["conditions"]["never_true"] == [] and result["conditions"]["never_false"] == []
+
+
+def test_the_exhaustive_walk_finds_no_choice_condition_that_never_varies(story) -> None:
+    result = playtest.exhaustive(story).to_dict()
+    assert result["capped"] == [] and result["stuck"] == [] and result["loops"] == []
+    assert result["conditions"]["never_true"] == [] and result["conditions"]["never_false"] == []
 
 
 def test_eight_chapters_per_role(story) -> None:
