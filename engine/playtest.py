@@ -464,7 +464,7 @@ def _finish(
     true: set[str],
     false: set[str],
     taken: set[str] | dict[str, int],
-    settled: set[str] = frozenset(),  # type: ignore[assignment]
+    settled: frozenset[str] | set[str] = frozenset(),
 ) -> PlaytestResult:
     order = {sid: n for n, sid in enumerate(story.scenes)}
     for (kind, _scene), (trouble, path) in sorted(found.items(), key=lambda kv: (order[kv[0][1]], kv[0][0])):
