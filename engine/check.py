@@ -563,24 +563,12 @@ class Store(Protocol):
     def whole_again(self, fresh: dict[str, list[Shape]]) -> list[Diagnostic] | None: ...
     def keep_whole(self, found: list[Diagnostic], shapes: dict[str, Shape]) -> None: ...
     def save(self) -> None: ...
-    def discard(self) -> None: ...
 
 
 def load_and_analyse(story_dir: Path, store: Store | None = None) -> tuple[Story | None, list[Diagnostic]]:
     """The story folder loaded, and its diagnostics with the analysis's (when it loads). With a check cache
     (engine/checkcache.py), unchanged files are neither read nor judged again; on a large story, a second
     process reads and judges half of the files (loader._read_in_child)."""
-    if store is None:
-        return _load_and_analyse(story_dir, None)
-    try:
-        return _load_and_analyse(story_dir, store)
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError):
-        # A cache entry that parsed but holds the wrong kinds of values (edited by hand, say): check afresh.
-        store.discard()
-        return _load_and_analyse(story_dir, store)
-
-
-def _load_and_analyse(story_dir: Path, store: Store | None) -> tuple[Story | None, list[Diagnostic]]:
     story, diags, parts = loader.load_parts(
         story_dir, reuse=store.reuse if store is not None else None, analyse=JUDGING
     )
@@ -610,7 +598,7 @@ def _load_and_analyse(story_dir: Path, store: Store | None) -> tuple[Story | Non
     # their files (an edit to text); else made again from every scene's outline.
     found = store.whole_again(fresh) if store is not None else None
     if found is None:
-        shapes = {sh.id: sh for part in kept for sh in (store.shapes_of(part) if store else [])}
+        shapes = {sh.id: sh for part in kept if store is not None for sh in store.shapes_of(part)}
         shapes.update((sh.id, sh) for file_shapes in fresh.values() for sh in file_shapes)
         found = whole(Outline({sid: shapes[sid] for sid in story.scenes}, story.roles), story.variables)
         if store is not None:
@@ -675,7 +663,7 @@ JUDGING = _Judging()
 def _part_judge(
     variables: Mapping[str, Variable], roles: Mapping[str, Role]
 ) -> Callable[[loader.Part], tuple[list[Shape], list[Diagnostic]]]:
-    """The one-scene analyses of a file's scenes, and their Shapes (a loader.Analyse)."""
+    """The one-scene analyses of a file's scenes, and their Shapes (what JUDGING.judge gives the loader)."""
     judge = Judge(variables, roles)
     names: dict[str, frozenset[str]] = {}
 

@@ -51,11 +51,14 @@ def _stamp() -> str:
 
 
 def cache_file(root: Path) -> Path:
-    return cache.cache_file(root).with_name(cache.cache_file(root).name.replace("story-", "check-", 1))
+    """Beside the folder's play cache: check-<key>.json for story-<key>.json."""
+    play = cache.cache_file(root)
+    return play.with_name(play.name.replace("story-", "check-", 1))
 
 
 class Store:
-    """One story folder's check cache: `reuse` answers the loader, `analysed` the analysis, `save` writes."""
+    """One story folder's check cache: `reuse` answers the loader, `local_of`, `shapes_of` and `whole_again` the
+    analysis, `keep` and `keep_whole` remember what was made now, `save` writes."""
 
     def __init__(self, root: Path, header: str, files: dict[str, bytes]) -> None:
         self.root = root
@@ -107,11 +110,6 @@ class Store:
         store = cls(root, header, files)
         store._whole = whole
         return store
-
-    def discard(self) -> None:
-        """Forget every entry (a damaged one was found): the next save writes only what is made anew."""
-        self._old, self._new, self._parsed = {}, {}, {}
-        self.changed = True
 
     # --- the loader's question: is this file unchanged? ---
 
@@ -207,7 +205,8 @@ class Store:
             return
         self.changed = True
         rows = [shape_row(sh) for sh in shapes]
-        entry = self._new[self._rel(path)] = self._parsed[self._rel(path)] = {
+        rel = self._rel(path)
+        self._new[rel] = self._parsed[rel] = {
             "iface": _iface(rows),
             "size": st.st_size,
             "mtime": st.st_mtime_ns,
@@ -216,7 +215,6 @@ class Store:
             "shapes": rows,
             "local": [loader.diag_row(d, part.path) for d in local],
         }
-        del entry
 
     def save(self) -> None:
         """Write the cache, if this check read a file or a file went away (unchanged entries as they were read)."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 import marshal
-import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -16,6 +15,7 @@ from typing import Any, Protocol
 
 import yaml
 
+from engine import cores
 from engine.diagnostics import Diagnostic, suggest
 from engine.files import story_files
 from engine.model import Document, Role, Scene, Source, Story, Term, Variable
@@ -182,15 +182,9 @@ def _load(
             results[path] = part
         else:
             todo.append(path)
-    judge = (
-        analyse.judge(b.variables, head["roles"])
-        if analyse is not None and head and on_file is None
-        else None
-    )
-    theirs = _child_share(root, todo) if judge is not None else []
-    child = (
-        _read_in_child(b, root, theirs, judge, analyse) if judge is not None and analyse and theirs else None
-    )
+    theirs = _child_share(root, todo) if analyse is not None and head and on_file is None else []
+    judge = analyse.judge(b.variables, head["roles"]) if analyse is not None and head and theirs else None
+    child = _read_in_child(b, root, theirs, judge, analyse) if judge is not None and analyse else None
     mine = set(todo).difference(theirs) if child is not None else set(todo)
     for path in todo:
         if path in mine:
@@ -317,7 +311,7 @@ PARALLEL_BYTES = 2_000_000
 def _child_share(root: Path, todo: list[Path]) -> list[Path]:
     """The files a second process reads: every other one, when there is enough to read and two cores to read
     it on (never the glossary or the documents, which the main process needs whole)."""
-    if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2 or os.environ.get("DUALPOWER_ONE_PROCESS"):
+    if not cores.second_core():
         return []
     scene_files = [p for p in todo if p.relative_to(root).as_posix() not in _SPECIAL]
     try:
@@ -346,22 +340,12 @@ _SPECIAL = {"glossary.yaml", "glossary.yml", "documents.yaml", "documents.yml"}
 
 def _read_in_child(
     b: StoryReader, root: Path, paths: list[Path], judge: Callable[[Part], Any], analysis: Analysis
-) -> tuple[int, int] | None:
-    """Fork a process that reads `paths` and judges each Part with `judge` (the check's one-scene analyses),
-    sending back each file's result as plain data, without its scenes (they stay in the files: see FileScenes).
-    Returns (pid, read end of the pipe), or None when no process could be started."""
-    try:
-        r, w = os.pipe()
-        pid = os.fork()
-    except OSError:
-        return None
-    if pid:
-        os.close(w)
-        return pid, r
-    # The child: never returns.
-    code = 1
-    try:
-        os.close(r)
+) -> cores.Child | None:
+    """A forked process that reads `paths` and judges each Part with `judge` (the check's one-scene analyses),
+    sending back each file's result as plain data (marshal: plain data only, and much quicker than pickle for
+    it), without its scenes (they stay in the files: see FileScenes); None when none could be started."""
+
+    def work() -> bytes:
         out: dict[str, Any] = {}
         for path in paths:
             d0, broken0 = len(b.diags), set(b.broken_ids)
@@ -371,22 +355,15 @@ def _read_in_child(
                 out[str(path)] = (part_row(res), [], broken, analysis.pack(judge(res)))
             else:  # special files are never in the share: this is a file that could not be read
                 out[str(path)] = (None, [diag_row(d, str(path)) for d in b.diags[d0:]], broken, None)
-        # marshal: plain data only, and much quicker than pickle for it
-        data = marshal.dumps(out)
-        with os.fdopen(w, "wb") as pipe:
-            pipe.write(data)
-        code = 0
-    finally:
-        os._exit(code)
+        return marshal.dumps(out)
+
+    return cores.start(work)
 
 
-def _child_results(child: tuple[int, int]) -> dict[str, Any] | None:
+def _child_results(child: cores.Child) -> dict[str, Any] | None:
     """What the second process sent (this program's own child: plain data it wrote), or None."""
-    pid, r = child
-    with os.fdopen(r, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0 or not data:
+    data = child.result()
+    if data is None:
         return None
     try:
         got = marshal.loads(data)

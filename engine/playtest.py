@@ -12,7 +12,6 @@ merges states no later choice can tell apart (live variables and int value class
 from __future__ import annotations
 
 import dataclasses
-import os
 import pickle
 import random
 import statistics
@@ -22,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import graph, runtime
+from engine import cores, graph, runtime
 from engine.expr import Binary, Name, Num, Unary, calls, names, text_reads
 from engine.model import RETURN, Effect, Scene, Story
 from engine.state import GameState, seed_rng
@@ -30,7 +29,7 @@ from engine.text import has_braces
 
 RUNS = 100
 FOCUS_CAP = 100_000
-"""States a focused walk (see _settle) may visit per role before it gives up."""
+"""States a focused walk (see _settle) visits per role at most: it bounds the time; what it found counts."""
 WANDER = 0.2
 """How often a random run takes any open choice instead of the one taken least often so far. Always preferring
 the least-taken choice covers every choice quickly, but in lockstep: two choices in different chapters can be
@@ -562,28 +561,23 @@ def random_runs(
 
 
 def _settle(story: Story, roles: list[str], true: set[str], false: set[str]) -> set[str]:
-    """The conditions the runs saw only one way that some path turns the other way: for each role, one
-    exhaustive walk that also keeps what those paragraph conditions read (choice conditions are judged in every
-    walk state anyway), noting how they come out in every state it visits. A walk that passes FOCUS_CAP states
-    settles nothing (the conditions stay listed as never true or never false). Adds the outcomes found to
-    `true` and `false`; returns the keys settled."""
-    one_way = {k for k in true ^ false}
-    settled: set[str] = set()
+    """The conditions the runs saw only one way that some path turns the other way: one exhaustive walk that
+    also keeps what those paragraph conditions read (choice conditions are judged in every walk state anyway),
+    run for each role that reaches one of them, noting how they come out in every state it visits. Every state
+    visited is one the game can reach, so an outcome seen is a real one even when the walk stops at FOCUS_CAP
+    states (the cap only bounds the time; what it did not find stays listed as never true or never false).
+    Adds the outcomes found to `true` and `false`; returns the keys settled."""
+    one_way = true ^ false
+    if not one_way:
+        return set()
+    walk = _Walk(story, focus=frozenset(k for k in one_way if "@" in k))
     for role in roles:
         reach = graph.reachable(story, [story.roles[role].start])
-        mine = {k for k in one_way if _key_scene(k) in reach}
-        if not mine:
-            continue
-        walk = _Walk(story, focus=frozenset(k for k in mine if "@" in k))
-        scratch = _frame(story, [role], "exhaustive", 0)
-        walk.run(role, FOCUS_CAP, scratch, {})
-        if scratch.capped:
-            continue
-        for k in mine:
-            if k in walk.book.true and k in walk.book.false:
-                settled.add(k)
-                true.add(k)
-                false.add(k)
+        if any(_key_scene(k) in reach for k in one_way):
+            walk.run(role, FOCUS_CAP, _frame(story, [role], "exhaustive", 0), {})
+    settled = {k for k in one_way if k in walk.book.true and k in walk.book.false}
+    true |= settled
+    false |= settled
     return settled
 
 
@@ -650,13 +644,7 @@ PARALLEL_RUNS = 1000
 def _role_groups(story: Story, roles: list[str], runs: int) -> list[list[str]]:
     """The roles split in two groups of about equal work (scenes reachable, as a measure), when a second
     process would pay for itself; else one group."""
-    if (
-        runs < PARALLEL_RUNS
-        or len(roles) < 2
-        or not hasattr(os, "fork")
-        or (os.cpu_count() or 1) < 2
-        or os.environ.get("DUALPOWER_ONE_PROCESS")
-    ):
+    if runs < PARALLEL_RUNS or len(roles) < 2 or not cores.second_core():
         return [roles]
     weight = {key: len(graph.reachable(story, [story.roles[key].start])) for key in roles}
     groups: list[list[str]] = [[], []]
@@ -671,28 +659,11 @@ def _role_groups(story: Story, roles: list[str], runs: int) -> list[list[str]]:
 def _in_two(play: Callable[[list[str]], list[_RoleRuns]], groups: list[list[str]]) -> list[_RoleRuns]:
     """play(groups[1]) in a forked process while this one plays groups[0]; both parts (the child's pickled back
     through a pipe: our own child, never a file). If the child fails, its group is played here."""
-    try:
-        r, w = os.pipe()
-        pid = os.fork()
-    except OSError:
-        return play(groups[0] + groups[1])
-    if pid == 0:  # the child: never returns
-        code = 1
-        try:
-            os.close(r)
-            data = pickle.dumps(play(groups[1]), protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(w, "wb") as pipe:
-                pipe.write(data)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(w)
+    child = cores.start(lambda: pickle.dumps(play(groups[1]), protocol=pickle.HIGHEST_PROTOCOL))
     mine = play(groups[0])
-    with os.fdopen(r, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
+    data = child.result() if child is not None else None
     try:
-        theirs = pickle.loads(data) if status == 0 and data else None  # noqa: S301 - our own child's
+        theirs = pickle.loads(data) if data else None  # noqa: S301 - our own child's
     except Exception:  # noqa: BLE001 - any damage: play that group here
         theirs = None
     return mine + (theirs if isinstance(theirs, list) else play(groups[1]))
