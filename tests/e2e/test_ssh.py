@@ -34,22 +34,27 @@ allow_undo: false
 # The mini story: at Dawn, 2 'Take heart' leads to the Street (question 1); there 2 'Go home' is an ending.
 
 
-@contextlib.asynccontextmanager
-async def server(tmp_path: Path, **options: Any) -> AsyncIterator[tuple[int, list[str]]]:
-    """The SSH listener on a free port of 127.0.0.1: (port, the start-up lines)."""
+async def listen(tmp_path: Path, lines: list[str] | None = None, **options: Any) -> ssh.Listener:
+    """The SSH listener on a free port of 127.0.0.1, serving the bakery assignment of the mini story."""
     (tmp_path / "bakery.yaml").write_text(ASSIGNMENT, encoding="utf-8")
     story, _ = load_story(MINI)
-    lines: list[str] = []
-    acceptor = await ssh.start_ssh(
+    return await ssh.start_ssh(
         "127.0.0.1",
         0,
         story=story,
         assignment=tmp_path / "bakery.yaml",
         db_path=tmp_path / "class.db",
         class_code=CODE,
-        on_ready=lines.append,
+        on_ready=(lines if lines is not None else []).append,
         **options,
     )
+
+
+@contextlib.asynccontextmanager
+async def server(tmp_path: Path, **options: Any) -> AsyncIterator[tuple[int, list[str]]]:
+    """The SSH listener on a free port of 127.0.0.1: (port, the start-up lines)."""
+    lines: list[str] = []
+    acceptor = await listen(tmp_path, lines, **options)
     try:
         yield acceptor.get_port(), lines
     finally:
@@ -454,16 +459,7 @@ def test_stopping_the_server_ends_each_game_with_a_goodbye_and_keeps_the_place(t
     game is saved, the session closes by itself, and nothing is left running to fail after the loop ends."""
 
     async def test() -> None:
-        story, _ = load_story(MINI)
-        (tmp_path / "bakery.yaml").write_text(ASSIGNMENT, encoding="utf-8")
-        listener = await ssh.start_ssh(
-            "127.0.0.1",
-            0,
-            story=story,
-            assignment=tmp_path / "bakery.yaml",
-            db_path=tmp_path / "class.db",
-            class_code=CODE,
-        )
+        listener = await listen(tmp_path)
         conn, term = await connect(listener.get_port(), "ana", CODE)
         async with conn:
             await term.expect("Name> ana")
