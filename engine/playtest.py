@@ -532,7 +532,6 @@ def random_runs(
 
     parts = _in_two(play, groups) if len(groups) == 2 else play(roles)
     found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
-    order: dict[tuple[str, str], int] = {}
     true: set[str] = set()
     false: set[str] = set()
     counts: dict[str, int] = {}
@@ -546,10 +545,12 @@ def random_runs(
         result.steps += part.steps
         for sid, n in part.stats.endings.items():
             result.endings[sid] = result.endings.get(sid, 0) + n
-        for k, (trouble, path, n) in part.found.items():
-            old = found.get(k)
-            if old is None or (len(path), n) < (len(old[1]), order[k]):
-                found[k], order[k] = (trouble, path), n
+        for k, (
+            trouble,
+            path,
+        ) in part.found.items():  # a scene two roles reach: the shorter way, else the first
+            if k not in found or len(path) < len(found[k][1]):
+                found[k] = (trouble, path)
         true |= part.true
         false |= part.false
         for choice, taken in part.counts.items():
@@ -593,8 +594,8 @@ class _RoleRuns:
     role: str
     stats: RoleResult
     steps: int = 0
-    found: dict[tuple[str, str], tuple[Trouble, list[Pick], int]] = field(default_factory=dict)
-    """(kind, scene) -> the trouble, its shortest path, and the run that found it."""
+    found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = field(default_factory=dict)
+    """(kind, scene) -> the trouble and its shortest path (the first found of that length)."""
     true: set[str] = field(default_factory=set)
     false: set[str] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=dict)
@@ -625,14 +626,11 @@ def _role_runs(
             continue
         pairs = [(scene, c.choice.index, branch) for c, scene, branch in path]
         if outcome == "stuck":
-            where, pairs_kept, loop = state.scene, pairs, None
+            _add_trouble(part.found, "stuck", key, state.scene, pairs)
         else:
             steps, loop = _loop_entry([scene for _c, scene, _b in path] + [state.scene])
-            where, pairs_kept = (path[steps][1] if steps < len(path) else state.scene), pairs[:steps]
-        old = part.found.get((outcome if outcome == "stuck" else "loop", where))
-        if old is None or len(pairs_kept) < len(old[1]):
-            kind = "stuck" if outcome == "stuck" else "loop"
-            part.found[(kind, where)] = (Trouble(kind, key, where, [], sorted(loop or [])), pairs_kept, n)
+            where = path[steps][1] if steps < len(path) else state.scene
+            _add_trouble(part.found, "loop", key, where, pairs[:steps], loop)
     part.true, part.false = book.true, book.false
     return part
 
