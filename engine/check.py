@@ -189,17 +189,21 @@ def whole(outline: Outline, variables: Mapping[str, Variable]) -> list[Diagnosti
     for scene in outline.scenes.values():
         day = scene.date
         for c in scene.choices:
-            back = [d for t in c.targets if (d := get(t)) is not None and d < day]
-            if back:
-                when = min(back)
-                _warn(
-                    out,
-                    c.source,
-                    "time-backwards",
-                    f"scene {scene.id} ({scene.date.isoformat()}): choice {c.pos + 1} goes back in time to "
-                    f"{next(t for t in c.targets if dates.get(t) == when)} ({when.isoformat()}); fix one of the "
-                    "dates or the goto",
-                )
+            for t in c.targets:  # a loop, not a list per choice: most choices go forward
+                d = get(t)
+                if d is not None and d < day:
+                    break
+            else:
+                continue
+            when = min(d for t in c.targets if (d := get(t)) is not None and d < day)
+            _warn(
+                out,
+                c.source,
+                "time-backwards",
+                f"scene {scene.id} ({scene.date.isoformat()}): choice {c.pos + 1} goes back in time to "
+                f"{next(t for t in c.targets if dates.get(t) == when)} ({when.isoformat()}); fix one of the "
+                "dates or the goto",
+            )
     return out
 
 
@@ -271,10 +275,18 @@ def _variables(story: Outline, variables: Mapping[str, Variable], out: list[Diag
             )
 
 
+def _has_calls(story: Outline) -> bool:
+    for s in story.scenes.values():
+        for c in s.choices:
+            if c.call or c.goto == RETURN or (c.chance and RETURN in c.targets):
+                return True
+    return False
+
+
 def _calls(story: Outline, out: list[Diagnostic]) -> None:
     """Call and return: a `goto: return` that can be reached with no call in progress, and a call whose scene
     can never come to a `goto: return`, each with the way there (conditions ignored)."""
-    if not any(c.call or RETURN in c.targets for s in story.scenes.values() for c in s.choices):
+    if not _has_calls(story):
         return
 
     def inner(sid: str) -> list[tuple[Step, str]]:

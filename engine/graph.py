@@ -93,20 +93,25 @@ def successors(story: Graph) -> dict[str, list[str]]:
 
 def reachable(story: Graph, starts: Iterable[str]) -> set[str]:
     """Every scene the gotos lead to from `starts` (conditions ignored: a choice may open some day)."""
+    scenes = story.scenes
     seen: set[str] = set()
-    todo = [s for s in starts if s in story.scenes]
+    todo = [s for s in starts if s in scenes]
     succ: dict[str, list[str]] | None = None
     while todo:
         sid = todo.pop()
         if sid in seen:
             continue
         seen.add(sid)
-        choices = story.scenes[sid].choices
-        if any(c.call or c.chance or c.goto == RETURN for c in choices):
-            succ = succ or successors(story)
-            todo.extend(t for t in succ[sid] if t not in seen)
-        else:
-            todo.extend(c.goto for c in choices if c.goto in story.scenes and c.goto not in seen)
+        choices = scenes[sid].choices
+        for c in choices:
+            if c.call or c.chance or c.goto == RETURN:  # calls, returns and chances: successors() says
+                succ = succ or successors(story)
+                todo.extend(succ[sid])
+                break
+        else:  # the common case, a plain goto per choice, without working out successors
+            for c in choices:
+                if c.goto not in seen and c.goto in scenes:
+                    todo.append(c.goto)
     return seen
 
 
