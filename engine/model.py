@@ -6,13 +6,26 @@ import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, dataclass_transform
 
 if TYPE_CHECKING:
     from engine.expr import Compiled, Node
 
+_T = TypeVar("_T")
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def value(cls: type[_T]) -> type[_T]:
+    """A story node: a slotted dataclass, equal and hashed by its fields, and immutable as far as the type
+    checker is concerned (`mypy --strict`, `make typecheck`, reports any assignment to a field).
+
+    Not frozen at run time: a frozen dataclass sets each field through object.__setattr__, and a large story
+    makes hundreds of thousands of nodes (every one with a Source); that cost about a seventh of a cold
+    `check` (benchmarks/RESULTS.md, goal 19.4). Nothing in the engine assigns to a node after it is made."""
+    return dataclass(slots=True, unsafe_hash=True)(cls)
+
+
+@value
 class Source:
     """A position in a story file (1-based line and column)."""
 
@@ -27,7 +40,7 @@ class Source:
 NOWHERE = Source("<story>", 1, 1)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Condition:
     """A parsed, type-checked and compiled condition."""
 
@@ -40,7 +53,7 @@ class Condition:
     source: Source = field(default=NOWHERE)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Variable:
     name: str
     type: str
@@ -57,7 +70,7 @@ class Variable:
     """`describe:` what the value means in the story, shown by `stats` ("" if not given)."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Role:
     key: str
     name: str
@@ -67,7 +80,7 @@ class Role:
     source: Source
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Effect:
     op: str
     """'set' or 'add'."""
@@ -79,7 +92,7 @@ class Effect:
     (then `value` is unused)."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Paragraph:
     text: str
     cond: Condition | None
@@ -90,7 +103,7 @@ RETURN = "return"
 """The goto target that ends a call: play continues at the calling choice's goto."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Outcome:
     """One outcome of a choice's `chance:` draw."""
 
@@ -101,7 +114,7 @@ class Outcome:
     source: Source
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Choice:
     text: str
     goto: str
@@ -132,14 +145,14 @@ class Choice:
         return (self.call, self.goto) if self.call else (self.goto,)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Ending:
     title: str
     epilogue: str
     source: Source
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Scene:
     id: str
     title: str
@@ -159,7 +172,7 @@ class Scene:
         return self.source.path
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Term:
     term: str
     aliases: tuple[str, ...]
@@ -167,7 +180,7 @@ class Term:
     source: Source
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Document:
     id: str
     title: str
@@ -177,7 +190,7 @@ class Document:
     source: Source
 
 
-@dataclass(frozen=True, slots=True, weakref_slot=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)  # one per load: frozen at run time too
 class Story:
     id: str
     title: str
