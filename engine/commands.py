@@ -16,7 +16,6 @@ from typing import Any
 
 from engine import app
 from engine.app import EXIT_FAIL, EXIT_OK, EXIT_USAGE
-from engine.saves import AUTOSAVE
 
 
 def add_subcommands(sub: Any, story_arg: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -112,6 +111,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_play(args: argparse.Namespace) -> int:
     from engine import loop
+    from engine.saves import AUTOSAVE
     from engine.session import Session, StartError
 
     story = app.load_or_complain(args.story)
@@ -183,6 +183,8 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 def _where(story: Any, saves: Any) -> str:
     """'Worker · 24 Feb 1917 · The Street': where the autosaved game stands (plain mode's Continue)."""
+    from engine.saves import AUTOSAVE
+
     info = next((i for i in saves.slots() if i.slot == AUTOSAVE), None)
     if info is None:
         return AUTOSAVE

@@ -1,17 +1,19 @@
 """`dualpower serve`: one process serving a lesson to a class in their browsers (uvicorn running engine.server.app).
 
-Only argparse is imported at start-up: the web packages (the optional extra `serve`) are imported when the
+Only argparse is imported at start-up (not even socket: every command registers its parser here): the web packages (the optional extra `serve`) are imported when the
 command runs, and their absence is a message saying how to install them.
 """
 
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import socket
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 DEFAULT_PORT = 8017
@@ -60,6 +62,8 @@ def _err(message: str) -> None:
 def shown_host(host: str) -> str:
     """The host name to write on the board: this computer's name when listening on every address."""
     if host in ("0.0.0.0", "::", ""):
+        import socket
+
         return socket.gethostname()
     return f"[{host}]" if ":" in host else host
 
@@ -129,6 +133,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except StoreError as exc:
         _err(str(exc))
         return EXIT_FAIL
+    import socket
+
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     # IPPROTO_TCP said outright: asyncio then sets TCP_NODELAY on each connection (without it every response
     # waited some 40 ms for the browser's delayed acknowledgement of its headers).
