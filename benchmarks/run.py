@@ -501,8 +501,9 @@ HOW = """## How each goal is reached
   draft's side scenes, the coarser rule had made every variable live everywhere and the worker hit the cap.
   Paragraph conditions do not split states (they change what is read, not where play can go); a random-story
   property test compares the reduced walk with the whole one.
-- **19.2 Playtest speed**: roles are played apart (their own counts and random draws), so from 1,000 runs a
-  forked second process plays some of them, with the same result byte for byte; the game's own rule book
+- **19.2 Playtest speed**: roles are played apart (their own counts and random draws), and from 1,000 runs
+  each role's runs are two streams (every other run), so a forked second process plays half of the streams
+  (three roles share two cores evenly), with the same result byte for byte; the game's own rule book
   (runtime.Rules) with prepared scenes; each paragraph
   condition is tested once per visit (noted for the report and counted in one pass); a filled-in text's word
   count is remembered by the values it reads (expr.text_reads); bytecode compiled, the story from the cache.

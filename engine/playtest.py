@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine import cores, graph, runtime
 from engine.expr import Binary, Name, Num, Unary, calls, names, text_reads
@@ -516,29 +516,31 @@ def random_runs(
     settle: bool = False,
 ) -> PlaytestResult:
     """`runs` playthroughs, round-robin over the roles (or only `role`). Each picks among the open choices one
-    taken least often so far (across the role's runs), ties broken by a random.Random seeded by `seed` and the
-    role: the same seed, the same result. Roles are played apart (their own counts and random draws), so on a
-    machine with two cores a second process plays some of them, with the same result as one process. With
+    taken least often so far (across its stream's runs: see _streams), ties broken by a random.Random seeded by
+    `seed`, the role and the stream: the same seed, the same result. Streams are played apart (their own counts
+    and random draws), so on a machine with two cores a second process plays some of them, with the same result
+    as one process. With
     `settle`, a condition the runs saw only one way is looked for the other way by a focused walk (_settle)."""
     roles = _roles(story, role)
     result = _frame(story, roles, "random", seed)
     result.runs = runs
     chance = any(c.chance for sc in story.scenes.values() for c in sc.choices)
-    share = {key: range(i, runs, len(roles)) for i, key in enumerate(roles)}
-    groups = _role_groups(story, roles, runs)
+    streams = _streams(roles, runs, seed)
+    groups = _stream_groups(story, streams, runs)
 
-    def play(keys: list[str]) -> list[_RoleRuns]:
-        return [_role_runs(story, key, share[key], seed, step_cap, keep_runs, chance) for key in keys]
+    def play(group: list[_Stream]) -> list[_RoleRuns]:
+        return [_role_runs(story, st, step_cap, keep_runs, chance) for st in group]
 
-    parts = _in_two(play, groups) if len(groups) == 2 else play(roles)
+    parts = _in_two(play, groups) if len(groups) == 2 else play(streams)
     found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
     true: set[str] = set()
     false: set[str] = set()
     counts: dict[str, int] = {}
     played: list[tuple[int, Run]] = []
-    for part in sorted(parts, key=lambda p: roles.index(p.role)):
+    for part in sorted(parts, key=lambda p: (roles.index(p.role), p.stream)):
         mine = result.roles[part.role]
-        mine.runs, mine.words = part.stats.runs, part.stats.words
+        mine.runs += part.stats.runs
+        mine.words.extend(part.stats.words)
         mine.reached |= part.stats.reached
         for sid, n in part.stats.endings.items():
             mine.endings[sid] = mine.endings.get(sid, 0) + n
@@ -587,12 +589,39 @@ def _key_scene(key: str) -> str:
     return key.split("#", 1)[0].split("@", 1)[0]
 
 
+class _Stream(NamedTuple):
+    """Runs of one role that share their choice counts and their random draws (see _streams)."""
+
+    role: str
+    number: int
+    runs: range
+    """The run numbers (their order in the report)."""
+    seed: str
+    """What the stream's random.Random is seeded with."""
+
+
+def _streams(roles: list[str], runs: int, seed: int) -> list[_Stream]:
+    """The runs, round-robin over the roles, as streams: one per role, or from PARALLEL_RUNS runs two per role
+    (every other run of the role in each), so that two processes share the work evenly even with three roles.
+    Which runs make a stream depends only on `runs`, never on the machine: one process or two, the same result."""
+    per_role = 2 if runs >= PARALLEL_RUNS else 1
+    out = []
+    for i, key in enumerate(roles):
+        mine = range(i, runs, len(roles))
+        for n in range(per_role):
+            out.append(
+                _Stream(key, n, mine[n::per_role], f"{seed}/{key}" + (f"/{n}" if per_role > 1 else ""))
+            )
+    return out
+
+
 @dataclass(slots=True)
 class _RoleRuns:
-    """One role's share of the random runs, as a process sends it back."""
+    """One stream's runs, as a process sends them back."""
 
     role: str
     stats: RoleResult
+    stream: int = 0
     steps: int = 0
     found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = field(default_factory=dict)
     """(kind, scene) -> the trouble and its shortest path (the first found of that length)."""
@@ -602,16 +631,15 @@ class _RoleRuns:
     played: list[tuple[int, Run]] = field(default_factory=list)
 
 
-def _role_runs(
-    story: Story, key: str, indices: range, seed: int, step_cap: int, keep_runs: bool, chance: bool
-) -> _RoleRuns:
+def _role_runs(story: Story, stream: _Stream, step_cap: int, keep_runs: bool, chance: bool) -> _RoleRuns:
+    key = stream.role
     book = _Counting(story)
     words = _Words(story, book)
-    part = _RoleRuns(key, RoleResult())
+    part = _RoleRuns(key, RoleResult(), stream.number)
     stats, counts = part.stats, part.counts
-    rng = random.Random(f"{seed}/{key}")
+    rng = random.Random(stream.seed)
     start = runtime.new_game(story, key)
-    for n in indices:
+    for n in stream.runs:
         stats.runs += 1
         outcome, state, path, read = _play(story, book, words, start, counts, rng, step_cap, chance)
         part.steps += len(path)
@@ -636,25 +664,28 @@ def _role_runs(
 
 
 PARALLEL_RUNS = 1000
-"""From this many random runs (and two roles or more), a second process plays some of the roles."""
+"""From this many random runs (and two roles or more), each role's runs are two streams (_streams), and a second
+process plays some of the streams."""
 
 
-def _role_groups(story: Story, roles: list[str], runs: int) -> list[list[str]]:
-    """The roles split in two groups of about equal work (scenes reachable, as a measure), when a second
-    process would pay for itself; else one group."""
-    if runs < PARALLEL_RUNS or len(roles) < 2 or not cores.second_core():
-        return [roles]
-    weight = {key: len(graph.reachable(story, [story.roles[key].start])) for key in roles}
-    groups: list[list[str]] = [[], []]
+def _stream_groups(story: Story, streams: list[_Stream], runs: int) -> list[list[_Stream]]:
+    """The streams split in two groups of about equal work (a stream's runs times the scenes its role can
+    reach, as a measure), when a second process would pay for itself; else one group."""
+    if runs < PARALLEL_RUNS or len(streams) < 2 or not cores.second_core():
+        return [streams]
+    reach = {
+        key: len(graph.reachable(story, [story.roles[key].start])) for key in {st.role for st in streams}
+    }
+    groups: list[list[_Stream]] = [[], []]
     loads = [0, 0]
-    for key in sorted(roles, key=lambda k: -weight[k]):
+    for st in sorted(streams, key=lambda st: -len(st.runs) * reach[st.role]):
         i = 0 if loads[0] <= loads[1] else 1
-        groups[i].append(key)
-        loads[i] += weight[key]
+        groups[i].append(st)
+        loads[i] += len(st.runs) * reach[st.role]
     return groups
 
 
-def _in_two(play: Callable[[list[str]], list[_RoleRuns]], groups: list[list[str]]) -> list[_RoleRuns]:
+def _in_two(play: Callable[[list[_Stream]], list[_RoleRuns]], groups: list[list[_Stream]]) -> list[_RoleRuns]:
     """play(groups[1]) in a forked process while this one plays groups[0]; both parts (the child's pickled back
     through a pipe: our own child, never a file). If the child fails, its group is played here."""
     child = cores.start(lambda: pickle.dumps(play(groups[1]), protocol=pickle.HIGHEST_PROTOCOL))

@@ -799,12 +799,15 @@ def test_words_counted_are_the_words_the_player_reads(root: str) -> None:
 
 
 def test_random_runs_in_two_processes_give_what_one_process_gives(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Roles are played apart (their own counts and draws), so a second process playing some of them changes
-    nothing in the result, byte for byte."""
+    """Streams of runs are played apart (their own counts and draws), so a second process playing some of them
+    changes nothing in the result, byte for byte."""
     story = load(Path(__file__).resolve().parent.parent / "story")
     monkeypatch.setattr(playtest, "PARALLEL_RUNS", 1)
     monkeypatch.delenv("DUALPOWER_ONE_PROCESS", raising=False)
-    assert len(playtest._role_groups(story, list(story.roles), 300)) == 2
+    streams = playtest._streams(list(story.roles), 300, 5)
+    assert len(streams) == 6  # each role's runs in two streams, so three roles share two processes evenly
+    assert sorted(len(g) for g in playtest._stream_groups(story, streams, 300)) == [3, 3]
+    assert sorted(n for st in streams for n in st.runs) == list(range(300))
     two = playtest.random_runs(story, runs=300, seed=5, keep_runs=True)
     monkeypatch.setenv("DUALPOWER_ONE_PROCESS", "1")
     one = playtest.random_runs(story, runs=300, seed=5, keep_runs=True)
