@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from engine import __version__, commands
 from engine.app import EXIT_OK
@@ -16,13 +17,41 @@ def _story_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Ignored:
+    """What registering a command other than the one being run gives: a parser that takes every call and does
+    nothing (see _OneCommand)."""
+
+    def __getattr__(self, name: str) -> _Ignored:
+        return self
+
+    def __call__(self, *args: object, **kwargs: object) -> _Ignored:
+        return self
+
+
+class _OneCommand:
+    """The subcommands as the registering functions see them when only `name` will be parsed: the others are
+    not built (building every parser, with its arguments and help, is a tenth of a short command's start-up)."""
+
+    def __init__(self, sub: Any, name: str) -> None:
+        self.sub, self.name, self.found = sub, name, False
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        if name != self.name and self.name not in kwargs.get("aliases", ()):
+            return _Ignored()
+        self.found = True
+        return self.sub.add_parser(name, **kwargs)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line's parser, or with `only` the parser of that one command (a name no command has
+    gives the whole parser, so the error lists them all)."""
     parser = argparse.ArgumentParser(
         prog="dualpower",
         description="Dual Power: Petrograd 1917. An interactive story, and the tools to write and teach with it.",
     )
     parser.add_argument("--version", action="version", version=f"dualpower {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub: Any = subparsers if only is None else _OneCommand(subparsers, only)
 
     play = sub.add_parser("play", help="play the story (the default)")
     _play_args(play)
@@ -40,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.server import command as serve_command
 
     serve_command.add_parser(sub, _story_arg)
+    if isinstance(sub, _OneCommand) and not sub.found:
+        return build_parser()
     return parser
 
 
@@ -66,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv.insert(0, "play")
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     try:
         if args.command == "play":
