@@ -7,7 +7,6 @@ roles counts for both.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable
 from typing import Any
 
@@ -44,7 +43,7 @@ def _totals(scenes: Iterable[Scene]) -> dict[str, Any]:
 def _per_run(words: list[int]) -> dict[str, Any]:
     if not words:
         return {"runs": 0, "min": 0, "median": 0, "max": 0, "minutes": 0.0}
-    median = int(statistics.median(words))
+    median = playtest.median(words)
     return {
         "runs": len(words),
         "min": min(words),

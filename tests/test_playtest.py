@@ -859,3 +859,12 @@ def test_a_condition_the_runs_saw_one_way_is_looked_for_the_other_way(tmp_path: 
     assert [s.text for s in settled.rare] == ["bread >= 3 and sold == false and visits('a.two') == 1"]
     assert [s.text for s in settled.never_true] == ["bread > 3"]
     assert settled.to_dict()["conditions"]["rare"][0]["if"].startswith("bread >= 3")
+
+
+def test_the_median_of_words_read_is_statistics_median_rounded_down() -> None:
+    import statistics
+
+    rng = random.Random(7)
+    for _ in range(500):
+        words = [rng.randrange(0, 60_000) for _ in range(rng.randrange(1, 30))]
+        assert playtest.median(words) == int(statistics.median(words))
