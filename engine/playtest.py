@@ -526,8 +526,8 @@ def random_runs(
     taken least often so far (across its stream's runs: see _streams), ties broken by a random.Random seeded by
     `seed`, the role and the stream: the same seed, the same result. Streams are played apart (their own counts
     and random draws), so on a machine with two cores a second process plays some of them, with the same result
-    as one process. With
-    `settle`, a condition the runs saw only one way is looked for the other way by a focused walk (_settle)."""
+    as one process. With `settle`, a condition the runs saw only one way is looked for the other way by a
+    focused walk (_settle)."""
     roles = _roles(story, role)
     result = _frame(story, roles, "random", seed)
     result.runs = runs
@@ -535,8 +535,8 @@ def random_runs(
     streams = _streams(roles, runs, seed)
     groups = _stream_groups(story, streams, runs)
 
-    def play(group: list[_Stream]) -> list[_RoleRuns]:
-        return [_role_runs(story, st, step_cap, keep_runs, chance) for st in group]
+    def play(group: list[_Stream]) -> list[_StreamRuns]:
+        return [_stream_runs(story, st, step_cap, keep_runs, chance) for st in group]
 
     parts = _in_two(play, groups) if len(groups) == 2 else play(streams)
     found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
@@ -623,7 +623,7 @@ def _streams(roles: list[str], runs: int, seed: int) -> list[_Stream]:
 
 
 @dataclass(slots=True)
-class _RoleRuns:
+class _StreamRuns:
     """One stream's runs, as a process sends them back."""
 
     role: str
@@ -638,11 +638,11 @@ class _RoleRuns:
     played: list[tuple[int, Run]] = field(default_factory=list)
 
 
-def _role_runs(story: Story, stream: _Stream, step_cap: int, keep_runs: bool, chance: bool) -> _RoleRuns:
+def _stream_runs(story: Story, stream: _Stream, step_cap: int, keep_runs: bool, chance: bool) -> _StreamRuns:
     key = stream.role
     book = _Counting(story)
     words = _Words(story, book)
-    part = _RoleRuns(key, RoleResult(), stream.number)
+    part = _StreamRuns(key, RoleResult(), stream.number)
     stats, counts = part.stats, part.counts
     rng = random.Random(stream.seed)
     start = runtime.new_game(story, key)
@@ -692,7 +692,9 @@ def _stream_groups(story: Story, streams: list[_Stream], runs: int) -> list[list
     return groups
 
 
-def _in_two(play: Callable[[list[_Stream]], list[_RoleRuns]], groups: list[list[_Stream]]) -> list[_RoleRuns]:
+def _in_two(
+    play: Callable[[list[_Stream]], list[_StreamRuns]], groups: list[list[_Stream]]
+) -> list[_StreamRuns]:
     """play(groups[1]) in a forked process while this one plays groups[0]; both parts (the child's pickled back
     through a pipe: our own child, never a file). If the child fails, its group is played here."""
     child = cores.start(lambda: pickle.dumps(play(groups[1]), protocol=pickle.HIGHEST_PROTOCOL))
