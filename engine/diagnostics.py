@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -62,6 +61,8 @@ def sort_key(d: Diagnostic) -> tuple[int, str, int, int, int]:
 
 def suggest(name: str, known: Iterable[str]) -> str:
     """' (did you mean X?)' for the nearest known name, or ''."""
+    import difflib  # here: only a mistake needs it, and every command imports this module
+
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]}?)" if close else ""
 

@@ -16,7 +16,6 @@ escaping for Markdown and HTML. Pure: no I/O, no terminal library.
 from __future__ import annotations
 
 import functools
-import html as _html
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -349,4 +348,6 @@ def md_paragraphs(text: str) -> list[str]:
 
 def html(text: str) -> str:
     """Any text as one clean line of HTML text or attribute value (html.escape, quotes included)."""
+    import html as _html  # here: only reports and the server write HTML, and every command imports this module
+
     return _html.escape(one_line(text), quote=True)

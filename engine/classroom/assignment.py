@@ -9,7 +9,6 @@ Also here: the record a save keeps of an assignment being played (student, answe
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import hashlib
 import json
 import re
@@ -257,6 +256,8 @@ def suggest_scene(value: str, story: Story) -> str:
 
     def words(text: str) -> set[str]:
         return set(re.findall(r"[a-z]{3,}", text.lower()))
+
+    import difflib  # here: only a mistake needs it
 
     prefix, _, last = value.rpartition(".")
     same = [i for i in story.scenes if prefix and i.startswith(prefix + ".")]
