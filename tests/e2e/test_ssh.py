@@ -62,6 +62,16 @@ async def server(tmp_path: Path, **options: Any) -> AsyncIterator[tuple[int, lis
         await asyncio.wait_for(acceptor.wait_closed(), 10)
 
 
+async def to_the_street(term: Any, name: str = "", timeout: float = 15.0) -> None:
+    """Past the name question (`name`: the login name it offers), Dawn's 2 'Take heart', to the Street's
+    question."""
+    await term.expect(f"Name> {name}", timeout)
+    term.type("")
+    await term.expect("Take heart.", timeout)
+    term.type("2")
+    await term.expect("Why is the street full?", timeout)
+
+
 def run(test: Callable[[], Awaitable[None]]) -> None:
     asyncio.run(asyncio.wait_for(test(), 60))
 
@@ -192,11 +202,7 @@ def test_twenty_students_at_once_all_reach_their_first_scene(tmp_path):
             async def student(n: int) -> None:
                 conn, term = await connect(port, f"student{n}", CODE, screen=False)
                 async with conn:
-                    await term.expect("Name> ", timeout=30)
-                    term.type("")
-                    await term.expect("Take heart.", timeout=30)
-                    term.type("2")
-                    await term.expect("Why is the street full?", timeout=30)
+                    await to_the_street(term, timeout=30)
 
             await asyncio.gather(*(student(n) for n in range(20)))
         assert len(list((tmp_path / "class-saves").glob("bakery-student*.json"))) == 20
@@ -208,11 +214,7 @@ def test_a_dropped_connection_resumes_at_the_same_scene(tmp_path):
     async def test() -> None:
         async with server(tmp_path) as (port, _lines):
             conn, term = await connect(port, "ana", CODE)
-            await term.expect("Name> ")
-            term.type("")
-            await term.expect("Take heart.")
-            term.type("2")
-            await term.expect("Why is the street full?")
+            await to_the_street(term)
             conn.abort()  # the link drops: no goodbye
             conn, term = await connect(port, "ana", CODE)
             async with conn:
@@ -230,11 +232,7 @@ def test_ctrl_d_leaves_with_the_place_kept(tmp_path):
         async with server(tmp_path) as (port, _lines):
             conn, term = await connect(port, "ana", CODE)
             async with conn:
-                await term.expect("Name> ")
-                term.type("")
-                await term.expect("Take heart.")
-                term.type("2")
-                await term.expect("Why is the street full?")
+                await to_the_street(term)
                 term.send("\x04")
                 await term.expect("Stopped. Your place is kept: log in again the same way")
                 await asyncio.wait_for(term.closed.wait(), 10)
@@ -287,11 +285,7 @@ def test_an_idle_connection_times_out_keeping_its_place(tmp_path):
         async with server(tmp_path, idle_timeout=1.0) as (port, _lines):
             conn, term = await connect(port, "ana", CODE)
             async with conn:
-                await term.expect("Name> ")
-                term.type("")
-                await term.expect("Take heart.")
-                term.type("2")
-                await term.expect("Why is the street full?")
+                await to_the_street(term)
                 await term.expect("Nothing typed for", timeout=10)
                 await asyncio.wait_for(term.closed.wait(), 10)
         assert record(tmp_path)["state"]["scene"] == "baker.street"
@@ -422,11 +416,7 @@ def test_dualpower_serve_with_ssh_port_puts_ssh_students_on_the_dashboard(tmp_pa
         async def test() -> None:
             conn, term = await connect(port, "ana", code)
             async with conn:
-                await term.expect("Name> ")
-                term.type("")
-                await term.expect("Take heart.")
-                term.type("2")
-                await term.expect("Why is the street full?")
+                await to_the_street(term)
                 term.type("Because of the bread.")
                 await term.expect("Answer saved.")
                 term.send("\x04")  # stop here; the next login carries on
@@ -462,11 +452,7 @@ def test_stopping_the_server_ends_each_game_with_a_goodbye_and_keeps_the_place(t
         listener = await listen(tmp_path)
         conn, term = await connect(listener.get_port(), "ana", CODE)
         async with conn:
-            await term.expect("Name> ana")
-            term.type("")
-            await term.expect("Take heart.")
-            term.type("2")
-            await term.expect("Why is the street full?")
+            await to_the_street(term, "ana")
             listener.close()
             await asyncio.wait_for(listener.wait_closed(), 10)
             await term.expect("The server is stopping; your place is kept.")
