@@ -421,6 +421,12 @@ def calls(node: Node) -> list[Call]:
     return []
 
 
+def scene_named(call: Call) -> str | None:
+    """The scene a visited()/visits() call names (its one text argument), or None when it names none so."""
+    arg = call.args[0] if call.args else None
+    return arg.value if isinstance(arg, Str) else None
+
+
 # --- compile ------------------------------------------------------------------------------------
 
 _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
@@ -478,8 +484,8 @@ def text_reads(text: str) -> TextReads:
                 else:
                     found.update(names(tree))
                     for call in calls(tree):
-                        target = getattr(call.args[0], "value", None) if call.args else None
-                        if isinstance(target, str):
+                        target = scene_named(call)
+                        if target is not None:
                             scenes.add(target)
                         else:
                             whole = False
@@ -505,7 +511,7 @@ def compile_node(node: Node) -> Compiled:
             parts = [compile_node(a) for a in node.args]
             pick = min if node.func == "min" else max
             return lambda st: pick([f(st) for f in parts])
-        target = node.args[0].value if node.args and isinstance(node.args[0], Str) else ""
+        target = scene_named(node) or ""
         if node.func == "visited":
             return lambda st: st.visits.get(target, 0) > 0
         return lambda st: st.visits.get(target, 0)
@@ -641,7 +647,8 @@ def _term(
     if isinstance(node, Call) and node.func in NUMBER_FUNCTIONS:
         return f"the {'least' if node.func == 'min' else 'most'} of {', '.join(_term(a, label, scene_title) for a in node.args)}"
     if isinstance(node, Call):
-        title = scene_title(node.args[0].value) if node.args and isinstance(node.args[0], Str) else "?"
+        target = scene_named(node)
+        title = scene_title(target) if target is not None else "?"
         return f"‘{title}’" if bare else f"visits to ‘{title}’"
     if isinstance(node, Str):
         return node.value

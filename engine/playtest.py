@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from engine import cores, graph, runtime
-from engine.expr import Binary, Name, Num, Unary, calls, names, text_reads
+from engine.expr import Binary, Name, Num, Unary, calls, names, scene_named, text_reads
 from engine.model import RETURN, Effect, Scene, Story
 from engine.state import GameState, seed_rng
 from engine.text import has_braces
@@ -1139,29 +1139,24 @@ def _scene_reads(story: Story, scene: Scene, also: Sequence[Any] = ()) -> tuple[
     """What choosing in a scene reads: its choice conditions (variables, as cuts or EXACT) and the placeholders
     of its choice texts (EXACT); and the scenes visited()/visits() ask about (True when visits() counts). `also`:
     more conditions read there (a focused walk's paragraph conditions)."""
-    live: _Live = {}
-    visit_reads: dict[str, bool] = {}
-    for cond in also:
+    live: _Live = {}  # joins are order-free: EXACT absorbs cuts
+    conds = [*also, *(c.cond for c in scene.choices if c.cond is not None)]
+    for cond in conds:
         _condition_reads(story, cond.node, live)
-        for call in calls(cond.node):
-            target = getattr(call.args[0], "value", None) if call.args else None
-            if isinstance(target, str):
-                visit_reads[target] = visit_reads.get(target, False) or call.func == "visits"
+    nodes = [cond.node for cond in conds]
     for c in scene.choices:
         for name in text_reads(c.text).names:
             if name in story.variables:
                 live[name] = EXACT
         # visits() in a computed value counts like one in a condition (its variables are read by _live_before)
         effects = [*c.effects, *(e for o in c.chance for e in o.effects)]
-        nodes = [e.compute.node for e in effects if e.compute is not None]
-        if c.cond is not None:
-            _condition_reads(story, c.cond.node, live)
-            nodes.append(c.cond.node)
-        for node in nodes:
-            for call in calls(node):
-                target = getattr(call.args[0], "value", None) if call.args else None
-                if isinstance(target, str):
-                    visit_reads[target] = visit_reads.get(target, False) or call.func == "visits"
+        nodes.extend(e.compute.node for e in effects if e.compute is not None)
+    visit_reads: dict[str, bool] = {}
+    for node in nodes:
+        for call in calls(node):
+            target = scene_named(call)
+            if target is not None:
+                visit_reads[target] = visit_reads.get(target, False) or call.func == "visits"
     return live, visit_reads
 
 

@@ -164,8 +164,7 @@ class StoryReader:
         self.diags.append(Diagnostic(f.path, src.line, col, "error", "condition", f"{what}: {exc.message}"))
 
     def _pend(self, f: YamlFile, src: Source, call: expr.Call, offset: int) -> None:
-        target = call.args[0].value if call.args and isinstance(call.args[0], expr.Str) else ""
-        self.pending_calls.append((f, src, call.func, target, offset + call.col - 1))
+        self.pending_calls.append((f, src, call.func, expr.scene_named(call) or "", offset + call.col - 1))
 
     def effects(self, f: YamlFile, node: yaml.Node, op: str, what: str) -> list[Effect]:
         entries = f.mapping(node, f"{what} {op}:", AnyKeys())
