@@ -60,14 +60,8 @@ class Outline:
 def analyse(story: Story) -> list[Diagnostic]:
     """Warnings that need the whole story: reachability, variables, impossible conditions, time, duplicates,
     empty text. Pure: no I/O."""
-    judge = Judge(story.variables, story.roles)
-    out: list[Diagnostic] = []
-    names: dict[str, frozenset[str]] = {}
-    shapes: dict[str, Shape] = {}
-    for scene in story.scenes.values():
-        out.extend(judge.local(scene))
-        shapes[scene.id] = shape(scene, names)
-    return out + whole(Outline(shapes, story.roles), story.variables)
+    shapes, local = _scene_judge(story.variables, story.roles)(list(story.scenes.values()))
+    return local + whole(Outline({sh.id: sh for sh in shapes}, story.roles), story.variables)
 
 
 class Judge:
@@ -672,18 +666,25 @@ class _Judging:
 JUDGING = _Judging()
 
 
-def _part_judge(
+def _scene_judge(
     variables: Mapping[str, Variable], roles: Mapping[str, Role]
-) -> Callable[[loader.Part], tuple[list[Shape], list[Diagnostic]]]:
-    """The one-scene analyses of a file's scenes, and their Shapes (what JUDGING.judge gives the loader)."""
+) -> Callable[[list[Scene]], tuple[list[Shape], list[Diagnostic]]]:
+    """The one-scene analyses of some scenes, and their Shapes."""
     judge = Judge(variables, roles)
     names: dict[str, frozenset[str]] = {}
 
-    def run(part: loader.Part) -> tuple[list[Shape], list[Diagnostic]]:
-        scenes = part.scenes or []
+    def run(scenes: list[Scene]) -> tuple[list[Shape], list[Diagnostic]]:
         return [shape(sc, names) for sc in scenes], [d for sc in scenes for d in judge.local(sc)]
 
     return run
+
+
+def _part_judge(
+    variables: Mapping[str, Variable], roles: Mapping[str, Role]
+) -> Callable[[loader.Part], tuple[list[Shape], list[Diagnostic]]]:
+    """The same for a file's scenes (what JUDGING.judge gives the loader)."""
+    run = _scene_judge(variables, roles)
+    return lambda part: run(part.scenes or [])
 
 
 def run(story_dir: Path) -> list[Diagnostic]:

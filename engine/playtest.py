@@ -551,13 +551,9 @@ def random_runs(
         mine.reached |= part.stats.reached
         for sid, n in part.stats.endings.items():
             mine.endings[sid] = mine.endings.get(sid, 0) + n
-        result.steps += part.steps
-        for sid, n in part.stats.endings.items():
             result.endings[sid] = result.endings.get(sid, 0) + n
-        for k, (
-            trouble,
-            path,
-        ) in part.found.items():  # a scene two roles reach: the shorter way, else the first
+        result.steps += part.steps
+        for k, (trouble, path) in part.found.items():  # found by two streams: the shorter way, else the first
             if k not in found or len(path) < len(found[k][1]):
                 found[k] = (trouble, path)
         true |= part.true
