@@ -283,24 +283,16 @@ def _calls(story: Outline, out: list[Diagnostic]) -> None:
     if not _has_calls(story):
         return
 
-    def inner(sid: str) -> list[tuple[Step, str]]:
-        """(choice, next scene) within one level of calls: a call goes on at its goto (if it returns)."""
-        return [
-            (c, t)
-            for c in story.scenes[sid].choices
-            for t in ((c.goto,) if c.call else c.targets)
-            if t in story.scenes
-        ]
-
     def walk(start: str) -> dict[str, str | None]:
         parent: dict[str, str | None] = {start: None}
         todo = deque([start])
         while todo:
             sid = todo.popleft()
-            for _c, t in inner(sid):
-                if t not in parent:
-                    parent[t] = sid
-                    todo.append(t)
+            for c in story.scenes[sid].choices:
+                for t in graph.within_call(c):  # one level of calls: a call goes on at its goto
+                    if t in story.scenes and t not in parent:
+                        parent[t] = sid
+                        todo.append(t)
         return parent
 
     def way(parent: dict[str, str | None], sid: str) -> str:

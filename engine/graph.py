@@ -60,6 +60,11 @@ def next_scenes(story: Graph, choice: ChoiceShape, returns: Iterable[str] = ()) 
     return out
 
 
+def within_call(choice: ChoiceShape) -> tuple[str, ...]:
+    """Where a choice leads within one level of calls: a call goes on at its goto (once it returns)."""
+    return (choice.goto,) if choice.call else choice.targets
+
+
 def returns_by_scene(story: Graph) -> dict[str, list[str]]:
     """Scene -> where a `goto: return` in it can go on: the goto of each call whose scene leads to it within
     the call (a call made inside goes on at its own goto). Only those: a return never goes on at the goto of a
@@ -75,7 +80,7 @@ def returns_by_scene(story: Graph) -> dict[str, list[str]]:
                 sid = todo.pop()
                 out.setdefault(sid, set()).add(c.goto)
                 for d in scenes[sid].choices:
-                    for t in (d.goto,) if d.call else d.targets:
+                    for t in within_call(d):
                         if t in scenes and t not in seen:
                             seen.add(t)
                             todo.append(t)
