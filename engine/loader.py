@@ -182,14 +182,17 @@ def _load(
             results[path] = part
         else:
             todo.append(path)
-    theirs = _child_share(root, todo) if analyse is not None and head and on_file is None else []
-    judge = analyse.judge(b.variables, head["roles"]) if analyse is not None and head and theirs else None
-    child = _read_in_child(b, root, theirs, judge, analyse) if judge is not None and analyse else None
-    mine = set(todo).difference(theirs) if child is not None else set(todo)
+    child = None
+    if analyse is not None and head and on_file is None:
+        theirs = _child_share(root, todo)
+        if theirs:
+            judge = analyse.judge(b.variables, head["roles"])
+            child = _read_in_child(b, root, theirs, judge, analyse)
+    left = set(theirs) if child is not None else set()  # for the second process
     for path in todo:
-        if path in mine:
+        if path not in left:
             res = results[path] = _read_one(b, root, path, on_file)
-            if child is not None and judge is not None and isinstance(res, Part):
+            if child is not None and isinstance(res, Part):
                 res.analysis = judge(res)  # while the second process is busy with its share
     if child is not None and analyse is not None:
         got = _child_results(child)
