@@ -516,6 +516,9 @@ def compile_node(node: Node) -> Compiled:
             return lambda st: st.visits.get(target, 0) > 0
         return lambda st: st.visits.get(target, 0)
     if isinstance(node, Unary):
+        if node.op == "not" and isinstance(node.operand, Name) and node.operand.name != "role":
+            name = node.operand.name
+            return lambda st: not st.vars[name]
         inner = compile_node(node.operand)
         if node.op == "not":
             return lambda st: not inner(st)
@@ -526,8 +529,47 @@ def compile_node(node: Node) -> Compiled:
         return lambda st: left(st) and right(st)
     if node.op == "or":
         return lambda st: left(st) or right(st)
+    if isinstance(node.left, Name) and node.left.name != "role" and isinstance(node.right, (Num, Str, Bool)):
+        one = _NAME_OP_VALUE.get(node.op)
+        if one is not None:
+            return one(node.left.name, node.right.value)
     fn = _BINOPS[node.op]
     return lambda st: fn(left(st), right(st))
+
+
+def _eq(name: str, value: Any) -> Compiled:
+    return lambda st: st.vars[name] == value
+
+
+def _ne(name: str, value: Any) -> Compiled:
+    return lambda st: st.vars[name] != value
+
+
+def _lt(name: str, value: Any) -> Compiled:
+    return lambda st: st.vars[name] < value
+
+
+def _le(name: str, value: Any) -> Compiled:
+    return lambda st: st.vars[name] <= value
+
+
+def _gt(name: str, value: Any) -> Compiled:
+    return lambda st: st.vars[name] > value
+
+
+def _ge(name: str, value: Any) -> Compiled:
+    return lambda st: st.vars[name] >= value
+
+
+_NAME_OP_VALUE: dict[str, Callable[[str, Any], Compiled]] = {
+    "==": _eq,
+    "!=": _ne,
+    "<": _lt,
+    "<=": _le,
+    ">": _gt,
+    ">=": _ge,
+}
+"""`name <op> constant`, the commonest condition, as one closure (not three and an operator call)."""
 
 
 def evaluate(

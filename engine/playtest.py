@@ -109,23 +109,24 @@ class _Words:
     (reporting only; what is open and what a choice does come from runtime.Rules). Each scene is prepared once
     into a table: the words of its always-shown plain paragraphs (and epilogue) as one number, then only the
     paragraphs that depend on the state: a condition to test, and a count, or the text when a placeholder or
-    inline markup must be filled in first (its count remembered by the values it reads: see _Deps)."""
+    inline markup must be filled in first (its count remembered by the values it reads: see _Deps). Until every
+    condition of a scene has come out both ways, `scene` also notes how each came out; after, the scene's table
+    is in `ready`, which _play counts from itself (the hot path: no call, nothing to note)."""
 
-    __slots__ = ("story", "scenes", "fixed", "choices", "book", "settled", "filled")
+    __slots__ = ("story", "scenes", "ready", "choices", "book", "filled")
 
     def __init__(self, story: Story, book: _Counting) -> None:
         self.story = story
         self.book = book
         """Where the paragraph conditions' outcomes are noted, beside the choices'."""
-        self.settled: set[str] = set()
-        """Scenes whose paragraph conditions have all come out both ways."""
         self.scenes: dict[
             str, tuple[int, tuple[tuple[Any, int, str], ...], tuple[tuple[Any, _Deps, str], ...]]
         ] = {}
         """Scene id -> (fixed words, ((condition, words, key) of plain conditional paragraphs), ((condition or
         None, the text's _Deps, key) of paragraphs to fill in))."""
-        self.fixed: dict[str, int] = {}
-        """Scene id -> words, for the scenes whose words never depend on the state."""
+        self.ready: dict[str, tuple[int, tuple[tuple[Any, int], ...], tuple[tuple[Any, _Deps], ...]]] = {}
+        """Scene id -> its table without the keys, once nothing is left to note there: its words never depend
+        on the state, or every condition in it has come out both ways."""
         self.choices: dict[str, int] = {}
         """Choice key -> words, or -1 when a placeholder makes them depend on the state."""
         self.filled: dict[tuple[Any, ...], int] = {}
@@ -147,22 +148,24 @@ class _Words:
             else:
                 shown_if.append((test, runtime.words(p.text), key))
         table = self.scenes[scene.id] = (fixed, tuple(shown_if), tuple(filled))
-        if not shown_if and not filled:
-            self.fixed[scene.id] = fixed
+        if not shown_if and all(test is None for test, _d, _k in filled):
+            self._settle(scene.id)
         return table
 
+    def _settle(self, sid: str) -> None:
+        fixed, shown_if, filled = self.scenes[sid]
+        self.ready[sid] = (
+            fixed,
+            tuple((test, n) for test, n, _key in shown_if),
+            tuple((test, deps) for test, deps, _key in filled),
+        )
+
     def scene(self, state: GameState, plan: runtime.Plan) -> int:
+        """The words of the scene shown now, each condition's outcome noted (by its key) for the report."""
         sid = plan.scene.id
         read, shown_if, filled = self.scenes.get(sid) or self._table(plan.scene)
-        if sid in self.settled:
-            for test, n, _key in shown_if:
-                if test(state):
-                    read += n
-            for test, deps, _key in filled:
-                if test is None or test(state):
-                    read += self.fill(state, deps, sid)
-            return read
-        # Each condition tested once: its outcome noted for the report, its words counted when it holds.
+        if sid in self.ready:  # a scene met for the first time that has nothing to note
+            return self.count(state, sid)
         true, false = self.book.true, self.book.false
         varied = True
         for test, n, key in shown_if:
@@ -181,7 +184,18 @@ class _Words:
                     continue
             read += self.fill(state, deps, sid)
         if varied:  # every paragraph condition here has come out both ways: no need to note them again
-            self.settled.add(sid)
+            self._settle(sid)
+        return read
+
+    def count(self, state: GameState, sid: str) -> int:
+        """The words of a scene in `ready` (what _play does itself)."""
+        read, shown_if, filled = self.ready[sid]
+        for test, n in shown_if:
+            if test(state):
+                read += n
+        for test, deps in filled:
+            if test is None or test(state):
+                read += self.fill(state, deps, sid)
         return read
 
     def fill(self, state: GameState, deps: _Deps, scene_id: str) -> int:
@@ -193,22 +207,29 @@ class _Words:
                 self.filled[key] = n
         return n
 
-    def choice(self, state: GameState, move: runtime.Move) -> int:
-        """The choice's words as the player reads them when taking it: its text, then its response."""
-        c = move.choice
-        n = self.choices.get(move.key)
+    def choice(self, key: str, move: runtime.Move) -> int:
+        """The words of a choice the player reads when taking it (its text, then its response), when they never
+        depend on the state and taking it needs no draw; else -1 (see `said` and `response`)."""
+        n = self.choices.get(key)
         if n is None:
+            c = move.choice
             varies = has_braces(c.text) or any(p.cond is not None or has_braces(p.text) for p in c.response)
-            n = self.choices[move.key] = (
-                -1 if varies else runtime.words(c.text) + sum(runtime.words(p.text) for p in c.response)
+            n = self.choices[key] = (
+                -1
+                if varies or move.branches
+                else runtime.words(c.text) + sum(runtime.words(p.text) for p in c.response)
             )
-        if n >= 0:
-            return n
-        read = runtime.words(runtime.interpolate(self.story, state, c.text))
-        for p in c.response:
-            if p.cond is None or p.cond.test(state):
-                read += runtime.words(runtime.interpolate(self.story, state, p.text))
-        return read
+        return n
+
+    def said(self, state: GameState, move: runtime.Move) -> int:
+        """The words of a choice's text as shown before it is taken (as runtime.take fills it in)."""
+        return runtime.words(runtime.interpolate(self.story, state, move.choice.text))
+
+    def response(self, state: GameState, move: runtime.Move, branch: runtime.Branch | None, here: str) -> int:
+        """The words of the response, as runtime.take shows it: after the choice's effects, with the chance
+        outcome's own response."""
+        said = [*move.choice.response, *(branch.outcome.response if branch else ())]
+        return sum(runtime.words(t) for t in runtime.shown_paragraphs(self.story, state, said, here))
 
 
 class _Deps:
@@ -730,42 +751,58 @@ def _play(
     path: list[tuple[runtime.Move, str, int | None]] = []
     read = 0
     open_moves, advance, get = book.open_moves, book.advance, counts.get
-    scene_words, fixed_words, choice_words = words.scene, words.fixed.get, words.choices.get
+    random, randrange = rng.random, rng.randrange
+    scene_words, ready, fill, choice_words = words.scene, words.ready.get, words.fill, words.choices.get
     plan = book.plan(state.scene)
     while True:
-        n = fixed_words(state.scene, -1)
-        read += n if n >= 0 else scene_words(state, plan)
+        table = ready(state.scene)
+        if table is None:
+            read += scene_words(state, plan)
+        else:  # words.count(state, scene), written out: this is the hot path
+            read += table[0]
+            for test, n in table[1]:
+                if test(state):
+                    read += n
+            for test, deps in table[2]:
+                if test is None or test(state):
+                    read += fill(state, deps, state.scene)
         if plan.ending:
             return "ending", state, path, read
         if len(path) >= step_cap:
             return "loop", state, path, read
-        moves = open_moves(state, plan)
+        moves = plan.moves if plan.always_open else open_moves(state, plan)
         if not moves:
             return "stuck", state, path, read
         if len(moves) == 1:
             pick = moves[0]
-        elif rng.random() < WANDER:  # now and then any open choice: see WANDER
-            pick = moves[rng.randrange(len(moves))]
+        elif random() < WANDER:  # now and then any open choice: see WANDER
+            pick = moves[randrange(len(moves))]
         else:  # one taken least often so far; ties broken by rng (one draw only when there is a tie)
             taken = [get(m.key, 0) for m in moves]
             least = min(taken)
-            if taken.count(least) == 1:
-                pick = moves[taken.index(least)]
-            else:
-                ties = [m for m, t in zip(moves, taken, strict=True) if t == least]
-                pick = ties[rng.randrange(len(ties))]
+            i = taken.index(least)
+            ties = taken.count(least)
+            if ties > 1:  # the j-th of the tied choices, in story order
+                for _ in range(randrange(ties)):
+                    i = taken.index(least, i + 1)
+            pick = moves[i]
         key = pick.key
         counts[key] = get(key, 0) + 1
-        n = choice_words(key, -1)
-        read += n if n >= 0 else words.choice(state, pick)
-        if pick.branches:  # a chance choice: draw from the run's own random state, and note the outcome
-            here = state.scene
-            goto, branch = book.resolve(state, pick)
-            path.append((pick, here, pick.branches.index(branch) if branch else None))
-            plan = book.enter(state, goto)
-        else:
+        known = choice_words(key)
+        if known is None:
+            known = words.choice(key, pick)
+        if known >= 0 and pick.plain:  # the common case: words known, effects and a goto
+            read += known
             path.append((pick, state.scene, None))
             plan = advance(state, pick)
+        else:  # a draw, a call or a return, or words that depend on the state: take it in two halves
+            here = state.scene
+            read += words.said(state, pick) if known < 0 else known
+            goto, branch = book.resolve(state, pick)  # a draw comes from the run's own random state
+            if known < 0:
+                read += words.response(state, pick, branch, here)
+            path.append((pick, here, pick.branches.index(branch) if branch else None))
+            plan = book.enter(state, goto)
 
 
 # --- exhaustive walk ----------------------------------------------------------------------------

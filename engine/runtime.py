@@ -101,6 +101,8 @@ class Move:
     """A chance choice's outcomes (one is drawn, or chosen by the exhaustive walk)."""
     total: int = 0
     """The sum of the branches' weights."""
+    plain: bool = False
+    """No chance, no call, no return: taking it is its effects and its goto (advance's short way)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +203,7 @@ class Rules:
                     c.call,
                     branches,
                     sum(b.weight for b in branches),
+                    not branches and not c.call and c.goto != RETURN,
                 )
             )
         always = all(m.test is None and not m.once for m in moves)
@@ -274,7 +277,7 @@ class Rules:
     def advance(self, state: PlayState, move: Move, branch: int | None = None) -> Plan:
         """Take an open choice: resolve it, then enter its target (no history: see take). Returns the target's
         plan."""
-        if move.branches or move.call or move.goto == RETURN:
+        if not move.plain:
             goto, _ = self.resolve(state, move, branch)
             return self.enter(state, goto)
         if move.once:

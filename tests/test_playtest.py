@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from engine import cli, loader, playtest, runtime
+from engine.state import seed_rng
 
 MINI = Path(__file__).parent / "data" / "mini"
 VARIABLES = """\
@@ -212,9 +213,14 @@ def test_same_seed_same_result(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == first
 
 
-def test_choices_not_yet_taken_are_preferred(tmp_path: Path) -> None:
-    result = playtest.random_runs(load(make_story(tmp_path, HUB)), 3, seed=11)
-    assert result.endings == {"a.left": 1, "a.middle": 1, "a.right": 1}
+def test_choices_not_yet_taken_are_preferred(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the odd wander to any open choice (WANDER), three runs through a hub of three take its three
+    ways, whatever the seed: the choice taken least often so far is the one picked."""
+    story = load(make_story(tmp_path, HUB))
+    monkeypatch.setattr(playtest, "WANDER", 0.0)
+    for seed in range(20):
+        result = playtest.random_runs(story, 3, seed=seed)
+        assert result.endings == {"a.left": 1, "a.middle": 1, "a.right": 1}, seed
 
 
 def test_role_option_plays_only_that_role(capsys: pytest.CaptureFixture[str]) -> None:
@@ -798,6 +804,42 @@ def test_words_counted_are_the_words_the_player_reads(root: str) -> None:
                     plan = book.advance(state, pick)
 
 
+@pytest.mark.parametrize("root", ["tests/data/language", "story"])
+def test_a_runs_words_are_the_words_the_game_shows_on_its_path(root: str) -> None:
+    """A whole run's words, as the playtest's hot loop counts them (scenes, choice texts, responses after the
+    choice's effects, a chance outcome's own response), equal what the game shows when its path is played
+    again by runtime.take, the way a player takes it."""
+    story = load(Path(__file__).resolve().parent.parent / root)
+    book = playtest._Counting(story)
+    words = playtest._Words(story, book)
+    chance = any(c.chance for sc in story.scenes.values() for c in sc.choices)
+    counts: dict[str, int] = {}
+
+    def shown(game: runtime.GameState) -> int:
+        here = story.scenes[game.scene]
+        epilogue = runtime.words(here.ending.epilogue) if here.ending is not None else 0
+        return sum(runtime.words(t) for t in runtime.paragraphs(story, game)) + epilogue
+
+    for role in story.roles:
+        start = runtime.new_game(story, role)
+        for n in range(40):
+            rng = random.Random(n)
+            draws = random.Random()
+            draws.setstate(rng.getstate())
+            _outcome, final, path, read = playtest._play(story, book, words, start, counts, rng, 300, chance)
+            game = runtime.new_game(story, role)
+            if chance:  # the run's own random state, as _play seeds it
+                game.rng = seed_rng(draws.getrandbits(32))
+            seen = shown(game)
+            for move, scene, _branch in path:
+                assert game.scene == scene
+                runtime.take(story, game, move.choice)
+                step = game.history[-1]
+                seen += runtime.words(step.text) + runtime.words(step.response) + shown(game)
+            assert game.scene == final.scene
+            assert read == seen, (role, n)
+
+
 def test_random_runs_in_two_processes_give_what_one_process_gives(monkeypatch: pytest.MonkeyPatch) -> None:
     """Streams of runs are played apart (their own counts and draws), so a second process playing some of them
     changes nothing in the result, byte for byte."""
@@ -816,7 +858,9 @@ def test_random_runs_in_two_processes_give_what_one_process_gives(monkeypatch: p
     assert [r.role for r in one.played[:6]] == [*story.roles, *story.roles]  # round-robin order kept
 
 
-def test_a_condition_the_runs_saw_one_way_is_looked_for_the_other_way(tmp_path: Path) -> None:
+def test_a_condition_the_runs_saw_one_way_is_looked_for_the_other_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Three coins in a row; the end scene's paragraph needs all three heads (one path in eight), another needs
     bread above its maximum (never). A few runs miss the first: the focused walk finds it, so the report calls it
     rare; the second stays never true."""
@@ -849,7 +893,10 @@ def test_a_condition_the_runs_saw_one_way_is_looked_for_the_other_way(tmp_path: 
 """
     variables = "  bread: {type: int, start: 0, min: 0, max: 3}\n  sold: {type: bool, start: false}\n"
     story = load(make_story(tmp_path, coins + end, variables))
-    few = playtest.random_runs(story, runs=2, seed=1)  # the two runs take opposite coins: no three heads
+    monkeypatch.setattr(
+        playtest, "WANDER", 0.0
+    )  # so the second run takes the coin the first did not, each time
+    few = playtest.random_runs(story, runs=2, seed=1)  # no three heads
     assert [s.text for s in few.never_true] == [
         "bread >= 3 and sold == false and visits('a.two') == 1",
         "bread > 3",
