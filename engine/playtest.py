@@ -61,7 +61,7 @@ class _Counting(runtime.Rules):
         self._pending: dict[str, set[str]] = {}
 
     def _plan(self, s: Any) -> runtime.Plan:
-        plan = super()._plan(s)
+        plan = runtime.rules(self.story).plan(s.id)  # the story's own rule book's plan, made once per process
         pending = {m.key for m in plan.moves if m.test is not None}
         if not pending:
             return plan
@@ -104,6 +104,10 @@ def _paragraph_key(scene_id: str, n: int) -> str:
 # --- what a run reads ----------------------------------------------------------------------------
 
 
+_Table = tuple[int, tuple[tuple[Any, int, str], ...], tuple[tuple[Any, "_Deps", str], ...]]
+"""A scene's words as _Words prepares them (see _Words.scenes)."""
+
+
 class _Words:
     """Words read, per scene and per choice text, as runtime.paragraphs and runtime.interpolate would give them
     (reporting only; what is open and what a choice does come from runtime.Rules). Each scene is prepared once
@@ -115,15 +119,14 @@ class _Words:
 
     __slots__ = ("story", "scenes", "ready", "choices", "book", "filled")
 
-    def __init__(self, story: Story, book: _Counting) -> None:
+    def __init__(self, story: Story, book: _Counting, tables: dict[str, _Table] | None = None) -> None:
         self.story = story
         self.book = book
         """Where the paragraph conditions' outcomes are noted, beside the choices'."""
-        self.scenes: dict[
-            str, tuple[int, tuple[tuple[Any, int, str], ...], tuple[tuple[Any, _Deps, str], ...]]
-        ] = {}
+        self.scenes: dict[str, _Table] = {} if tables is None else tables
         """Scene id -> (fixed words, ((condition, words, key) of plain conditional paragraphs), ((condition or
-        None, the text's _Deps, key) of paragraphs to fill in))."""
+        None, the text's _Deps, key) of paragraphs to fill in)). Only the story decides these, so the streams
+        a process plays share them."""
         self.ready: dict[str, tuple[int, tuple[tuple[Any, int], ...], tuple[tuple[Any, _Deps], ...]]] = {}
         """Scene id -> its table without the keys, once nothing is left to note there: its words never depend
         on the state, or every condition in it has come out both ways."""
@@ -132,9 +135,7 @@ class _Words:
         self.filled: dict[tuple[Any, ...], int] = {}
         """(text, the values it reads) -> its words once filled in."""
 
-    def _table(
-        self, scene: Scene
-    ) -> tuple[int, tuple[tuple[Any, int, str], ...], tuple[tuple[Any, _Deps, str], ...]]:
+    def _table(self, scene: Scene) -> _Table:
         fixed = runtime.words(scene.ending.epilogue) if scene.ending is not None else 0
         shown_if: list[tuple[Any, int, str]] = []
         filled: list[tuple[Any, _Deps, str]] = []
@@ -148,8 +149,6 @@ class _Words:
             else:
                 shown_if.append((test, runtime.words(p.text), key))
         table = self.scenes[scene.id] = (fixed, tuple(shown_if), tuple(filled))
-        if not shown_if and all(test is None for test, _d, _k in filled):
-            self._settle(scene.id)
         return table
 
     def _settle(self, sid: str) -> None:
@@ -164,7 +163,8 @@ class _Words:
         """The words of the scene shown now, each condition's outcome noted (by its key) for the report."""
         sid = plan.scene.id
         read, shown_if, filled = self.scenes.get(sid) or self._table(plan.scene)
-        if sid in self.ready:  # a scene met for the first time that has nothing to note
+        if not shown_if and all(test is None for test, _d, _k in filled):  # nothing to note, ever
+            self._settle(sid)
             return self.count(state, sid)
         true, false = self.book.true, self.book.false
         varied = True
@@ -557,7 +557,8 @@ def random_runs(
     groups = _stream_groups(story, streams, runs)
 
     def play(group: list[_Stream]) -> list[_StreamRuns]:
-        return [_stream_runs(story, st, step_cap, keep_runs, chance) for st in group]
+        tables: dict[str, _Table] = {}
+        return [_stream_runs(story, st, step_cap, keep_runs, chance, tables) for st in group]
 
     parts = _in_two(play, groups) if len(groups) == 2 else play(streams)
     found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
@@ -655,17 +656,20 @@ class _StreamRuns:
     played: list[tuple[int, Run]] = field(default_factory=list)
 
 
-def _stream_runs(story: Story, stream: _Stream, step_cap: int, keep_runs: bool, chance: bool) -> _StreamRuns:
+def _stream_runs(
+    story: Story, stream: _Stream, step_cap: int, keep_runs: bool, chance: bool, tables: dict[str, _Table]
+) -> _StreamRuns:
     key = stream.role
     book = _Counting(story)
-    words = _Words(story, book)
+    words = _Words(story, book, tables)
     part = _StreamRuns(key, RoleResult(), stream.number)
-    stats, counts = part.stats, part.counts
+    stats = part.stats
+    tallies: dict[str, list[int]] = {}
     rng = random.Random(stream.seed)
     start = runtime.new_game(story, key)
     for n in stream.runs:
         stats.runs += 1
-        outcome, state, path, read = _play(story, book, words, start, counts, rng, step_cap, chance)
+        outcome, state, path, read = _play(story, book, words, start, tallies, rng, step_cap, chance)
         part.steps += len(path)
         stats.reached.update(state.visits)
         if keep_runs:
@@ -684,6 +688,9 @@ def _stream_runs(story: Story, stream: _Stream, step_cap: int, keep_runs: bool, 
             where = path[steps][1] if steps < len(path) else state.scene
             _add_trouble(part.found, "loop", key, where, pairs[:steps], loop)
     part.true, part.false = book.true, book.false
+    part.counts = {
+        f"{sid}#{i}": taken for sid, tally in tallies.items() for i, taken in enumerate(tally) if taken
+    }
     return part
 
 
@@ -737,7 +744,7 @@ def _play(
     book: runtime.Rules,
     words: _Words,
     start: GameState,
-    counts: dict[str, int],
+    tallies: dict[str, list[int]],
     rng: random.Random,
     step_cap: int,
     chance: bool = False,
@@ -750,7 +757,7 @@ def _play(
         state.rng = seed_rng(rng.getrandbits(32))
     path: list[tuple[runtime.Move, str, int | None]] = []
     read = 0
-    open_moves, advance, get = book.open_moves, book.advance, counts.get
+    open_moves, advance, tally_of = book.open_moves, book.advance, tallies.get
     random, randrange = rng.random, rng.randrange
     scene_words, ready, fill, choice_words = words.scene, words.ready.get, words.fill, words.choices.get
     plan = book.plan(state.scene)
@@ -773,12 +780,15 @@ def _play(
         moves = plan.moves if plan.always_open else open_moves(state, plan)
         if not moves:
             return "stuck", state, path, read
+        tally = tally_of(state.scene)
+        if tally is None:
+            tally = tallies[state.scene] = [0] * len(plan.moves)
         if len(moves) == 1:
             pick = moves[0]
         elif random() < WANDER:  # now and then any open choice: see WANDER
             pick = moves[randrange(len(moves))]
         else:  # one taken least often so far; ties broken by rng (one draw only when there is a tie)
-            taken = [get(m.key, 0) for m in moves]
+            taken = tally if moves is plan.moves else [tally[m.choice.index] for m in moves]
             least = min(taken)
             i = taken.index(least)
             ties = taken.count(least)
@@ -786,8 +796,8 @@ def _play(
                 for _ in range(randrange(ties)):
                     i = taken.index(least, i + 1)
             pick = moves[i]
+        tally[pick.choice.index] += 1
         key = pick.key
-        counts[key] = get(key, 0) + 1
         known = choice_words(key)
         if known is None:
             known = words.choice(key, pick)

@@ -813,7 +813,7 @@ def test_a_runs_words_are_the_words_the_game_shows_on_its_path(root: str) -> Non
     book = playtest._Counting(story)
     words = playtest._Words(story, book)
     chance = any(c.chance for sc in story.scenes.values() for c in sc.choices)
-    counts: dict[str, int] = {}
+    tallies: dict[str, list[int]] = {}
 
     def shown(game: runtime.GameState) -> int:
         here = story.scenes[game.scene]
@@ -826,7 +826,7 @@ def test_a_runs_words_are_the_words_the_game_shows_on_its_path(root: str) -> Non
             rng = random.Random(n)
             draws = random.Random()
             draws.setstate(rng.getstate())
-            _outcome, final, path, read = playtest._play(story, book, words, start, counts, rng, 300, chance)
+            _outcome, final, path, read = playtest._play(story, book, words, start, tallies, rng, 300, chance)
             game = runtime.new_game(story, role)
             if chance:  # the run's own random state, as _play seeds it
                 game.rng = seed_rng(draws.getrandbits(32))
