@@ -550,17 +550,16 @@ def random_runs(
     as one process. With `settle`, a condition the runs saw only one way is looked for the other way by a
     focused walk (_settle)."""
     roles = _roles(story, role)
-    result = _frame(story, roles, "random", seed)
-    result.runs = runs
-    chance = any(c.chance for sc in story.scenes.values() for c in sc.choices)
     streams = _streams(roles, runs, seed)
-    groups = _stream_groups(story, streams, runs)
 
     def play(group: list[_Stream]) -> list[_StreamRuns]:
+        chance = any(c.chance for sc in story.scenes.values() for c in sc.choices)
         tables: dict[str, _Table] = {}
         return [_stream_runs(story, st, step_cap, keep_runs, chance, tables) for st in group]
 
-    parts = _in_two(play, groups) if len(groups) == 2 else play(streams)
+    parts = _in_two(play, story, streams) if _in_parallel(streams, runs) else play(streams)
+    result = _frame(story, roles, "random", seed)
+    result.runs = runs
     found: dict[tuple[str, str], tuple[Trouble, list[Pick]]] = {}
     true: set[str] = set()
     false: set[str] = set()
@@ -699,11 +698,14 @@ PARALLEL_RUNS = 1000
 process plays some of the streams."""
 
 
-def _stream_groups(story: Story, streams: list[_Stream], runs: int) -> list[list[_Stream]]:
-    """The streams split in two groups of about equal work (a stream's runs times the scenes its role can
-    reach, as a measure), when a second process would pay for itself; else one group."""
-    if runs < PARALLEL_RUNS or len(streams) < 2 or not cores.second_core():
-        return [streams]
+def _in_parallel(streams: list[_Stream], runs: int) -> bool:
+    """Whether a second process would pay for itself (then each process works out its half: _halves)."""
+    return runs >= PARALLEL_RUNS and len(streams) >= 2 and cores.second_core()
+
+
+def _halves(story: Story, streams: list[_Stream]) -> list[list[_Stream]]:
+    """The streams in two groups of about equal work (a stream's runs times the scenes its role can reach, as a
+    measure). It depends only on the story and the streams, so both processes work it out alike."""
     reach = {
         key: len(graph.reachable(story, [story.roles[key].start])) for key in {st.role for st in streams}
     }
@@ -717,18 +719,22 @@ def _stream_groups(story: Story, streams: list[_Stream], runs: int) -> list[list
 
 
 def _in_two(
-    play: Callable[[list[_Stream]], list[_StreamRuns]], groups: list[list[_Stream]]
+    play: Callable[[list[_Stream]], list[_StreamRuns]], story: Story, streams: list[_Stream]
 ) -> list[_StreamRuns]:
-    """play(groups[1]) in a forked process while this one plays groups[0]; both parts (the child's pickled back
-    through a pipe: our own child, never a file). If the child fails, its group is played here."""
-    child = cores.start(lambda: pickle.dumps(play(groups[1]), protocol=pickle.HIGHEST_PROTOCOL))
-    mine = play(groups[0])
+    """The second half of the streams (_halves) played in a forked process, forked before anything else is
+    done, while this one plays the first; both parts (the child's pickled back through a pipe: our own child,
+    never a file). If the child fails, its group is played here."""
+    child = cores.start(
+        lambda: pickle.dumps(play(_halves(story, streams)[1]), protocol=pickle.HIGHEST_PROTOCOL)
+    )
+    first, second = _halves(story, streams)
+    mine = play(first)
     data = child.result() if child is not None else None
     try:
         theirs = pickle.loads(data) if data else None  # noqa: S301 - our own child's
     except Exception:  # noqa: BLE001 - any damage: play that group here
         theirs = None
-    return mine + (theirs if isinstance(theirs, list) else play(groups[1]))
+    return mine + (theirs if isinstance(theirs, list) else play(second))
 
 
 def _loop_entry(seq: list[str]) -> tuple[int, list[str]]:

@@ -848,7 +848,8 @@ def test_random_runs_in_two_processes_give_what_one_process_gives(monkeypatch: p
     monkeypatch.delenv("DUALPOWER_ONE_PROCESS", raising=False)
     streams = playtest._streams(list(story.roles), 300, 5)
     assert len(streams) == 6  # each role's runs in two streams, so three roles share two processes evenly
-    assert sorted(len(g) for g in playtest._stream_groups(story, streams, 300)) == [3, 3]
+    assert playtest._in_parallel(streams, 300)
+    assert sorted(len(g) for g in playtest._halves(story, streams)) == [3, 3]
     assert sorted(n for st in streams for n in st.runs) == list(range(300))
     two = playtest.random_runs(story, runs=300, seed=5, keep_runs=True)
     monkeypatch.setenv("DUALPOWER_ONE_PROCESS", "1")
