@@ -12,6 +12,7 @@ merges states no later choice can tell apart (live variables and int value class
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import pickle
 import random
 from bisect import bisect_right
@@ -27,6 +28,8 @@ from engine.state import GameState, seed_rng
 from engine.text import has_braces
 
 RUNS = 100
+FAR = 1 << 30
+"""A focused walk's distance for a scene that leads to none of the scenes it looks at (taken last)."""
 FOCUS_CAP = 100_000
 """States a focused walk (see _settle) visits per role at most: it bounds the time; what it found counts."""
 WANDER = 0.2
@@ -590,22 +593,50 @@ def random_runs(
 def _settle(story: Story, roles: list[str], true: set[str], false: set[str]) -> set[str]:
     """The conditions the runs saw only one way that some path turns the other way: one exhaustive walk that
     also keeps what those paragraph conditions read (choice conditions are judged in every walk state anyway),
-    run for each role that reaches one of them, noting how they come out in every state it visits. Every state
-    visited is one the game can reach, so an outcome seen is a real one even when the walk stops at FOCUS_CAP
-    states (the cap only bounds the time; what it did not find stays listed as never true or never false).
-    Adds the outcomes found to `true` and `false`; returns the keys settled."""
+    run for each role that reaches one of them, noting how they come out in every state it visits. It takes the
+    states nearest the scenes of those conditions first, and stops once every one of them has come out both
+    ways (nothing more could be settled). Every state visited is one the game can reach, so an outcome seen is
+    a real one even when the walk stops at FOCUS_CAP states (the cap only bounds the time; what it did not find
+    stays listed as never true or never false). Adds the outcomes found to `true` and `false`; returns the keys
+    settled."""
     one_way = true ^ false
     if not one_way:
         return set()
     walk = _Walk(story, focus=frozenset(k for k in one_way if "@" in k))
+    toward = _distances(story, {_key_scene(k) for k in one_way})
+    seen_true, seen_false = walk.book.true, walk.book.false
+    left = sorted(one_way)
+
+    def done() -> bool:  # each key is let go once, when it has come out both ways
+        while left and left[-1] in seen_true and left[-1] in seen_false:
+            left.pop()
+        return not left
+
     for role in roles:
         reach = graph.reachable(story, [story.roles[role].start])
-        if any(_key_scene(k) in reach for k in one_way):
-            walk.run(role, FOCUS_CAP, _frame(story, [role], "exhaustive", 0), {})
+        if any(_key_scene(k) in reach for k in one_way) and not done():
+            walk.run(role, FOCUS_CAP, _frame(story, [role], "exhaustive", 0), {}, toward, done)
     settled = {k for k in one_way if k in walk.book.true and k in walk.book.false}
     true |= settled
     false |= settled
     return settled
+
+
+def _distances(story: Story, targets: set[str]) -> dict[str, int]:
+    """Scene -> the fewest choices from it to one of `targets` (scenes that lead to none are left out)."""
+    back: dict[str, list[str]] = {}
+    for sid, nexts in graph.successors(story).items():
+        for t in nexts:
+            back.setdefault(t, []).append(sid)
+    out = {t: 0 for t in targets if t in story.scenes}
+    todo = deque(out)
+    while todo:
+        sid = todo.popleft()
+        for p in back.get(sid, ()):
+            if p not in out:
+                out[p] = out[sid] + 1
+                todo.append(p)
+    return out
 
 
 def _key_scene(key: str) -> str:
@@ -999,7 +1030,12 @@ class _Walk:
         max_states: int,
         result: PlaytestResult,
         found: dict[tuple[str, str], tuple[Trouble, list[Pick]]],
+        toward: dict[str, int] | None = None,
+        done: Callable[[], bool] | None = None,
     ) -> None:
+        """Walk every state of a role, breadth first. A focused walk (_settle) gives `toward` (scene -> choices
+        to the scenes it looks at) and `done`: it takes the states nearest those scenes first, and stops as soon
+        as `done()` (it then reports nothing; what it noted in the book is what it is for)."""
         story, book, var_live, visit_live, base = (
             self.story,
             self.book,
@@ -1018,10 +1054,11 @@ class _Walk:
         endings: list[int] = []
         stuck: list[int] = []
         probe = _Probe(role)
-        queue = deque([0])
+        queue = deque([0])  # breadth first; or, focused, a heap of (choices to the scenes looked at, state)
+        near: list[tuple[int, int]] = [(toward.get(first[0], FAR), 0)] if toward is not None else []
         capped = False
-        while queue:
-            sid = queue.popleft()
+        while queue if toward is None else near:
+            sid = queue.popleft() if toward is None else -heapq.heappop(near)[1]
             scene, vals, once, vis, stack = keys[sid]
             plan = book.plan(scene)
             if plan.ending and scene not in self.focus:
@@ -1033,6 +1070,8 @@ class _Walk:
             probe.scene, probe.vars, probe.visits, probe.once_taken = scene, here_vars, here_visits, set(once)
             for key, cond in self.focus.get(scene, ()):  # what they read is kept here: as in the game
                 (book.true if cond.test(probe) else book.false).add(key)
+            if done is not None and done():
+                return
             if plan.ending:
                 endings.append(sid)
                 continue
@@ -1069,7 +1108,10 @@ class _Walk:
                     keys.append(nxt)
                     parent.append((sid, move.choice.index, branch))
                     edges.append([])
-                    queue.append(nid)
+                    if toward is None:
+                        queue.append(nid)
+                    else:  # nearest first; among as near, the newest (deeper first)
+                        heapq.heappush(near, (toward.get(nxt[0], FAR), -nid))
                 edges[sid].append(nid)
         result.states += len(keys)
         stats.states = len(keys)

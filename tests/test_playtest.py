@@ -604,6 +604,22 @@ def test_reduced_walk_finds_what_the_unreduced_walk_finds(tmp_path: Path, seed: 
     assert reduced.states <= full.states
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 1_000_000))
+def test_a_focused_walk_settles_what_a_whole_walk_settles(tmp_path: Path, seed: int) -> None:
+    """The focused walk behind the report's `rare` list takes the states nearest the conditions it looks for
+    first and stops once each has come out both ways: it settles exactly the conditions a whole breadth-first
+    walk sees both ways."""
+    story = load(_tangle(tmp_path / f"s{seed}", seed))
+    whole = playtest._Walk(story)
+    for role in story.roles:
+        whole.run(role, 50_000, playtest._frame(story, [role], "exhaustive", 0), {})
+    keys = {m.key for sid in story.scenes for m in whole.book.plan(sid).moves if m.test is not None}
+    true: set[str] = set(keys)  # as if the runs saw every condition come out true only
+    settled = playtest._settle(story, list(story.roles), true, set())
+    assert settled == {k for k in keys if k in whole.book.true and k in whole.book.false}
+
+
 def test_exhaustive_keeps_an_int_only_as_the_class_its_comparisons_see(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
