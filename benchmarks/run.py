@@ -505,10 +505,15 @@ HOW = """## How each goal is reached
   property test compares the reduced walk with the whole one.
 - **19.2 Playtest speed**: roles are played apart (their own counts and random draws), and from 1,000 runs
   each role's runs are two streams (every other run), so a forked second process plays half of the streams
-  (three roles share two cores evenly), with the same result byte for byte; the game's own rule book
-  (runtime.Rules) with prepared scenes; each paragraph
-  condition is tested once per visit (noted for the report and counted in one pass); a filled-in text's word
-  count is remembered by the values it reads (expr.text_reads); bytecode compiled, the story from the cache.
+  (three roles share two cores evenly), with the same result byte for byte; the second process is forked
+  before the first decodes a scene (each works out its half itself); the game's own rule book (runtime.Rules)
+  with prepared scenes, shared by a process's streams; each paragraph condition is tested once per visit, and
+  once a scene's conditions have all come out both ways the hot loop counts its words itself; choice counts
+  are a list per scene and ties are picked by index; `name <op> constant` conditions are one closure; a
+  filled-in text's word count is remembered by the values it reads (expr.text_reads); the focused walk for
+  `rare` goes nearest-first and stops once its conditions are settled; bytecode compiled, the story from the
+  cache. Measured by instruction counts (callgrind), which the shared machine's changing speed cannot blur:
+  40.0k -> 31.2k instructions per choice step this session.
 - **19.3 Incremental check** (engine/checkcache.py): per scene file, what reading and judging it alone gave (its
   own diagnostics, references, each scene's outline); a second check reads only changed files and makes the
   whole-story analyses from the outlines (check.whole), so its cost is start-up, the cache's JSON and one file.
