@@ -182,13 +182,13 @@ def _load(
             results[path] = part
         else:
             todo.append(path)
-    child = None
+    child, left = None, set()  # the second process and the files it reads
     if analyse is not None and head and on_file is None:
         theirs = _child_share(root, todo)
         if theirs:
             judge = analyse.judge(b.variables, head["roles"])
             child = _read_in_child(b, root, theirs, judge, analyse)
-    left = set(theirs) if child is not None else set()  # for the second process
+            left = set(theirs) if child is not None else set()
     for path in todo:
         if path not in left:
             res = results[path] = _read_one(b, root, path, on_file)

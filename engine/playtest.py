@@ -134,7 +134,7 @@ class _Words:
         """Scene id -> its table without the keys, once nothing is left to note there: its words never depend
         on the state, or every condition in it has come out both ways."""
         self.choices: dict[str, int] = {}
-        """Choice key -> words, or -1 when a placeholder makes them depend on the state."""
+        """Choice key -> words, or -1 when they depend on the state or on a chance outcome (see `choice`)."""
         self.filled: dict[tuple[Any, ...], int] = {}
         """(text, the values it reads) -> its words once filled in."""
 
@@ -210,9 +210,10 @@ class _Words:
                 self.filled[key] = n
         return n
 
-    def choice(self, key: str, move: runtime.Move) -> int:
+    def choice(self, move: runtime.Move) -> int:
         """The words of a choice the player reads when taking it (its text, then its response), when they never
         depend on the state and taking it needs no draw; else -1 (see `said` and `response`)."""
+        key = move.key
         n = self.choices.get(key)
         if n is None:
             c = move.choice
@@ -837,7 +838,7 @@ def _play(
         key = pick.key
         known = choice_words(key)
         if known is None:
-            known = words.choice(key, pick)
+            known = words.choice(pick)
         if known >= 0 and pick.plain:  # the common case: words known, effects and a goto
             read += known
             path.append((pick, state.scene, None))
