@@ -31,7 +31,7 @@ pytest.importorskip("starlette", reason="the serve extra is not installed")
 
 import httpx  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 from tests.test_serve import start_server  # noqa: E402
@@ -69,11 +69,19 @@ def browser(profile: Path) -> webdriver.Chrome:
 
 
 def submit(driver: webdriver.Chrome, button) -> None:
-    """Click a button that sends the form, and wait until the next page has replaced this one."""
-    page = driver.find_element(By.TAG_NAME, "html")
+    """Click a button that sends the form, and wait until the next page has replaced this one.
+
+    The old page is marked with a window property that a new document does not have. (Waiting for the old
+    <html> element to go stale raced with the navigation: Chromium sometimes answered with an inspector error
+    instead of "stale element", so the wait ignores driver errors while the page is changing.)
+    """
+    driver.execute_script("window.__dualpower_old_page = true")
     button.click()
-    WebDriverWait(driver, 20).until(staleness_of(page))
-    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return window.__dualpower_old_page === undefined && document.readyState === 'complete'"
+        )
+    )
 
 
 def wait_for(check, seconds: float = 15.0) -> bool:
