@@ -30,8 +30,8 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not in
 pytest.importorskip("starlette", reason="the serve extra is not installed")
 
 import httpx  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.common.exceptions import WebDriverException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 from tests.test_serve import start_server  # noqa: E402
