@@ -11,8 +11,11 @@ whole-story diagnostics are taken again, each placed at its scene's or choice's 
 (the variables and roles every file is read against) or to the engine makes every entry stale.
 
 The file: a first line naming the stamp, story.yaml's hash, the files, a checksum of each file's line and the
-last whole-story diagnostics; then one JSON line per file, written back as it was read when unchanged. A line
+last whole-story diagnostics; then one line per file, written back as it was read when unchanged. A line
 whose checksum does not match is dropped (that file is read again), so what is taken is what this code wrote.
+A file's line is two JSON texts joined by a tab (which JSON never writes raw): what the loader needs, then the
+scenes' outlines, which are three quarters of the bytes and are needed only when the whole-story analyses are
+made again, so they are decoded only then.
 
 The cache lives beside the play cache (engine/cache.py: same folder, same rules): plain JSON data, never pickle;
 missing, stale, unreadable or damaged, it is ignored and rebuilt; failing to write it is harmless; written only
@@ -36,7 +39,7 @@ from engine.files import atomic_write
 from engine.loader import Part
 from engine.model import Source
 
-FORMAT = 4
+FORMAT = 5
 
 
 def _stamp() -> str:
@@ -68,6 +71,11 @@ class Store:
         self._new: dict[str, bytes | dict[str, Any]] = {}
         """What the next save writes: an entry unchanged (its line as read) or made now."""
         self._parsed: dict[str, dict[str, Any]] = {}
+        """Relative path -> its entry decoded (without "shapes" when taken from the file: see _outlines)."""
+        self._outlines: dict[str, bytes] = {}
+        """Relative path -> the JSON of its outlines, as read (decoded by shapes_of only when needed)."""
+        self._sums: dict[bytes, str] = {}
+        """An unchanged line -> its checksum, as the file gave it (save writes it again without hashing)."""
         self._whole: dict[str, Any] | None = None
         """The last whole-story diagnostics and every file's outline digest when they were made."""
         self.changed = False
@@ -83,6 +91,7 @@ class Store:
         except OSError:
             return None
         files: dict[str, bytes] = {}
+        sums: dict[bytes, str] = {}
         whole: dict[str, Any] | None = None
         with contextlib.suppress(OSError, ValueError, RecursionError):
             # The first line names the stamp, story.yaml's hash and the files; then one line per file.
@@ -98,17 +107,17 @@ class Store:
             ):
                 # Each line's checksum: a line damaged or edited since it was written is dropped (that file is
                 # read again), so what is taken can be trusted to be what this code wrote.
-                files = {
-                    str(rel): line
-                    for rel, line, sum_ in zip(head["files"], lines[1:], head["sums"], strict=True)
-                    if _sum(line) == sum_
-                }
+                for rel, line, sum_ in zip(head["files"], lines[1:], head["sums"], strict=True):
+                    if _sum(line) == sum_:
+                        files[str(rel)] = line
+                        sums[line] = sum_
                 if isinstance(head.get("whole"), dict) and head.get("whole_sum") == _sum(
                     json.dumps(head["whole"], ensure_ascii=False, sort_keys=True).encode()
                 ):
                     whole = head["whole"]
         store = cls(root, header, files)
         store._whole = whole
+        store._sums = sums
         return store
 
     # --- the loader's question: is this file unchanged? ---
@@ -119,19 +128,24 @@ class Store:
         if line is None:
             return None
         try:
-            entry = json.loads(line)
+            head, tab, outlines = line.partition(b"\t")
+            entry = json.loads(head)
+            if not tab or not isinstance(entry, dict):
+                return None
             st = path.stat()
             kept: bytes | dict[str, Any] = line
             if [st.st_size, st.st_mtime_ns] != [entry["size"], entry["mtime"]]:
                 if st.st_size != entry["size"] or _digest(path) != entry["sha"]:
                     return None
-                entry = kept = {**entry, "mtime": st.st_mtime_ns}  # touched, not changed
+                # touched, not changed: written again with the new time (and its outlines, decoded)
+                entry = kept = {**entry, "mtime": st.st_mtime_ns, "shapes": json.loads(outlines)}
                 self.changed = True
             part = loader.part_from_row(str(path), entry)
         except (OSError, KeyError, IndexError, TypeError, ValueError, RecursionError):
             return None
         self._new[rel] = kept
         self._parsed[rel] = entry
+        self._outlines[rel] = outlines
         return part
 
     # --- the analysis's question: what did judging this file alone give? ---
@@ -146,7 +160,12 @@ class Store:
     def shapes_of(self, part: Part) -> list[Shape]:
         """The outlines of the scenes of a Part that `reuse` gave (needed only when the whole-story analyses
         are made again)."""
-        return [shape_from_row(part.path, row) for row in self._parsed[self._rel(Path(part.path))]["shapes"]]
+        rel = self._rel(Path(part.path))
+        entry = self._parsed[rel]
+        rows = entry.get("shapes")
+        if rows is None:
+            rows = entry["shapes"] = json.loads(self._outlines[rel])
+        return [shape_from_row(part.path, row) for row in rows]
 
     # --- the whole-story analyses: the same as last time, when no outline changed but for its place ---
 
@@ -220,17 +239,12 @@ class Store:
         """Write the cache, if this check read a file or a file went away (unchanged entries as they were read)."""
         if not self.changed and self._new.keys() == self._old.keys():
             return
-        lines = [
-            entry
-            if isinstance(entry, bytes)
-            else json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
-            for entry in self._new.values()
-        ]
+        lines = [entry if isinstance(entry, bytes) else _line(entry) for entry in self._new.values()]
         head: dict[str, Any] = {
             "stamp": _stamp(),
             "header": self.header,
             "files": list(self._new),
-            "sums": list(map(_sum, lines)),
+            "sums": [self._sums.get(line) or _sum(line) for line in lines],
         }
         if self._whole is not None:
             head["whole"] = self._whole
@@ -247,6 +261,13 @@ class Store:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return path.as_posix()
+
+
+def _line(entry: dict[str, Any]) -> bytes:
+    """A file's entry as its line: what the loader needs, a tab, its outlines (JSON never writes a raw tab)."""
+    rest = {k: v for k, v in entry.items() if k != "shapes"}
+    dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    return f"{dump(rest)}\t{dump(entry['shapes'])}".encode()
 
 
 def _iface(rows: list[list[Any]]) -> str:

@@ -41,7 +41,9 @@ class Part:
     path: str
     ids: list[tuple[str, Source]]
     diags: list[Diagnostic]
-    gotos: list[tuple[Source, str]]
+    gotos: list[tuple[int, int, str]]
+    """(line, column, target) of each goto: plain positions in this file (a Source is made only for a goto whose
+    target is unknown, so taking a large file's Part from the check cache or the second process stays cheap)."""
     calls: list[tuple[Source, str, str, int]]
     docs: list[tuple[Source, str]]
     scenes: list[Scene] | None = None
@@ -70,7 +72,7 @@ def part_row(part: Part) -> dict[str, Any]:
     return {
         "ids": [[sid, s.line, s.col] for sid, s in part.ids],
         "diags": [diag_row(d, part.path) for d in part.diags],
-        "gotos": [[s.line, s.col, t] for s, t in part.gotos],
+        "gotos": [list(g) for g in part.gotos],
         "calls": [[s.line, s.col, func, t, off] for s, func, t, off in part.calls],
         "docs": [[s.line, s.col, doc] for s, doc in part.docs],
     }
@@ -81,7 +83,7 @@ def part_from_row(path: str, e: dict[str, Any]) -> Part:
         path=path,
         ids=[(sid, Source(path, line, col)) for sid, line, col in e["ids"]],
         diags=[diag_from_row(path, d) for d in e["diags"]],
-        gotos=[(Source(path, line, col), t) for line, col, t in e["gotos"]],
+        gotos=e["gotos"],  # [line, col, target] lists, as the check cache's checksum or our own child vouch
         calls=[(Source(path, line, col), f, t, off) for line, col, f, t, off in e["calls"]],
         docs=[(Source(path, line, col), doc) for line, col, doc in e["docs"]],
         scenes=None,
@@ -386,7 +388,7 @@ def _part(b: StoryReader, f: YamlFile, scenes: list[Scene], marks: tuple[int, in
         path=f.path,
         ids=[(s.id, s.source) for s in scenes],
         diags=b.diags[d:],
-        gotos=[(src, t) for _, src, t in b.gotos[g:]],
+        gotos=[(src.line, src.col, t) for _, src, t in b.gotos[g:]],
         calls=[(src, func, t, off) for _, src, func, t, off in b.pending_calls[c:]],
         docs=[(src, doc) for _, src, doc in b.document_refs[r:]],
         scenes=scenes,
@@ -397,7 +399,7 @@ def _adopt(b: StoryReader, part: Part) -> None:
     """An unchanged file's Part, taken as if the file had been read again."""
     f = YamlFile(part.path, b.diags)
     b.diags.extend(part.diags)
-    b.gotos.extend((f, src, t) for src, t in part.gotos)
+    b.adopted_gotos.append((f, part.gotos))
     b.pending_calls.extend((f, src, func, t, off) for src, func, t, off in part.calls)
     b.document_refs.extend((f, src, doc) for src, doc in part.docs)
 
@@ -461,6 +463,14 @@ def _cross_check(
     for f, node, target in b.gotos:
         if target not in ids and target not in b.broken_ids:
             f.error(node, f"goto: unknown scene {target!r}{suggest(target, ids)}", "unknown-target")
+    for f, rows in b.adopted_gotos:
+        for line, col, target in rows:
+            if target not in ids and target not in b.broken_ids:
+                f.error(
+                    Source(f.path, line, col),
+                    f"goto: unknown scene {target!r}{suggest(target, ids)}",
+                    "unknown-target",
+                )
     for f, s, func, target, offset in b.pending_calls:
         if target not in ids and target not in b.broken_ids:
             b.diags.append(
