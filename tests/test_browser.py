@@ -85,10 +85,15 @@ def submit(driver: webdriver.Chrome, button) -> None:
 
 
 def wait_for(check, seconds: float = 15.0) -> bool:
+    """Until `check()` is true (at most `seconds`). A driver error while the page's script swaps an element
+    (the dashboard's table every 5 seconds) counts as not yet: the next look finds the new element."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        if check():
-            return True
+        try:
+            if check():
+                return True
+        except WebDriverException:
+            pass
         time.sleep(0.2)
     return False
 
