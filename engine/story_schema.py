@@ -120,9 +120,9 @@ class StoryReader:
     # Cross-file checks wait for every file; they keep positions, not YAML nodes, so each file's nodes can be
     # freed as soon as it is read.
     pending_calls: list[tuple[YamlFile, Source, str, str, int]] = field(default_factory=list)
+    """(file, where, function, the scene it names, column offset) for each `visited('...')`-like call."""
     adopted_gotos: list[tuple[YamlFile, list[tuple[int, int, str]]]] = field(default_factory=list)
     """(file, its Part's gotos) for each file not read by this reader (the check cache's, the second process's)."""
-    """(file, where, function, the scene it names, column offset) for each `visited('...')`-like call."""
     broken_ids: set[str] = field(default_factory=set)
     role_keys: set[str] = field(default_factory=set)
     names_unknown: bool = False
