@@ -266,8 +266,10 @@ class Store:
 def _line(entry: dict[str, Any]) -> bytes:
     """A file's entry as its line: what the loader needs, a tab, its outlines (JSON never writes a raw tab)."""
     rest = {k: v for k, v in entry.items() if k != "shapes"}
-    dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    return f"{dump(rest)}\t{dump(entry['shapes'])}".encode()
+    return f"{_dump(rest)}\t{_dump(entry['shapes'])}".encode()
+
+
+_dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _iface(rows: list[list[Any]]) -> str:

@@ -6,6 +6,7 @@ Diagnostic. Nothing here constructs arbitrary Python objects.
 from __future__ import annotations
 
 import gc
+import itertools
 import marshal
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -72,7 +73,7 @@ def part_row(part: Part) -> dict[str, Any]:
     return {
         "ids": [[sid, s.line, s.col] for sid, s in part.ids],
         "diags": [diag_row(d, part.path) for d in part.diags],
-        "gotos": [list(g) for g in part.gotos],
+        "gotos": part.gotos,
         "calls": [[s.line, s.col, func, t, off] for s, func, t, off in part.calls],
         "docs": [[s.line, s.col, doc] for s, doc in part.docs],
     }
@@ -460,17 +461,15 @@ def _cross_check(
     head_f: YamlFile,
     documents: dict[str, Document],
 ) -> None:
-    for f, node, target in b.gotos:
+    read_here = ((f, src.line, src.col, t) for f, src, t in b.gotos)
+    adopted = ((f, line, col, t) for f, rows in b.adopted_gotos for line, col, t in rows)
+    for f, line, col, target in itertools.chain(read_here, adopted):
         if target not in ids and target not in b.broken_ids:
-            f.error(node, f"goto: unknown scene {target!r}{suggest(target, ids)}", "unknown-target")
-    for f, rows in b.adopted_gotos:
-        for line, col, target in rows:
-            if target not in ids and target not in b.broken_ids:
-                f.error(
-                    Source(f.path, line, col),
-                    f"goto: unknown scene {target!r}{suggest(target, ids)}",
-                    "unknown-target",
-                )
+            f.error(
+                Source(f.path, line, col),
+                f"goto: unknown scene {target!r}{suggest(target, ids)}",
+                "unknown-target",
+            )
     for f, s, func, target, offset in b.pending_calls:
         if target not in ids and target not in b.broken_ids:
             b.diags.append(

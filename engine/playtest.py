@@ -166,9 +166,6 @@ class _Words:
         """The words of the scene shown now, each condition's outcome noted (by its key) for the report."""
         sid = plan.scene.id
         read, shown_if, filled = self.scenes.get(sid) or self._table(plan.scene)
-        if not shown_if and all(test is None for test, _d, _k in filled):  # nothing to note, ever
-            self._settle(sid)
-            return self.count(state, sid)
         true, false = self.book.true, self.book.false
         varied = True
         for test, n, key in shown_if:
@@ -186,19 +183,8 @@ class _Words:
                 if not holds:
                     continue
             read += self.fill(state, deps, sid)
-        if varied:  # every paragraph condition here has come out both ways: no need to note them again
+        if varied:  # every paragraph condition here has come out both ways (or it has none): nothing to note
             self._settle(sid)
-        return read
-
-    def count(self, state: GameState, sid: str) -> int:
-        """The words of a scene in `ready` (what _play does itself)."""
-        read, shown_if, filled = self.ready[sid]
-        for test, n in shown_if:
-            if test(state):
-                read += n
-        for test, deps in filled:
-            if test is None or test(state):
-                read += self.fill(state, deps, sid)
         return read
 
     def fill(self, state: GameState, deps: _Deps, scene_id: str) -> int:
@@ -803,7 +789,7 @@ def _play(
         table = ready(state.scene)
         if table is None:
             read += scene_words(state, plan)
-        else:  # words.count(state, scene), written out: this is the hot path
+        else:  # the scene's words from its ready table (nothing to note): the hot path
             read += table[0]
             for test, n in table[1]:
                 if test(state):
